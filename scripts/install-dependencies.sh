@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what running and testing Puffin Offset needs on a fresh Debian machine, and nothing twice:
+# RabbitMQ (Debian's rabbitmq-server; no container engine is needed) and, with --browser, Chromium
+# for the end-to-end browser test. Safe to run again: it only installs what is missing.
+set -euo pipefail
+
+want_browser=false
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=true ;;
+    *) echo "usage: $0 [--browser]" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+if $want_browser && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "The .NET 10 SDK is required (dotnet on PATH): https://dotnet.microsoft.com/download" >&2
+  exit 1
+fi

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Options;
+
+namespace PuffinOffset.Api.Configuration;
+
+/// <summary>
+/// The one place that maps the contract's environment variables onto options and validates them,
+/// so startup fails naming every missing or malformed variable at once.
+/// </summary>
+public static class ApiConfiguration
+{
+    public static IServiceCollection AddApiOptions(this IServiceCollection services)
+    {
+        services.AddOptions<StripeOptions>()
+            .Configure<IConfiguration>((options, config) =>
+            {
+                options.SecretKey = config["STRIPE_SECRET_KEY"]?.Trim() ?? "";
+                options.WebhookSecrets = SplitList(config["STRIPE_WEBHOOK_SECRET"]);
+                options.PublishableKey = NullIfEmpty(config["STRIPE_PUBLISHABLE_KEY"]);
+                if (Uri.TryCreate(config["STRIPE_API_BASE"], UriKind.Absolute, out var apiBase))
+                {
+                    options.ApiBase = apiBase;
+                }
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StripeOptions>, StripeOptionsValidator>();
+
+        services.AddOptions<WrenPricingOptions>()
+            .Configure<IConfiguration>((options, config) =>
+            {
+                options.ApiToken = NullIfEmpty(config["WREN_API_TOKEN"]);
+                if (Uri.TryCreate(config["WREN_API_BASE"], UriKind.Absolute, out var apiBase))
+                {
+                    options.ApiBase = apiBase;
+                }
+            })
+            .Validate(o => o.ApiBase.Scheme is "http" or "https", "WREN_API_BASE must be an http(s) URL.")
+            .ValidateOnStart();
+
+        services.AddOptions<FrontendOptions>()
+            .Configure<IConfiguration>((options, config) =>
+                options.Origins = SplitList(config["FRONTEND_URL"])
+                    .Select(origin => Uri.TryCreate(origin.TrimEnd('/'), UriKind.Absolute, out var uri) ? uri : null)
+                    .OfType<Uri>()
+                    .ToList())
+            .Validate(o => o.Origins.Count > 0, "FRONTEND_URL is required: the storefront origin(s), comma-separated, e.g. https://puffinoffset.example.")
+            .ValidateOnStart();
+
+        services.AddOptions<CheckoutOptions>()
+            .Configure<IConfiguration>((options, config) =>
+            {
+                options.AdminApiKey = NullIfEmpty(config["ADMIN_API_KEY"]);
+                options.DatabasePath = NullIfEmpty(config["DATABASE_PATH"]) ?? options.DatabasePath;
+                var limit = config["CHECKOUT_RATE_LIMIT_PER_MINUTE"];
+                options.RateLimitPerMinute = string.IsNullOrWhiteSpace(limit) ? options.RateLimitPerMinute
+                    : int.TryParse(limit, out var parsed) ? parsed : -1;
+            })
+            .Validate(o => o.RateLimitPerMinute >= 0, "CHECKOUT_RATE_LIMIT_PER_MINUTE must be a whole number ≥ 0 (0 turns the limit off).")
+            .ValidateOnStart();
+
+        return services;
+    }
+
+    public static IReadOnlyList<string> SplitList(string? value) =>
+        (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

@@ -1,0 +1,14 @@
+using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Messaging.Persistence;
+
+namespace PuffinOffset.Fulfillment.Persistence;
+
+/// <summary>Fulfillment's own SQLite database: one fulfilment record per order, and the outbox/inbox.</summary>
+public sealed class FulfillmentDbContext(DbContextOptions<FulfillmentDbContext> options) : MessagingDbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(FulfillmentDbContext).Assembly);
+    }
+}

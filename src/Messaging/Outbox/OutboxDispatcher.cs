@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PuffinOffset.Messaging.Persistence;
+
+namespace PuffinOffset.Messaging.Outbox;
+
+/// <summary>
+/// Publishes committed outbox rows in sequence order, one at a time, each with its stored message id
+/// and trace context. A row is marked dispatched only after the broker confirmed it, so a crash in
+/// between publishes it again with the same id and the receiver's inbox drops the copy. On failure it
+/// stops (preserving order) and retries with capped exponential backoff.
+/// </summary>
+public sealed partial class OutboxDispatcher<TContext>(
+    IServiceScopeFactory scopeFactory,
+    IBus bus,
+    OutboxSignal signal,
+    OutboxMetrics metrics,
+    TimeProvider time,
+    IOptions<OutboxOptions> options,
+    ILogger<OutboxDispatcher<TContext>> logger) : BackgroundService
+    where TContext : MessagingDbContext
+{
+    public static readonly ActivitySource ActivitySource = new("PuffinOffset.Outbox");
+
+    private readonly OutboxOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.DispatcherEnabled)
+        {
+            LogDisabled(logger);
+            return;
+        }
+
+        var consecutiveFailures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var drained = await DispatchBatchAsync(stoppingToken);
+                consecutiveFailures = 0;
+                if (drained)
+                {
+                    await signal.WaitAsync(_options.PollInterval, time, stoppingToken);
+                }
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                consecutiveFailures++;
+                var delay = RetryDelay(consecutiveFailures);
+                LogDispatchFailed(logger, ex, consecutiveFailures, delay);
+                await Task.Delay(delay, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Returns true when no undelivered rows remain.</summary>
+    private async Task<bool> DispatchBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+
+        var batch = await db.OutboxMessages
+            .Where(m => m.DispatchedAt == null)
+            .OrderBy(m => m.Sequence)
+            .Take(_options.BatchSize)
+            .ToListAsync(cancellationToken);
+        await ReportBacklogAsync(db, batch, cancellationToken);
+
+        foreach (var row in batch)
+        {
+            await PublishAsync(row, cancellationToken);
+            row.MarkDispatched(time.GetUtcNow());
+            await db.SaveChangesAsync(cancellationToken);
+            metrics.Published(row.MessageType, time.GetUtcNow() - row.CreatedAt);
+        }
+
+        return batch.Count < _options.BatchSize;
+    }
+
+    private async Task PublishAsync(OutboxMessage row, CancellationToken cancellationToken)
+    {
+        using var activity = StartActivity(row);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.PublishTimeout);
+        try
+        {
+            var message = row.Deserialize();
+            await bus.Publish(message, message.GetType(), Pipe.Execute<PublishContext>(context =>
+            {
+                context.MessageId = row.MessageId;
+                // Unroutable (no consumer queue bound yet, e.g. the receiving service never ran) is a
+                // failed publish, not a silent drop: the broker returns it and the row stays pending.
+                if (context.TryGetPayload<RabbitMqSendContext>(out var rabbit))
+                {
+                    rabbit.Mandatory = true;
+                }
+            }), timeout.Token);
+            LogPublished(logger, row.MessageType, row.MessageId, row.Sequence);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            metrics.PublishFailed(row.MessageType);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw new OutboxPublishException(row.MessageType, row.MessageId, ex);
+        }
+    }
+
+    /// <summary>Continues the trace of the transaction that wrote the row.</summary>
+    private static Activity? StartActivity(OutboxMessage row)
+    {
+        ActivityContext.TryParse(row.TraceParent, row.TraceState, isRemote: false, out var parent);
+        var activity = ActivitySource.StartActivity($"outbox publish {row.MessageType}", ActivityKind.Internal, parent);
+        if (activity is null && row.TraceParent is not null)
+        {
+            // Nobody samples our source: still carry the trace id for logs and MassTransit's headers.
+            activity = new Activity("outbox publish").SetParentId(row.TraceParent).Start();
+        }
+
+        activity?.SetTag("messaging.message.id", row.MessageId.ToString());
+        activity?.SetTag("messaging.message.type", row.MessageType);
+        return activity;
+    }
+
+    private async Task ReportBacklogAsync(TContext db, List<OutboxMessage> batch, CancellationToken cancellationToken)
+    {
+        var pending = batch.Count < _options.BatchSize
+            ? batch.Count
+            : await db.OutboxMessages.CountAsync(m => m.DispatchedAt == null, cancellationToken);
+        var oldest = batch.Count > 0 ? time.GetUtcNow() - batch[0].CreatedAt : TimeSpan.Zero;
+        metrics.Backlog(pending, oldest);
+    }
+
+    private TimeSpan RetryDelay(int consecutiveFailures)
+    {
+        var exponent = Math.Min(consecutiveFailures - 1, 16);
+        var delay = _options.MinRetryDelay * Math.Pow(2, exponent);
+        return delay < _options.MaxRetryDelay ? delay : _options.MaxRetryDelay;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox dispatcher is disabled by configuration; messages stay in the outbox")]
+    private static partial void LogDisabled(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Published {MessageType} {MessageId} (outbox sequence {Sequence})")]
+    private static partial void LogPublished(ILogger logger, string messageType, Guid messageId, long sequence);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox dispatch failed ({ConsecutiveFailures} in a row); retrying in {Delay}")]
+    private static partial void LogDispatchFailed(ILogger logger, Exception exception, int consecutiveFailures, TimeSpan delay);
+}
+
+public sealed class OutboxPublishException(string messageType, Guid messageId, Exception inner)
+    : Exception($"Publishing {messageType} {messageId} failed: {inner.Message}", inner);

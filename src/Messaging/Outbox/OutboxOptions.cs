@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PuffinOffset.Messaging.Outbox;
+
+/// <summary>Tuning of the outbox dispatcher (configuration section <c>Outbox</c>).</summary>
+public sealed class OutboxOptions
+{
+    public const string Section = "Outbox";
+
+    /// <summary>Off only in tests that simulate a process dying between commit and publish.</summary>
+    public bool DispatcherEnabled { get; set; } = true;
+
+    /// <summary>Fallback poll when no commit signal arrives (rows left by a previous process).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>How long one publish may wait for the broker's confirm before it counts as failed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan MinRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,55 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace PuffinOffset.Messaging.Persistence;
+
+public static class SqliteDatabase
+{
+    /// <summary>
+    /// Registers <typeparamref name="TContext"/> on the SQLite file at <paramref name="path"/>, with the
+    /// connection pragmas and every <see cref="IInterceptor"/> in the container (the outbox's commit
+    /// signal; tests add fault injectors the same way).
+    /// </summary>
+    public static IServiceCollection AddSqliteDbContext<TContext>(this IServiceCollection services, string path)
+        where TContext : DbContext
+    {
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.GetFullPath(path),
+            DefaultTimeout = 30,
+            Pooling = true,
+        }.ToString();
+
+        services.AddSingleton<IInterceptor, SqlitePragmasInterceptor>();
+        services.AddDbContext<TContext>((provider, options) => options
+            .UseSqlite(connectionString)
+            .AddInterceptors(provider.GetServices<IInterceptor>()));
+        return services;
+    }
+
+    /// <summary>Readiness: the check runs a real query against the service's schema, not just an open.</summary>
+    public static IHealthChecksBuilder AddSqliteDatabaseCheck<TContext>(this IHealthChecksBuilder builder)
+        where TContext : MessagingDbContext =>
+        builder.AddDbContextCheck<TContext>("database", customTestQuery: async (db, cancellationToken) =>
+        {
+            await db.OutboxMessages.AnyAsync(cancellationToken);
+            return true;
+        });
+
+    /// <summary>Creates the database folder and applies pending migrations before the host starts serving.</summary>
+    public static async Task MigrateDatabaseAsync<TContext>(this IHost host) where TContext : DbContext
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        var dataSource = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+        if (Path.GetDirectoryName(dataSource) is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        await db.Database.MigrateAsync();
+    }
+}

@@ -1,0 +1,113 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// What every Puffin Offset service shares: OpenTelemetry, health endpoints, resilient HttpClients
+/// and service discovery. Each service calls <see cref="AddServiceDefaults{TBuilder}"/> once.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Our own ActivitySource and Meter names all start with this prefix.</summary>
+    public const string TelemetryPrefix = "PuffinOffset.";
+
+    public const string ReadinessPath = "/health";
+    public const string LivenessPath = "/alive";
+    public const string LiveTag = "live";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler(options =>
+            {
+                // Retrying a POST is the caller's decision: Wren has no idempotency key, so a
+                // blind re-post could buy a second offset. Clients that may re-post say so themselves.
+                options.Retry.DisableForUnsafeHttpMethods();
+            });
+            http.AddServiceDiscovery();
+        });
+        return builder;
+    }
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter("MassTransit")
+                .AddMeter(TelemetryPrefix + "*"))
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource("MassTransit")
+                .AddSource(TelemetryPrefix + "*")
+                .AddAspNetCoreInstrumentation(options =>
+                    // Probes would drown the traces an operator actually wants to read.
+                    options.Filter = context =>
+                        !context.Request.Path.StartsWithSegments(ReadinessPath)
+                        && !context.Request.Path.StartsWithSegments(LivenessPath))
+                .AddHttpClientInstrumentation()
+                .AddEntityFrameworkCoreInstrumentation());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        return builder;
+    }
+
+    /// <summary>
+    /// <c>/health</c> runs every check (database, broker) and answers 503 unless all are healthy;
+    /// <c>/alive</c> only says the process is responsive. Both exist in every environment because
+    /// the orchestrator and the load balancer probe production too.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks(ReadinessPath, new HealthCheckOptions
+        {
+            // Degraded means a dependency is not fully usable: do not send traffic.
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        }).DisableHttpMetrics();
+
+        app.MapHealthChecks(LivenessPath, new HealthCheckOptions
+        {
+            Predicate = registration => registration.Tags.Contains(LiveTag),
+        }).DisableHttpMetrics();
+
+        return app;
+    }
+}

@@ -1,0 +1,76 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PuffinOffset.Messaging.Contracts;
+using PuffinOffset.Messaging.Inbox;
+using PuffinOffset.Messaging.Persistence;
+
+namespace PuffinOffset.Messaging.Tests;
+
+public sealed class TestDbContext(DbContextOptions<TestDbContext> options) : MessagingDbContext(options)
+{
+    public DbSet<Receipt> Receipts => Set<Receipt>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+        modelBuilder.Entity<Receipt>().HasKey(r => r.Id);
+    }
+}
+
+/// <summary>The business effect of a consumed message: exactly one row per message means exactly-once.</summary>
+public sealed class Receipt
+{
+    public int Id { get; set; }
+    public Guid OrderId { get; set; }
+}
+
+public sealed class PaymentCompletedRecorder(TestDbContext db, TimeProvider time) : IConsumer<PaymentCompleted>
+{
+    public Task Consume(ConsumeContext<PaymentCompleted> context) =>
+        db.ProcessOnceAsync(context, nameof(PaymentCompletedRecorder), time, _ =>
+        {
+            db.Receipts.Add(new Receipt { OrderId = context.Message.OrderId });
+            return Task.CompletedTask;
+        });
+}
+
+/// <summary>A generic host using the messaging library on a real SQLite file and a real broker.</summary>
+public static class OutboxTestHost
+{
+    public static async Task<IHost> StartAsync(string databasePath, string brokerUri, bool dispatcherEnabled = true, bool consume = true)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:messaging"] = brokerUri,
+            ["Outbox:DispatcherEnabled"] = dispatcherEnabled.ToString(),
+            ["Outbox:PollInterval"] = "00:00:05",
+            ["Outbox:MinRetryDelay"] = "00:00:00.100",
+            ["Outbox:MaxRetryDelay"] = "00:00:01",
+            ["Outbox:PublishTimeout"] = "00:00:03",
+        });
+        builder.Logging.AddConsole();
+        builder.Services.AddSqliteDbContext<TestDbContext>(databasePath);
+        builder.Services.AddMessaging<TestDbContext>(builder.Configuration, bus =>
+        {
+            if (consume)
+            {
+                // One at a time, so the receipts' order is the order the broker delivered in.
+                bus.AddConsumer<PaymentCompletedRecorder>().Endpoint(e => e.ConcurrentMessageLimit = 1);
+            }
+        });
+
+        var host = builder.Build();
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<TestDbContext>().Database.EnsureCreatedAsync();
+        }
+
+        await host.StartAsync();
+        return host;
+    }
+}

@@ -1,0 +1,33 @@
+namespace PuffinOffset.TestSupport;
+
+/// <summary>Waits for a condition with a timeout; tests never sleep for a fixed time and hope.</summary>
+public static class Eventually
+{
+    public static async Task<T> ValueAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? timeout = null, string? because = null)
+    {
+        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + limit;
+        T last;
+        while (true)
+        {
+            last = await probe();
+            if (done(last))
+            {
+                return last;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Condition not met within {limit}{(because is null ? "" : $": {because}")}. Last value: {last}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public static Task TrueAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null) =>
+        ValueAsync(condition, ok => ok, timeout, because);
+
+    public static Task TrueAsync(Func<bool> condition, TimeSpan? timeout = null, string? because = null) =>
+        ValueAsync(() => Task.FromResult(condition()), ok => ok, timeout, because);
+}

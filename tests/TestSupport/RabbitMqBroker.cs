@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+
+namespace PuffinOffset.TestSupport;
+
+/// <summary>
+/// A real, isolated RabbitMQ node (Debian's rabbitmq-server) with its own data folder and free ports,
+/// started and stopped by the tests. Several can run at once; each test gets its own virtual host
+/// (through the management API) so parallel tests never consume each other's messages.
+/// </summary>
+public sealed class RabbitMqBroker : IAsyncDisposable
+{
+    private const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+    private static readonly Lazy<Task<RabbitMqBroker>> SharedBroker = new(() => StartAsync("shared"));
+
+    private readonly string _baseFolder;
+    private readonly string _nodeName;
+    private readonly HttpClient _management;
+    private Process? _process;
+
+    public int AmqpPort { get; }
+    public int ManagementPort { get; }
+
+    private RabbitMqBroker(string name)
+    {
+        var unique = $"{name}-{Guid.NewGuid().ToString("N")[..10]}";
+        _baseFolder = Path.Combine(Path.GetTempPath(), "puffin-rabbitmq", unique);
+        _nodeName = $"puffin-{unique}@localhost";
+        AmqpPort = FreeTcpPort();
+        ManagementPort = FreeTcpPort();
+        _management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ManagementPort}/api/") };
+        _management.DefaultRequestHeaders.Authorization =
+            new AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
+    }
+
+    /// <summary>One broker for the whole test run, stopped when the process exits.</summary>
+    public static Task<RabbitMqBroker> Shared => SharedBroker.Value;
+
+    public static async Task<RabbitMqBroker> StartAsync(string name = "broker")
+    {
+        var broker = new RabbitMqBroker(name);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => broker.StopAsync().GetAwaiter().GetResult();
+        await broker.StartProcessAsync();
+        return broker;
+    }
+
+    /// <summary>An AMQP URI for a fresh virtual host of this broker.</summary>
+    public async Task<string> CreateVirtualHostAsync(string? name = null)
+    {
+        var vhost = name ?? $"test-{Guid.NewGuid():N}";
+        var escaped = Uri.EscapeDataString(vhost);
+        (await _management.PutAsync($"vhosts/{escaped}", null)).EnsureSuccessStatusCode();
+        using var permissions = new StringContent("""{"configure":".*","write":".*","read":".*"}""", Encoding.UTF8, "application/json");
+        (await _management.PutAsync($"permissions/{escaped}/guest", permissions)).EnsureSuccessStatusCode();
+        return ConnectionString(vhost);
+    }
+
+    public string ConnectionString(string vhost = "/") =>
+        $"amqp://guest:guest@127.0.0.1:{AmqpPort}/{Uri.EscapeDataString(vhost)}";
+
+    /// <summary>Number of messages ready in <paramref name="queue"/> of <paramref name="vhost"/> (null if no such queue).</summary>
+    public async Task<long?> QueueDepthAsync(string vhost, string queue)
+    {
+        using var response = await _management.GetAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}");
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0;
+    }
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Starts the node again on the same ports and data (after <see cref="StopAsync"/>).</summary>
+    public Task RestartAsync() => StartProcessAsync();
+
+    private async Task StartProcessAsync()
+    {
+        if (!File.Exists(ServerScript))
+        {
+            throw new InvalidOperationException(
+                "rabbitmq-server is not installed. Run scripts/install-dependencies.sh (apt-get install rabbitmq-server).");
+        }
+
+        Directory.CreateDirectory(_baseFolder);
+        File.WriteAllText(Path.Combine(_baseFolder, "enabled_plugins"), "[rabbitmq_management].");
+        File.WriteAllText(Path.Combine(_baseFolder, "rabbitmq.conf"), $"""
+            listeners.tcp.default = 127.0.0.1:{AmqpPort}
+            management.tcp.port = {ManagementPort}
+            management.tcp.ip = 127.0.0.1
+            loopback_users.guest = true
+            log.console = false
+            log.file.level = warning
+            """);
+        File.WriteAllText(Path.Combine(_baseFolder, "advanced.config"), "[].");
+        File.WriteAllText(Path.Combine(_baseFolder, "rabbitmq-env.conf"), "");
+
+        var start = new ProcessStartInfo(ServerScript)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in Environment())
+        {
+            start.Environment[key] = value;
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("rabbitmq-server did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        await WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+    }
+
+    private IEnumerable<(string, string)> Environment()
+    {
+        yield return ("HOME", _baseFolder);
+        yield return ("RABBITMQ_NODENAME", _nodeName);
+        yield return ("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1");
+        yield return ("RABBITMQ_NODE_PORT", AmqpPort.ToString());
+        yield return ("RABBITMQ_DIST_PORT", FreeTcpPort().ToString());
+        yield return ("RABBITMQ_MNESIA_BASE", Path.Combine(_baseFolder, "mnesia"));
+        yield return ("RABBITMQ_LOG_BASE", Path.Combine(_baseFolder, "log"));
+        yield return ("RABBITMQ_PID_FILE", Path.Combine(_baseFolder, "rabbitmq.pid"));
+        yield return ("RABBITMQ_ENABLED_PLUGINS_FILE", Path.Combine(_baseFolder, "enabled_plugins"));
+        yield return ("RABBITMQ_CONFIG_FILE", Path.Combine(_baseFolder, "rabbitmq"));
+        yield return ("RABBITMQ_ADVANCED_CONFIG_FILE", Path.Combine(_baseFolder, "advanced.config"));
+        yield return ("RABBITMQ_CONF_ENV_FILE", Path.Combine(_baseFolder, "rabbitmq-env.conf"));
+    }
+
+    private async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException(
+                    $"rabbitmq-server exited with code {_process.ExitCode}; see {Path.Combine(_baseFolder, "log")}.");
+            }
+
+            try
+            {
+                using var response = await _management.GetAsync("overview");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"RabbitMQ node {_nodeName} was not ready within {timeout}.");
+    }
+
+    /// <summary>Stops the node gracefully (SIGTERM to rabbitmq-server, which traps it) and waits for it.</summary>
+    public async Task StopAsync()
+    {
+        var process = _process;
+        if (process is null || process.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        await WaitForPortClosedAsync(AmqpPort, TimeSpan.FromSeconds(15));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _management.Dispose();
+        try
+        {
+            Directory.Delete(_baseFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: it is in the temp folder.
+        }
+    }
+
+    private static async Task WaitForPortClosedAsync(int port, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+            }
+            catch (SocketException)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
