@@ -26,6 +26,7 @@ public static class SandboxHtml
         table { width: 100%; border-collapse: collapse; font-size: .9rem; }
         th, td { text-align: left; padding: .4rem; border-bottom: 1px solid var(--line); vertical-align: top; }
         td form { display: inline; }
+        td:last-child { white-space: nowrap; }
         td button { width: auto; margin: 0 .25rem 0 0; padding: .3rem .8rem; }
         .error { color: var(--warn); }
         code { font-size: .8rem; word-break: break-all; }

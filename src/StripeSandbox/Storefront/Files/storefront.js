@@ -28,6 +28,10 @@ function updateEstimate() {
 }
 
 async function loadPortfolios() {
+  if (!api) {
+    showError("PUFFIN_API_URL is not configured: the storefront does not know where the Api is.");
+    return;
+  }
   let response;
   try {
     response = await fetch(`${api}/api/portfolios`);
@@ -36,7 +40,7 @@ async function loadPortfolios() {
     return;
   }
   if (!response.ok) {
-    showError(problemText(await response.json()));
+    showError(problemText(await response.json().catch(() => ({}))));
     return;
   }
   portfolios = await response.json();

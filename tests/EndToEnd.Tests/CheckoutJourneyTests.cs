@@ -1,0 +1,122 @@
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using PuffinOffset.EndToEnd.Tests.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace PuffinOffset.EndToEnd.Tests;
+
+/// <summary>
+/// A person buys offsets through the storefront and the simulated Stripe checkout in headless Chromium;
+/// the order travels through the real Api, RabbitMQ and Fulfillment, and the success page follows it live.
+/// </summary>
+public sealed partial class CheckoutJourneyTests : IAsyncLifetime
+{
+    private static readonly LocatorAssertionsToHaveTextOptions Patiently = new() { Timeout = 60_000 };
+
+    private OfflineShop _shop = null!;
+
+    public async Task InitializeAsync() => _shop = await OfflineShop.StartAsync();
+
+    public async Task DisposeAsync() => await _shop.DisposeAsync();
+
+    [Fact]
+    public async Task Paying_by_card_takes_the_order_to_paid_on_the_success_page()
+    {
+        await using var chromium = await HeadlessChromium.LaunchAsync("card-payment");
+        var page = chromium.Page;
+
+        await FillStorefrontAsync(page, portfolio: "21", tons: "2.5", email: "captain@example.com");
+        await chromium.ScreenshotAsync("storefront");
+        await page.ClickAsync("#buy");
+
+        await page.WaitForURLAsync(CheckoutPage());
+        await Expect(page.Locator("#amount")).ToHaveTextAsync("$1,004.28"); // ceil(2.5 × 401.71 × 100) cents
+        await Expect(page.Locator("#email")).ToHaveValueAsync("captain@example.com");
+        await chromium.ScreenshotAsync("hosted-checkout");
+        await page.ClickAsync("#pay-card");
+
+        await page.WaitForURLAsync(SuccessPage());
+        await Expect(page.Locator("#status")).ToHaveTextAsync("paid", Patiently);
+        await chromium.ScreenshotAsync("success-paid");
+
+        var order = await OrderAsync(page);
+        Assert.Equal("paid", order.Status);
+        Assert.Equal(100428, order.AmountTotal);
+        Assert.Equal(["checkout.session.completed"], _shop.StripeEvents.Events.Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task A_delayed_payment_waits_as_awaiting_payment_until_it_is_confirmed()
+    {
+        _shop.StripeOptions.DeliverTwice = true; // every webhook twice: the Api must act once
+        await using var chromium = await HeadlessChromium.LaunchAsync("delayed-payment");
+        var page = chromium.Page;
+
+        await FillStorefrontAsync(page, portfolio: "7", tons: "10", email: "");
+        await page.ClickAsync("#buy");
+        await page.WaitForURLAsync(CheckoutPage());
+        await page.FillAsync("#email", "navigator@example.com");
+        await page.ClickAsync("#pay-delayed");
+
+        await page.WaitForURLAsync(SuccessPage());
+        await Expect(page.Locator("#status")).ToHaveTextAsync("awaiting_payment", Patiently);
+        await chromium.ScreenshotAsync("success-awaiting-payment");
+        var sessionId = SessionId(page.Url);
+
+        await page.GotoAsync(new Uri(_shop.StorefrontUrl, "/c/pending").ToString());
+        await chromium.ScreenshotAsync("pending-payments");
+        await page.ClickAsync($"#confirm-{sessionId}");
+
+        await page.WaitForURLAsync(SuccessPage());
+        await Expect(page.Locator("#status")).ToHaveTextAsync("paid", Patiently);
+        await chromium.ScreenshotAsync("success-paid");
+        Assert.Equal(["checkout.session.completed", "checkout.session.async_payment_succeeded"], _shop.StripeEvents.Events.Select(e => e.Type));
+        Assert.Equal("navigator@example.com", (await OrderAsync(page)).CustomerEmail);
+    }
+
+    [Fact]
+    public async Task Cancelling_the_checkout_returns_to_the_shop_with_nothing_charged()
+    {
+        await using var chromium = await HeadlessChromium.LaunchAsync("cancel");
+        var page = chromium.Page;
+
+        await FillStorefrontAsync(page, portfolio: "21", tons: "1", email: "captain@example.com");
+        await page.ClickAsync("#buy");
+        await page.WaitForURLAsync(CheckoutPage());
+        await page.ClickAsync("#cancel");
+
+        await page.WaitForURLAsync(new Regex("/checkout/cancel$"));
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Checkout cancelled");
+        await chromium.ScreenshotAsync("cancelled");
+        Assert.Empty(_shop.StripeEvents.Events);
+    }
+
+    private async Task FillStorefrontAsync(IPage page, string portfolio, string tons, string email)
+    {
+        await page.GotoAsync(_shop.StorefrontUrl.ToString());
+        // The options arrive from the Api over CORS.
+        await Expect(page.Locator($"#portfolio option[value='{portfolio}']")).ToHaveCountAsync(1);
+        await page.SelectOptionAsync("#portfolio", portfolio);
+        await page.FillAsync("#tons", tons);
+        await page.FillAsync("#email", email);
+        await Expect(page.Locator("#estimate")).Not.ToHaveTextAsync("—");
+    }
+
+    private async Task<OrderView> OrderAsync(IPage page)
+    {
+        using var http = new HttpClient { BaseAddress = _shop.Api.BaseAddress };
+        return (await http.GetFromJsonAsync<OrderView>($"/api/checkout/session/{SessionId(page.Url)}"))!;
+    }
+
+    private static string SessionId(string url) => SessionIdPattern().Match(url).Groups[1].Value;
+
+    private Regex CheckoutPage() => new($"^{Regex.Escape(_shop.StorefrontUrl.ToString().TrimEnd('/'))}/c/pay/cs_test_");
+
+    private Regex SuccessPage() => new($"^{Regex.Escape(_shop.StorefrontUrl.ToString().TrimEnd('/'))}/checkout/success\\?session_id=cs_test_");
+
+    [GeneratedRegex("session_id=(cs_test_[A-Za-z0-9]+)")]
+    private static partial Regex SessionIdPattern();
+
+    private sealed record OrderView(Guid OrderId, string SessionId, string Status, decimal Tons, long AmountTotal, string? CustomerEmail, string? WrenOrderId, bool? DryRun);
+}
