@@ -117,6 +117,21 @@ public sealed class CheckoutPageTests : SandboxTestBase
     }
 
     [Fact]
+    public async Task A_session_left_open_past_its_expires_at_expires_on_its_own()
+    {
+        var due = await CreateSessionAsync();
+        var paid = await CreateSessionAsync();
+        (await SubmitAsync(paid.Id, "card")).Dispose();
+
+        Assert.Empty(Checkout.ExpireDue(due.ExpiresAt.AddSeconds(-1)));
+        var expired = Checkout.ExpireDue(due.ExpiresAt);
+
+        Assert.Equal([due.Id], expired);
+        Assert.Equal(["checkout.session.expired"], Events.EventsFor(due.Id).Select(e => e.Type));
+        Assert.Equal(["checkout.session.completed"], Events.EventsFor(paid.Id).Select(e => e.Type));
+    }
+
+    [Fact]
     public async Task Stripes_expire_call_expires_an_open_session_once()
     {
         var session = await CreateSessionAsync();

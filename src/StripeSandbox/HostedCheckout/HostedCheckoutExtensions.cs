@@ -17,6 +17,7 @@ public static class HostedCheckoutExtensions
         services.AddSingleton<HostedCheckoutSessions>();
         services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(15));
         services.AddHostedService<WebhookSender>();
+        services.AddHostedService<SessionExpiry>();
         return services;
     }
 

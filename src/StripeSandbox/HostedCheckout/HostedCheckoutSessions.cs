@@ -57,6 +57,15 @@ public sealed class HostedCheckoutSessions(CheckoutSessionStore sessions, Webhoo
         return session;
     }
 
+    /// <summary>Expires every open session whose <c>expires_at</c> has passed, as Stripe does on its own.</summary>
+    public IReadOnlyList<string> ExpireDue(DateTimeOffset now) =>
+        sessions.All
+            .Where(s => s["status"] as string == "open" && Convert.ToInt64(s["expires_at"]) <= now.ToUnixTimeSeconds())
+            .Select(s => Expire((string)s["id"]!))
+            .OfType<Dictionary<string, object?>>()
+            .Select(s => (string)s["id"]!)
+            .ToArray();
+
     private Dictionary<string, object?>? Complete(string id, CheckoutCustomer customer, string paymentStatus, bool delayed)
     {
         var session = sessions.Update(id, s =>
