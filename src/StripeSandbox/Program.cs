@@ -1,9 +1,8 @@
 using PuffinOffset.StripeSandbox;
-using PuffinOffset.StripeSandbox.Configuration;
 
 // A local stand-in for api.stripe.com and its hosted checkout: point the Api's STRIPE_API_BASE here.
 var builder = WebApplication.CreateBuilder(args);
-if (ProductionGuard.Refusal(builder.Environment) is { } refusal)
+if (SandboxGuard.ProductionRefusal(builder.Environment, "Stripe") is { } refusal)
 {
     await Console.Error.WriteLineAsync(refusal);
     return 1;
