@@ -92,6 +92,23 @@ public sealed partial class CheckoutJourneyTests : IAsyncLifetime
         Assert.Empty(_shop.StripeEvents.Events);
     }
 
+    [Fact]
+    public async Task A_checkout_left_to_expire_shows_the_order_expired()
+    {
+        await using var chromium = await HeadlessChromium.LaunchAsync("expired");
+        var page = chromium.Page;
+
+        await FillStorefrontAsync(page, portfolio: "7", tons: "20", email: "captain@example.com");
+        await page.ClickAsync("#buy");
+        await page.WaitForURLAsync(CheckoutPage());
+        await page.ClickAsync("#expire");
+
+        await page.WaitForURLAsync(SuccessPage());
+        await Expect(page.Locator("#status")).ToHaveTextAsync("expired", Patiently);
+        await chromium.ScreenshotAsync("success-expired");
+        Assert.Equal(["checkout.session.expired"], _shop.StripeEvents.Events.Select(e => e.Type));
+    }
+
     private async Task FillStorefrontAsync(IPage page, string portfolio, string tons, string email)
     {
         await page.GotoAsync(_shop.StorefrontUrl.ToString());
