@@ -7,9 +7,7 @@ builder.AddServiceDefaults();
 builder.AddApiServices();
 
 var app = builder.Build();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.MapDefaultEndpoints();
+app.UseApi();
 
 return await app.RunServiceAsync(host => host.MigrateDatabaseAsync<ApiDbContext>());
 

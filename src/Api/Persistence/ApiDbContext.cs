@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Api.Orders;
+using PuffinOffset.Api.Webhooks;
 using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Api.Persistence;
@@ -6,6 +8,9 @@ namespace PuffinOffset.Api.Persistence;
 /// <summary>The Api's SQLite database: orders, recorded Stripe events, and the outbox/inbox.</summary>
 public sealed class ApiDbContext(DbContextOptions<ApiDbContext> options) : MessagingDbContext(options)
 {
+    public DbSet<Order> Orders => Set<Order>();
+    public DbSet<StripeEventRecord> StripeEvents => Set<StripeEventRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using PuffinOffset.Api.Configuration;
+
+namespace PuffinOffset.Api;
+
+public sealed record FrontendConfig(string? StripePublishableKey);
+
+public sealed record ApiHealth(string Status);
+
+/// <summary><c>/api/config</c> for the frontend and <c>/api/health</c> for the existing frontend and probes.</summary>
+public static class ConfigApi
+{
+    public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/config", GetConfig).WithName("GetConfig").WithTags("Config");
+        app.MapGet("/api/health", GetHealth).WithName("GetHealth").WithTags("Config");
+        return app;
+    }
+
+    public static Ok<FrontendConfig> GetConfig(IOptions<StripeOptions> stripe) => TypedResults.Ok(new FrontendConfig(stripe.Value.PublishableKey));
+
+    public static Ok<ApiHealth> GetHealth() => TypedResults.Ok(new ApiHealth("ok"));
+}

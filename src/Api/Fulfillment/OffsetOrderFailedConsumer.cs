@@ -1,0 +1,49 @@
+using MassTransit;
+using PuffinOffset.Api.Orders;
+using PuffinOffset.Api.Persistence;
+using PuffinOffset.Messaging.Contracts;
+using PuffinOffset.Messaging.Inbox;
+
+namespace PuffinOffset.Api.Fulfillment;
+
+/// <summary>Wren refused for good or retries were spent: the order becomes <c>fulfillment_failed</c> for an operator.</summary>
+public sealed partial class OffsetOrderFailedConsumer(ApiDbContext db, TimeProvider time, ILogger<OffsetOrderFailedConsumer> logger)
+    : IConsumer<OffsetOrderFailed>
+{
+    public Task Consume(ConsumeContext<OffsetOrderFailed> context) =>
+        db.ProcessOnceAsync(context, nameof(OffsetOrderFailedConsumer), time, async cancellationToken =>
+        {
+            var message = context.Message;
+            var order = await db.Orders.FindAsync([message.OrderId], cancellationToken);
+            if (order is null)
+            {
+                LogUnknownOrder(logger, message.OrderId);
+                return;
+            }
+
+            if (order.TryMoveTo(OrderStatus.FulfillmentFailed, time.GetUtcNow()))
+            {
+                LogFailed(logger, message.OrderId, message.Attempts, message.Reason);
+            }
+            else
+            {
+                LogRefused(logger, message.OrderId, order.Status);
+            }
+        });
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OffsetOrderFailed for unknown order {OrderId}")]
+    private static partial void LogUnknownOrder(ILogger logger, Guid orderId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId} could not be fulfilled after {Attempts} attempts: {Reason}")]
+    private static partial void LogFailed(ILogger logger, Guid orderId, int attempts, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OffsetOrderFailed for order {OrderId} ignored: it is {Status}")]
+    private static partial void LogRefused(ILogger logger, Guid orderId, OrderStatus status);
+}
+
+public sealed class OffsetOrderFailedConsumerDefinition : ConsumerDefinition<OffsetOrderFailedConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<OffsetOrderFailedConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000, 5_000, 15_000));
+}

@@ -1,0 +1,18 @@
+namespace PuffinOffset.Api.Orders;
+
+/// <summary>
+/// Every allowed status change, in one place. A status never moves backwards: Stripe delivers late,
+/// duplicated and out-of-order events, so anything not listed here is refused and leaves the order as it is.
+/// </summary>
+public static class OrderStateMachine
+{
+    public static bool CanMove(OrderStatus from, OrderStatus to) => (from, to) switch
+    {
+        (OrderStatus.Pending, OrderStatus.AwaitingPayment) => true,
+        (OrderStatus.Pending or OrderStatus.AwaitingPayment, OrderStatus.Paid) => true,
+        (OrderStatus.Pending or OrderStatus.AwaitingPayment, OrderStatus.PaymentFailed) => true,
+        (OrderStatus.Pending or OrderStatus.AwaitingPayment, OrderStatus.Expired) => true,
+        (OrderStatus.Paid, OrderStatus.Fulfilled or OrderStatus.FulfillmentFailed) => true,
+        _ => false,
+    };
+}

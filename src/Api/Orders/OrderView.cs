@@ -1,0 +1,21 @@
+namespace PuffinOffset.Api.Orders;
+
+/// <summary>The order as the frontend sees it (contract "Order view").</summary>
+public sealed record OrderView(
+    Guid OrderId,
+    string? SessionId,
+    OrderStatus Status,
+    decimal Tons,
+    int PortfolioId,
+    long AmountTotal,
+    string Currency,
+    string? CustomerEmail,
+    string? WrenOrderId,
+    bool? DryRun,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static OrderView From(Order order) => new(
+        order.Id, order.CheckoutSessionId, order.Status, order.Tons, order.PortfolioId, order.AmountTotal,
+        Order.Currency, order.CustomerEmail, order.WrenOrderId, order.DryRun, order.CreatedAt, order.UpdatedAt);
+}

@@ -1,0 +1,26 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using PuffinOffset.Api.Orders;
+
+namespace PuffinOffset.Api.Persistence;
+
+public sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
+{
+    public void Configure(EntityTypeBuilder<Order> order)
+    {
+        order.ToTable("orders");
+        order.HasKey(o => o.Id);
+        order.HasIndex(o => o.CheckoutSessionId).IsUnique();
+        order.HasIndex(o => o.IdempotencyKey).IsUnique();
+        order.Property(o => o.Status).HasConversion<string>().HasMaxLength(32);
+        // SQLite has no decimal type: stored as text, which round-trips exactly.
+        order.Property(o => o.Tons).HasPrecision(12, 3);
+        order.Property(o => o.CheckoutSessionId).HasMaxLength(255);
+        order.Property(o => o.CheckoutUrl).HasMaxLength(2048);
+        order.Property(o => o.CustomerEmail).HasMaxLength(254);
+        order.Property(o => o.PaymentIntentId).HasMaxLength(255);
+        order.Property(o => o.WrenOrderId).HasMaxLength(255);
+        order.Property(o => o.IdempotencyKey).HasMaxLength(255);
+        order.Property(o => o.RequestHash).HasMaxLength(64);
+    }
+}

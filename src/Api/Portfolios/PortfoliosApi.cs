@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace PuffinOffset.Api.Portfolios;
+
+public static class PortfoliosApi
+{
+    public static IEndpointRouteBuilder MapPortfoliosApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/portfolios", GetAsync).WithName("GetPortfolios").WithTags("Portfolios");
+        return app;
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<Portfolio>>, ProblemHttpResult>> GetAsync(PriceList prices, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return TypedResults.Ok(await prices.GetAsync(cancellationToken));
+        }
+        catch (PriceListUnavailableException)
+        {
+            return PriceListProblem.Unavailable();
+        }
+    }
+}
+
+public static class PriceListProblem
+{
+    public static ProblemHttpResult Unavailable() => TypedResults.Problem(
+        "The portfolio price list cannot be reached right now. Please try again shortly.",
+        statusCode: StatusCodes.Status503ServiceUnavailable, title: "Prices unavailable");
+}

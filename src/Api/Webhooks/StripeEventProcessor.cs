@@ -1,0 +1,166 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Api.Observability;
+using PuffinOffset.Api.Orders;
+using PuffinOffset.Api.Persistence;
+using PuffinOffset.Messaging.Contracts;
+using PuffinOffset.Messaging.Outbox;
+
+namespace PuffinOffset.Api.Webhooks;
+
+public static class WebhookOutcome
+{
+    public const string Applied = "applied";
+    public const string RefusedTransition = "refused_transition";
+    public const string UnknownOrder = "unknown_order";
+    public const string Ignored = "ignored";
+    public const string Duplicate = "duplicate";
+}
+
+/// <summary>
+/// Applies one verified event: the event record, the order's status change and the outgoing
+/// <see cref="PaymentCompleted"/> commit in one SQLite transaction, or none of them does. BEGIN IMMEDIATE
+/// takes the write lock first, so concurrent deliveries of one event serialise and the later ones see
+/// the record; the event id's primary key is the backstop.
+/// </summary>
+public sealed partial class StripeEventProcessor(ApiDbContext db, TimeProvider time, ApiMetrics metrics, ILogger<StripeEventProcessor> logger)
+{
+    public async Task<string> ProcessAsync(CheckoutSessionEvent stripeEvent)
+    {
+        // Not the request's token: once Stripe's event is being recorded, a client disconnect must not
+        // leave the decision half-made (a rollback would be safe, but gains nothing).
+        var cancellationToken = CancellationToken.None;
+        var outcome = WebhookOutcome.Duplicate;
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (await db.StripeEvents.AnyAsync(e => e.EventId == stripeEvent.EventId, cancellationToken))
+            {
+                return Record(stripeEvent, WebhookOutcome.Duplicate);
+            }
+
+            var now = time.GetUtcNow();
+            (outcome, var orderId) = await ApplyAsync(stripeEvent, now, cancellationToken);
+            db.StripeEvents.Add(new StripeEventRecord
+            {
+                EventId = stripeEvent.EventId,
+                Type = stripeEvent.Type,
+                ApiVersion = stripeEvent.ApiVersion,
+                OrderId = orderId,
+                Outcome = outcome,
+                ReceivedAt = now,
+            });
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 })
+        {
+            if (!await IsRecordedAsync(stripeEvent.EventId))
+            {
+                throw;
+            }
+
+            outcome = WebhookOutcome.Duplicate;
+        }
+
+        return Record(stripeEvent, outcome);
+    }
+
+    private async Task<(string Outcome, Guid? OrderId)> ApplyAsync(CheckoutSessionEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (TargetStatus(stripeEvent) is not { } target)
+        {
+            return (WebhookOutcome.Ignored, null);
+        }
+
+        var order = await FindOrderAsync(stripeEvent, cancellationToken);
+        if (order is null)
+        {
+            metrics.UnknownOrderEvent(stripeEvent.Type);
+            LogUnknownOrder(logger, stripeEvent.EventId, stripeEvent.Type, stripeEvent.SessionId);
+            return (WebhookOutcome.UnknownOrder, null);
+        }
+
+        // The session id was never stored if we crashed between Stripe's answer and our save.
+        if (order.CheckoutSessionId is null && stripeEvent.SessionId is { } sessionId)
+        {
+            order.AttachCheckoutSession(sessionId, null, now);
+        }
+
+        var from = order.Status;
+        var moved = target == OrderStatus.Paid
+            ? order.TryMarkPaid(stripeEvent.PaymentIntentId, stripeEvent.CustomerEmail, now)
+            : order.TryMoveTo(target, now);
+        if (!moved)
+        {
+            LogRefused(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, from, target);
+            return (WebhookOutcome.RefusedTransition, order.Id);
+        }
+
+        if (target == OrderStatus.Paid)
+        {
+            db.Enqueue(new PaymentCompleted(order.Id, order.CheckoutSessionId ?? stripeEvent.SessionId ?? "", order.PaymentIntentId,
+                order.Tons, order.PortfolioId, order.AmountTotal, Order.Currency, order.CustomerEmail, now), now);
+        }
+
+        LogApplied(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, from, target);
+        return (WebhookOutcome.Applied, order.Id);
+    }
+
+    /// <summary>The status a Checkout event asks for; null for events we do not act on.</summary>
+    public static OrderStatus? TargetStatus(CheckoutSessionEvent stripeEvent) => stripeEvent.Type switch
+    {
+        "checkout.session.completed" => stripeEvent.PaymentStatus switch
+        {
+            "paid" or "no_payment_required" => OrderStatus.Paid,
+            "unpaid" => OrderStatus.AwaitingPayment,
+            _ => null,
+        },
+        "checkout.session.async_payment_succeeded" => OrderStatus.Paid,
+        "checkout.session.async_payment_failed" => OrderStatus.PaymentFailed,
+        "checkout.session.expired" => OrderStatus.Expired,
+        _ => null,
+    };
+
+    private async Task<Order?> FindOrderAsync(CheckoutSessionEvent stripeEvent, CancellationToken cancellationToken)
+    {
+        if (stripeEvent.SessionId is { } sessionId
+            && await db.Orders.SingleOrDefaultAsync(o => o.CheckoutSessionId == sessionId, cancellationToken) is { } bySession)
+        {
+            return bySession;
+        }
+
+        return Guid.TryParse(stripeEvent.MetadataOrderId, out var orderId)
+            ? await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, cancellationToken)
+            : null;
+    }
+
+    private async Task<bool> IsRecordedAsync(string eventId)
+    {
+        db.ChangeTracker.Clear();
+        return await db.StripeEvents.AnyAsync(e => e.EventId == eventId);
+    }
+
+    private string Record(CheckoutSessionEvent stripeEvent, string outcome)
+    {
+        metrics.WebhookEvent(stripeEvent.Type, outcome);
+        if (outcome == WebhookOutcome.Duplicate)
+        {
+            LogDuplicate(logger, stripeEvent.EventId, stripeEvent.Type);
+        }
+
+        return outcome;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId} ({EventType}) is for Checkout session {SessionId}, which matches no order")]
+    private static partial void LogUnknownOrder(ILogger logger, string eventId, string eventType, string? sessionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({EventType}) left order {OrderId} at {From}: it may not move to {To}")]
+    private static partial void LogRefused(ILogger logger, string eventId, string eventType, Guid orderId, OrderStatus from, OrderStatus to);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({EventType}) moved order {OrderId} from {From} to {To}")]
+    private static partial void LogApplied(ILogger logger, string eventId, string eventType, Guid orderId, OrderStatus from, OrderStatus to);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({EventType}) was already handled; nothing done")]
+    private static partial void LogDuplicate(ILogger logger, string eventId, string eventType);
+}

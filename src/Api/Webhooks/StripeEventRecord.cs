@@ -1,0 +1,14 @@
+namespace PuffinOffset.Api.Webhooks;
+
+/// <summary>A verified Stripe event we have handled; unique on the event id so a redelivery does nothing.</summary>
+public sealed class StripeEventRecord
+{
+    public string EventId { get; init; } = "";
+    public string Type { get; init; } = "";
+    public string? ApiVersion { get; init; }
+    public Guid? OrderId { get; init; }
+
+    /// <summary>What handling it did: applied, refused_transition, unknown_order or ignored.</summary>
+    public string Outcome { get; init; } = "";
+    public DateTimeOffset ReceivedAt { get; init; }
+}
