@@ -11,6 +11,8 @@ public static class StartupChecks
     /// </summary>
     public static async Task<int> RunServiceAsync(this WebApplication app, Func<WebApplication, Task>? beforeStart = null)
     {
+        // Read before running: RunAsync disposes the app, and with it the environment.
+        var applicationName = app.Environment.ApplicationName;
         try
         {
             if (beforeStart is not null)
@@ -23,7 +25,7 @@ public static class StartupChecks
         }
         catch (OptionsValidationException ex)
         {
-            await Console.Error.WriteLineAsync($"{app.Environment.ApplicationName} cannot start: its configuration is invalid.");
+            await Console.Error.WriteLineAsync($"{applicationName} cannot start: its configuration is invalid.");
             foreach (var failure in ex.Failures)
             {
                 await Console.Error.WriteLineAsync($"  - {failure}");
