@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Tests.Support;
+using PuffinOffset.TestSupport;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Outbox;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Tests.Support;
+using PuffinOffset.TestSupport;
 using PuffinOffset.StripeSandbox;
 
 namespace PuffinOffset.Api.Tests.Webhooks;
