@@ -24,12 +24,15 @@ public static class MessagingServiceCollectionExtensions
         Action<IBusRegistrationConfigurator> configureConsumers)
         where TContext : MessagingDbContext
     {
-        var connectionString = configuration.GetConnectionString(ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString) || !Uri.TryCreate(connectionString, UriKind.Absolute, out var brokerUri))
-        {
-            throw new InvalidOperationException(
-                "ConnectionStrings__messaging is required: the AMQP URI of RabbitMQ, e.g. amqp://guest:guest@localhost:5672/.");
-        }
+        var configuredUri = Uri.TryCreate(configuration.GetConnectionString(ConnectionStringName), UriKind.Absolute, out var parsed) ? parsed : null;
+        // A missing URI is reported at startup together with every other invalid variable (ValidateOnStart),
+        // before the bus starts, rather than as a stack trace from here.
+        services.AddOptions<BrokerOptions>()
+            .Configure(options => options.Uri = configuredUri)
+            .Validate(options => options.Uri is not null,
+                "ConnectionStrings__messaging is required: the AMQP URI of RabbitMQ, e.g. amqp://guest:guest@localhost:5672/.")
+            .ValidateOnStart();
+        var brokerUri = configuredUri ?? new Uri("amqp://unconfigured/");
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<OutboxSignal>();
