@@ -1,0 +1,22 @@
+using PuffinOffset.AppHost;
+using PuffinOffset.AppHost.Messaging;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// An existing broker, a RabbitMQ container, or a rabbitmq-server this AppHost runs itself.
+var broker = builder.AddMessagingBroker();
+var variables = ServiceVariables.From(builder);
+
+builder.AddProject<Projects.Api>("api")
+    .WithHttpEndpoint()
+    .WithReference(broker.ConnectionString).WaitFor(broker.Server)
+    .WithApiVariables(variables)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Fulfillment>("fulfillment")
+    .WithHttpEndpoint()
+    .WithReference(broker.ConnectionString).WaitFor(broker.Server)
+    .WithFulfillmentVariables(variables)
+    .WithHttpHealthCheck("/health");
+
+builder.Build().Run();
