@@ -33,10 +33,15 @@ public sealed class SandboxState
         }
     }
 
-    public void Reset()
+    public void ClearFaults()
     {
         _postFaults.Clear();
         _lookupFaults.Clear();
+    }
+
+    public void Reset()
+    {
+        ClearFaults();
         _posts.Clear();
         _orders.Clear();
     }
