@@ -21,6 +21,14 @@ public sealed class SandboxState
     /// <summary>Holds the next POSTs for <paramref name="delay"/> before handling them normally.</summary>
     public void DelayNextPosts(int count, TimeSpan delay) => Enqueue(count, new PostFault.Delay(delay));
 
+    /// <summary>Holds the next POST until the returned source is completed, then handles it normally.</summary>
+    public TaskCompletionSource HoldNextPost()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _postFaults.Enqueue(new PostFault.Hold(release.Task));
+        return release;
+    }
+
     /// <summary>Stores the next orders, then aborts the connection instead of answering (a lost response).</summary>
     public void DropConnectionAfterStoringNextPosts(int count) => Enqueue(count, new PostFault.StoreThenDrop());
 
@@ -33,10 +41,15 @@ public sealed class SandboxState
         }
     }
 
-    public void Reset()
+    public void ClearFaults()
     {
         _postFaults.Clear();
         _lookupFaults.Clear();
+    }
+
+    public void Reset()
+    {
+        ClearFaults();
         _posts.Clear();
         _orders.Clear();
     }
@@ -72,6 +85,8 @@ public abstract record PostFault
     public sealed record Delay(TimeSpan Duration) : PostFault;
 
     public sealed record StoreThenDrop : PostFault;
+
+    public sealed record Hold(Task Released) : PostFault;
 }
 
 /// <summary>One POST as the sandbox saw it; <see cref="Answer"/> is the status sent (0 = connection dropped).</summary>

@@ -71,6 +71,11 @@ public static class WrenApiEndpoints
             await Task.Delay(delay.Duration, time, http.RequestAborted);
         }
 
+        if (fault is PostFault.Hold hold)
+        {
+            await hold.Released.WaitAsync(http.RequestAborted);
+        }
+
         if (fault is PostFault.Status injected)
         {
             Record(injected.Code);

@@ -1,10 +1,13 @@
 using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PuffinOffset.Fulfillment;
+using PuffinOffset.Fulfillment.Admin;
 using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Persistence;
@@ -12,11 +15,16 @@ using PuffinOffset.Messaging.Persistence;
 namespace PuffinOffset.Fulfillment.Tests;
 
 /// <summary>The Fulfillment service as it runs in production (service defaults included), on a real SQLite file and broker vhost.</summary>
-public sealed class FulfillmentTestHost(IHost host) : IAsyncDisposable
+public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
 {
+    public const string AdminKey = "test-admin-key";
+
     public const string LiveToken = "4f1c2a9e-0000-4000-8000-00000000c0de";
 
     public IServiceProvider Services => host.Services;
+
+    /// <summary>The service's own HTTP endpoints (health, admin), on a free loopback port.</summary>
+    public HttpClient CreateClient() => new() { BaseAddress = new Uri(host.Urls.First()) };
 
     public static async Task<FulfillmentTestHost> StartAsync(
         string databasePath,
@@ -37,15 +45,18 @@ public sealed class FulfillmentTestHost(IHost host) : IAsyncDisposable
             ["Fulfillment:RetryDelays:1"] = "00:00:00.100",
             ["Fulfillment:RetryDelays:2"] = "00:00:00.200",
             ["Fulfillment:RetryHorizon"] = "00:01:00",
+            ["Fulfillment:UnknownOutcomeSettleTime"] = "00:00:00",
             ["Fulfillment:WrenTimeout"] = "00:00:05",
             ["Outbox:PollInterval"] = "00:00:05",
             ["Outbox:MinRetryDelay"] = "00:00:00.100",
             ["Outbox:MaxRetryDelay"] = "00:00:01",
             ["Outbox:PublishTimeout"] = "00:00:05",
+            ["ADMIN_API_KEY"] = AdminKey,
         };
         configure?.Invoke(settings);
 
-        var builder = Host.CreateApplicationBuilder();
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
         builder.AddServiceDefaults();
@@ -54,6 +65,8 @@ public sealed class FulfillmentTestHost(IHost host) : IAsyncDisposable
         services?.Invoke(builder.Services);
 
         var host = builder.Build();
+        host.MapDefaultEndpoints();
+        host.MapFulfillmentAdmin();
         await host.MigrateDatabaseAsync<FulfillmentDbContext>();
         await host.StartAsync();
         return new FulfillmentTestHost(host);
@@ -75,6 +88,6 @@ public sealed class FulfillmentTestHost(IHost host) : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await host.StopAsync();
-        host.Dispose();
+        await host.DisposeAsync();
     }
 }

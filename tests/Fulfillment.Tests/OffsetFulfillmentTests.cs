@@ -56,6 +56,20 @@ public sealed class OffsetFulfillmentTests
     }
 
     [Fact]
+    public void After_an_unknown_outcome_the_lookup_waits_for_the_settle_time()
+    {
+        var policy = Policy with { UnknownOutcomeSettleTime = TimeSpan.FromSeconds(10) };
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(false, T0);
+        fulfillment.RecordTransientFailure("timed out", outcomeUnknown: true, policy, T0);
+        Assert.Equal(T0.AddSeconds(10), fulfillment.NextAttemptAt);
+
+        fulfillment.BeginAttempt(false, T0.AddSeconds(10));
+        fulfillment.RecordTransientFailure("Wren answered 429", outcomeUnknown: false, policy, T0.AddSeconds(10));
+        Assert.Equal(T0.AddSeconds(15), fulfillment.NextAttemptAt);
+    }
+
+    [Fact]
     public void Past_the_horizon_a_transient_failure_fails_the_fulfilment_and_warns_when_the_outcome_is_unknown()
     {
         var fulfillment = Scheduled();
@@ -75,10 +89,21 @@ public sealed class OffsetFulfillmentTests
         var fulfillment = Scheduled();
         fulfillment.BeginAttempt(false, T0);
 
-        fulfillment.RecoverInterruptedAttempt(T0.AddMinutes(5));
+        fulfillment.RecoverInterruptedAttempt(TimeSpan.FromSeconds(10), T0.AddMinutes(5));
 
         Assert.Equal((FulfillmentState.Scheduled, true), (fulfillment.State, fulfillment.OutcomeUnknown));
         Assert.True(fulfillment.IsDue(T0.AddMinutes(5)));
+    }
+
+    [Fact]
+    public void An_attempt_interrupted_moments_ago_is_looked_up_only_after_the_settle_time()
+    {
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(false, T0);
+
+        fulfillment.RecoverInterruptedAttempt(TimeSpan.FromSeconds(10), T0.AddSeconds(2));
+
+        Assert.Equal(T0.AddSeconds(10), fulfillment.NextAttemptAt);
     }
 
     [Fact]
@@ -110,7 +135,7 @@ public sealed class OffsetFulfillmentTests
     {
         var fulfillment = Scheduled();
         Assert.Throws<InvalidOperationException>(() => fulfillment.MarkRejected("x", T0));
-        Assert.Throws<InvalidOperationException>(() => fulfillment.RecoverInterruptedAttempt(T0));
+        Assert.Throws<InvalidOperationException>(() => fulfillment.RecoverInterruptedAttempt(TimeSpan.Zero, T0));
         fulfillment.BeginAttempt(false, T0);
         Assert.Throws<InvalidOperationException>(() => fulfillment.BeginAttempt(false, T0));
         fulfillment.MarkPlaced(null, 100, T0);

@@ -21,6 +21,13 @@ public sealed class FulfillmentOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]
     public TimeSpan RetryHorizon { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// Minimum wait after an unknown outcome before looking the order up: a request that timed out on our
+    /// side may still be running at Wren, and a lookup too early would miss it and lead to a second order.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan UnknownOutcomeSettleTime { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Per-request timeout of a Wren call; a POST that times out has an unknown outcome.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan WrenTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -36,5 +43,5 @@ public sealed class FulfillmentOptions
         TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(60),
     ];
 
-    public RetryPolicy RetryPolicy => new(RetryDelays.Length > 0 ? RetryDelays : DefaultRetryDelays, RetryHorizon);
+    public RetryPolicy RetryPolicy => new(RetryDelays.Length > 0 ? RetryDelays : DefaultRetryDelays, RetryHorizon, UnknownOutcomeSettleTime);
 }

@@ -33,7 +33,7 @@ public sealed partial class FulfillmentProcessor(
             // The worker only hands over Attempting rows nobody in this process is working on: an
             // earlier process (or attempt) stopped between committing Attempting and recording the outcome.
             LogInterrupted(orderId, fulfillment.Attempts);
-            fulfillment.RecoverInterruptedAttempt(time.GetUtcNow());
+            fulfillment.RecoverInterruptedAttempt(_retryPolicy.UnknownOutcomeSettleTime, time.GetUtcNow());
             await db.SaveChangesAsync(cancellationToken);
         }
 

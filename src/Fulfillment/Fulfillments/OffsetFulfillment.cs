@@ -81,13 +81,15 @@ public sealed class OffsetFulfillment
     }
 
     /// <summary>Found in the Attempting state with nobody working on it: the process stopped mid-attempt.</summary>
-    public void RecoverInterruptedAttempt(DateTimeOffset now)
+    /// <remarks>The lookup waits until the settle time has passed since the attempt started.</remarks>
+    public void RecoverInterruptedAttempt(TimeSpan settleTime, DateTimeOffset now)
     {
         Require(FulfillmentState.Attempting);
         State = FulfillmentState.Scheduled;
         OutcomeUnknown = true;
         LastError = "The previous attempt was interrupted before its outcome was recorded.";
-        NextAttemptAt = now;
+        var settled = (AttemptStartedAt ?? now) + settleTime;
+        NextAttemptAt = settled > now ? settled : now;
         Touch(now);
     }
 
@@ -121,7 +123,7 @@ public sealed class OffsetFulfillment
         TransientFailures++;
         OutcomeUnknown = outcomeUnknown;
         LastError = error;
-        var next = now + policy.DelayBeforeRetry(TransientFailures);
+        var next = now + policy.DelayBeforeRetry(TransientFailures, outcomeUnknown);
         if (next > (FirstAttemptAt ?? CreatedAt) + policy.Horizon)
         {
             Fail(outcomeUnknown
