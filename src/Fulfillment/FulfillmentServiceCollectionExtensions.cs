@@ -1,5 +1,9 @@
+using MassTransit;
 using PuffinOffset.Fulfillment.Configuration;
+using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Telemetry;
+using PuffinOffset.Fulfillment.Wren;
 using PuffinOffset.Messaging;
 using PuffinOffset.Messaging.Persistence;
 
@@ -16,7 +20,14 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddSqliteDbContext<FulfillmentDbContext>(FulfillmentConfiguration.DatabasePath(builder.Configuration));
         services.AddHealthChecks().AddSqliteDatabaseCheck<FulfillmentDbContext>();
 
-        services.AddMessaging<FulfillmentDbContext>(builder.Configuration, _ => { });
+        services.AddWrenClient();
+        services.AddSingleton<FulfillmentTelemetry>();
+        services.AddSingleton<FulfillmentSignal>();
+        services.AddScoped<FulfillmentProcessor>();
+        services.AddHostedService<FulfillmentWorker>();
+
+        services.AddMessaging<FulfillmentDbContext>(builder.Configuration,
+            bus => bus.AddConsumer<PaymentCompletedConsumer, PaymentCompletedConsumerDefinition>());
         return builder;
     }
 }

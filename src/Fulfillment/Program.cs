@@ -1,4 +1,5 @@
 using PuffinOffset.Fulfillment;
+using PuffinOffset.Fulfillment.Admin;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Persistence;
 
@@ -10,6 +11,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
+app.MapFulfillmentAdmin();
 
 return await app.RunServiceAsync(host => host.MigrateDatabaseAsync<FulfillmentDbContext>());
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
 
@@ -23,12 +24,15 @@ public static class MessagingServiceCollectionExtensions
         Action<IBusRegistrationConfigurator> configureConsumers)
         where TContext : MessagingDbContext
     {
-        var connectionString = configuration.GetConnectionString(ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString) || !Uri.TryCreate(connectionString, UriKind.Absolute, out var brokerUri))
-        {
-            throw new InvalidOperationException(
-                "ConnectionStrings__messaging is required: the AMQP URI of RabbitMQ, e.g. amqp://guest:guest@localhost:5672/.");
-        }
+        var configuredUri = Uri.TryCreate(configuration.GetConnectionString(ConnectionStringName), UriKind.Absolute, out var parsed) ? parsed : null;
+        // A missing URI is reported at startup together with every other invalid variable (ValidateOnStart),
+        // before the bus starts, rather than as a stack trace from here.
+        services.AddOptions<BrokerOptions>()
+            .Configure(options => options.Uri = configuredUri)
+            .Validate(options => options.Uri is not null,
+                "ConnectionStrings__messaging is required: the AMQP URI of RabbitMQ, e.g. amqp://guest:guest@localhost:5672/.")
+            .ValidateOnStart();
+        var brokerUri = configuredUri ?? new Uri("amqp://unconfigured/");
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<OutboxSignal>();
@@ -39,6 +43,8 @@ public static class MessagingServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<OutboxDispatcher<TContext>>();
+        services.AddHealthChecks().Add(new HealthCheckRegistration(
+            BrokerConnectivityCheck.Name, _ => new BrokerConnectivityCheck(brokerUri), HealthStatus.Unhealthy, tags: [], BrokerConnectivityCheck.Timeout));
 
         services.AddMassTransit(bus =>
         {

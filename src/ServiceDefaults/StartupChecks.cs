@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
@@ -11,8 +12,12 @@ public static class StartupChecks
     /// </summary>
     public static async Task<int> RunServiceAsync(this WebApplication app, Func<WebApplication, Task>? beforeStart = null)
     {
+        // Read before running: RunAsync disposes the app, and with it the environment.
+        var applicationName = app.Environment.ApplicationName;
         try
         {
+            // Validate before beforeStart (migrations): a misconfigured service touches nothing.
+            app.Services.GetService<IStartupValidator>()?.Validate();
             if (beforeStart is not null)
             {
                 await beforeStart(app);
@@ -21,10 +26,10 @@ public static class StartupChecks
             await app.RunAsync();
             return 0;
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when (ConfigurationFailures(ex) is { Count: > 0 } failures)
         {
-            await Console.Error.WriteLineAsync($"{app.Environment.ApplicationName} cannot start: its configuration is invalid.");
-            foreach (var failure in ex.Failures)
+            await Console.Error.WriteLineAsync($"{applicationName} cannot start: its configuration is invalid.");
+            foreach (var failure in failures)
             {
                 await Console.Error.WriteLineAsync($"  - {failure}");
             }
@@ -32,4 +37,16 @@ public static class StartupChecks
             return 1;
         }
     }
+
+    /// <summary>
+    /// ValidateOnStart throws one <see cref="OptionsValidationException"/>, or an AggregateException of
+    /// them when several options types are invalid; either way every failure is listed.
+    /// </summary>
+    public static IReadOnlyList<string> ConfigurationFailures(Exception exception) => exception switch
+    {
+        OptionsValidationException invalid => [.. invalid.Failures],
+        AggregateException aggregate when aggregate.InnerExceptions.All(inner => inner is OptionsValidationException) =>
+            [.. aggregate.InnerExceptions.Cast<OptionsValidationException>().SelectMany(invalid => invalid.Failures)],
+        _ => [],
+    };
 }

@@ -21,7 +21,7 @@ public sealed partial class CheckoutJourneyTests : IAsyncLifetime
     public async Task DisposeAsync() => await _shop.DisposeAsync();
 
     [Fact]
-    public async Task Paying_by_card_takes_the_order_to_paid_on_the_success_page()
+    public async Task Paying_by_card_takes_the_order_to_fulfilled_with_its_Wren_order_on_the_success_page()
     {
         await using var chromium = await HeadlessChromium.LaunchAsync("card-payment");
         var page = chromium.Page;
@@ -37,17 +37,22 @@ public sealed partial class CheckoutJourneyTests : IAsyncLifetime
         await page.ClickAsync("#pay-card");
 
         await page.WaitForURLAsync(SuccessPage());
-        await Expect(page.Locator("#status")).ToHaveTextAsync("paid", Patiently);
-        await chromium.ScreenshotAsync("success-paid");
-
+        await chromium.ScreenshotAsync("success-following");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("fulfilled", Patiently);
         var order = await OrderAsync(page);
-        Assert.Equal("paid", order.Status);
+        await Expect(page.Locator("#wren-order")).ToHaveTextAsync(order.WrenOrderId!);
+        await chromium.ScreenshotAsync("success-fulfilled");
+
         Assert.Equal(100428, order.AmountTotal);
+        Assert.False(order.DryRun);
         Assert.Equal(["checkout.session.completed"], _shop.StripeEvents.Events.Select(e => e.Type));
+        var wrenOrder = Assert.Single(_shop.Wren.State.Orders);
+        Assert.Equal((order.WrenOrderId, 2.5m), (wrenOrder.Id, wrenOrder.Tons));
+        Assert.Contains(order.OrderId.ToString(), wrenOrder.Note);
     }
 
     [Fact]
-    public async Task A_delayed_payment_waits_as_awaiting_payment_until_it_is_confirmed()
+    public async Task A_delayed_payment_is_fulfilled_once_after_it_is_confirmed_even_with_every_webhook_sent_twice()
     {
         _shop.StripeOptions.DeliverTwice = true; // every webhook twice: the Api must act once
         await using var chromium = await HeadlessChromium.LaunchAsync("delayed-payment");
@@ -69,10 +74,13 @@ public sealed partial class CheckoutJourneyTests : IAsyncLifetime
         await page.ClickAsync($"#confirm-{sessionId}");
 
         await page.WaitForURLAsync(SuccessPage());
-        await Expect(page.Locator("#status")).ToHaveTextAsync("paid", Patiently);
-        await chromium.ScreenshotAsync("success-paid");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("fulfilled", Patiently);
+        await chromium.ScreenshotAsync("success-fulfilled");
         Assert.Equal(["checkout.session.completed", "checkout.session.async_payment_succeeded"], _shop.StripeEvents.Events.Select(e => e.Type));
-        Assert.Equal("navigator@example.com", (await OrderAsync(page)).CustomerEmail);
+        Assert.Equal(4, _shop.StripeEvents.Attempts.Count(a => a.Succeeded)); // two events, each delivered twice
+        var order = await OrderAsync(page);
+        Assert.Equal("navigator@example.com", order.CustomerEmail);
+        Assert.Equal(order.WrenOrderId, Assert.Single(_shop.Wren.State.Orders).Id);
     }
 
     [Fact]

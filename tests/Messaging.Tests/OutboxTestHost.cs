@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Inbox;
 using PuffinOffset.Messaging.Persistence;
@@ -53,7 +52,6 @@ public static class OutboxTestHost
             ["Outbox:MaxRetryDelay"] = "00:00:01",
             ["Outbox:PublishTimeout"] = "00:00:03",
         });
-        builder.Logging.AddConsole();
         builder.Services.AddSqliteDbContext<TestDbContext>(databasePath);
         builder.Services.AddMessaging<TestDbContext>(builder.Configuration, bus =>
         {
@@ -63,6 +61,10 @@ public static class OutboxTestHost
                 bus.AddConsumer<PaymentCompletedRecorder>().Endpoint(e => e.ConcurrentMessageLimit = 1);
             }
         });
+
+        // A test host may be stopped moments after it started; without this its bus could finish
+        // starting after the stop and keep consuming with a disposed container.
+        builder.Services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
 
         var host = builder.Build();
         await using (var scope = host.Services.CreateAsyncScope())

@@ -23,6 +23,10 @@ public static class FulfillmentConfiguration
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WrenOptions>, WrenOptionsValidator>();
+        services.AddOptions<FulfillmentOptions>()
+            .BindConfiguration(FulfillmentOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         return services;
     }
 

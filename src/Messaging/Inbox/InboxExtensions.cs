@@ -13,7 +13,7 @@ public static class InboxExtensions
     /// concurrent deliveries of one message serialise and the second sees the first's inbox row.
     /// Returns false when the message had already been processed.
     /// </summary>
-    public static async Task<bool> ProcessOnceAsync<TContext>(
+    public static Task<bool> ProcessOnceAsync<TContext>(
         this TContext db,
         ConsumeContext context,
         string consumer,
@@ -23,8 +23,18 @@ public static class InboxExtensions
     {
         var messageId = context.MessageId
             ?? throw new InvalidOperationException($"{consumer} received a message without a MessageId; it cannot be de-duplicated.");
-        var cancellationToken = context.CancellationToken;
+        return db.ProcessOnceAsync(messageId, consumer, time, work, context.CancellationToken);
+    }
 
+    public static async Task<bool> ProcessOnceAsync<TContext>(
+        this TContext db,
+        Guid messageId,
+        string consumer,
+        TimeProvider time,
+        Func<CancellationToken, Task> work,
+        CancellationToken cancellationToken)
+        where TContext : MessagingDbContext
+    {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var seen = await db.InboxMessages.AnyAsync(m => m.MessageId == messageId && m.Consumer == consumer, cancellationToken);
         if (seen)

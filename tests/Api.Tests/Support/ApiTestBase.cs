@@ -16,8 +16,8 @@ public abstract class ApiTestBase : IAsyncLifetime
     protected StripeSandboxHost Stripe { get; private set; } = null!;
     protected WrenStub Wren { get; private set; } = null!;
     protected string BrokerUri { get; private set; } = "";
-    protected ApiHost Api { get; private set; } = null!;
-    protected HttpClient Client { get; private set; } = null!;
+    protected ApiHost Api { get; set; } = null!;
+    protected HttpClient Client { get; set; } = null!;
     protected string DatabasePath => Folder.File("orders.db");
 
     /// <summary>Settings this test class changes from <see cref="ApiHost"/>'s defaults.</summary>

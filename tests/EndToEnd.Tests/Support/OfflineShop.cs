@@ -4,28 +4,33 @@ using Microsoft.Extensions.Options;
 using PuffinOffset.Api;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Fulfillment;
+using PuffinOffset.Fulfillment.Admin;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Persistence;
 using PuffinOffset.StripeSandbox;
 using PuffinOffset.StripeSandbox.Configuration;
 using PuffinOffset.StripeSandbox.Webhooks;
 using PuffinOffset.TestSupport;
+using PuffinOffset.WrenSandbox;
 
 namespace PuffinOffset.EndToEnd.Tests.Support;
 
 /// <summary>
 /// The whole product as a developer runs it offline: the Stripe sandbox (API, hosted checkout, webhooks,
-/// storefront), the Wren stand-in, the real Api and Fulfillment on Kestrel with their own SQLite files,
+/// storefront), the Wren sandbox, the real Api and Fulfillment on Kestrel with their own SQLite files,
 /// and a fresh virtual host of a real RabbitMQ node between them.
 /// </summary>
 public sealed class OfflineShop : IAsyncDisposable
 {
     public const string WebhookSecret = "whsec_TESTONLYendToEnd0123456789abcdefghij";
 
+    // A token the Wren sandbox treats as live, so orders are stored and can be looked up by their note.
+    public const string WrenToken = "puffin-end-to-end-TESTONLY";
+
     private readonly TempFolder _folder = new();
 
     public StripeSandboxHost Stripe { get; private set; } = null!;
-    public WrenPortfolioStub Wren { get; private set; } = null!;
+    public WrenSandboxServer Wren { get; private set; } = null!;
     public ServiceHost Api { get; private set; } = null!;
     public ServiceHost Fulfillment { get; private set; } = null!;
 
@@ -47,7 +52,7 @@ public sealed class OfflineShop : IAsyncDisposable
     {
         var brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
         Stripe = await StripeSandboxHost.StartAsync();
-        Wren = await WrenPortfolioStub.StartAsync();
+        Wren = await WrenSandboxServer.StartAsync(options => options.LiveTokens.Add(WrenToken));
         var storefrontOrigin = Stripe.BaseAddress.GetLeftPart(UriPartial.Authority);
 
         Api = await ServiceHost.StartAsync(new Dictionary<string, string?>
@@ -56,7 +61,7 @@ public sealed class OfflineShop : IAsyncDisposable
                 ["STRIPE_WEBHOOK_SECRET"] = WebhookSecret,
                 ["STRIPE_API_BASE"] = Stripe.BaseAddress.ToString(),
                 ["WREN_API_BASE"] = Wren.BaseAddress.ToString(),
-                ["WREN_API_TOKEN"] = "wren_test_TESTONLYendToEnd",
+                ["WREN_API_TOKEN"] = WrenToken,
                 ["FRONTEND_URL"] = storefrontOrigin,
                 ["DATABASE_PATH"] = _folder.File("orders.db"),
                 ["ConnectionStrings:messaging"] = brokerUri,
@@ -70,15 +75,20 @@ public sealed class OfflineShop : IAsyncDisposable
         Fulfillment = await ServiceHost.StartAsync(new Dictionary<string, string?>
             {
                 ["WREN_API_BASE"] = Wren.BaseAddress.ToString(),
-                ["WREN_API_TOKEN"] = "wren_test_TESTONLYendToEnd",
+                ["WREN_API_TOKEN"] = WrenToken,
                 ["WREN_DRY_RUN"] = "false",
                 ["FULFILLMENT_DATABASE_PATH"] = _folder.File("fulfillment.db"),
+                ["Fulfillment:PollInterval"] = "00:00:00.500",
                 ["ConnectionStrings:messaging"] = brokerUri,
                 ["Outbox:MinRetryDelay"] = "00:00:00.100",
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
             },
             builder => builder.AddFulfillmentServices(),
-            app => app.MapDefaultEndpoints(),
+            app =>
+            {
+                app.MapDefaultEndpoints();
+                app.MapFulfillmentAdmin();
+            },
             app => app.MigrateDatabaseAsync<FulfillmentDbContext>());
 
         // As the AppHost wires it: Stripe posts to the Api, and the storefront calls the Api.

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace PuffinOffset.Api.Tests.Support;
+namespace PuffinOffset.TestSupport;
 
 /// <summary>
 /// A fixture from Fixtures/stripe-events (the exact bodies Stripe posts), with its session id, order id

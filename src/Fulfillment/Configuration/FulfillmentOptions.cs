@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PuffinOffset.Fulfillment.Configuration;
+
+/// <summary>Timing of the fulfilment worker (config section <c>Fulfillment</c>); tests shorten every delay.</summary>
+public sealed class FulfillmentOptions
+{
+    public const string Section = "Fulfillment";
+
+    /// <summary>Fallback poll: the worker is normally woken by the consumer's signal or by the next due time.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Delay before retry n (1-based) after a transient failure; the last entry repeats. Empty means the
+    /// default: three quick retries (1 s, 5 s, 15 s), then 1, 5, 15, 30 and 60 minutes.
+    /// </summary>
+    public TimeSpan[] RetryDelays { get; set; } = [];
+
+    /// <summary>How long after the first attempt transient failures are still retried.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]
+    public TimeSpan RetryHorizon { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Minimum wait after an unknown outcome before looking the order up: a request that timed out on our
+    /// side may still be running at Wren, and a lookup too early would miss it and lead to a second order.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan UnknownOutcomeSettleTime { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Per-request timeout of a Wren call; a POST that times out has an unknown outcome.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan WrenTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Different orders fulfilled at once; one order is never processed twice at the same time.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrency { get; set; } = 4;
+
+    public static readonly TimeSpan[] DefaultRetryDelays =
+    [
+        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15),
+        TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15),
+        TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(60),
+    ];
+
+    public RetryPolicy RetryPolicy => new(RetryDelays.Length > 0 ? RetryDelays : DefaultRetryDelays, RetryHorizon, UnknownOutcomeSettleTime);
+}

@@ -1,0 +1,160 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PuffinOffset.Fulfillment.Configuration;
+using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Telemetry;
+using PuffinOffset.Fulfillment.Wren;
+using PuffinOffset.Messaging.Outbox;
+
+namespace PuffinOffset.Fulfillment.Fulfillments;
+
+/// <summary>
+/// One step of one order's fulfilment, in its own scope. Every state change is committed before the
+/// next Wren call, and no transaction is open while Wren is called.
+/// </summary>
+public sealed partial class FulfillmentProcessor(
+    FulfillmentDbContext db,
+    WrenClient wren,
+    IOptions<WrenOptions> wrenOptions,
+    IOptions<FulfillmentOptions> options,
+    FulfillmentTelemetry telemetry,
+    TimeProvider time,
+    ILogger<FulfillmentProcessor> logger)
+{
+    private readonly RetryPolicy _retryPolicy = options.Value.RetryPolicy;
+
+    public async Task ProcessAsync(Guid orderId, CancellationToken cancellationToken)
+    {
+        var fulfillment = await db.Fulfillments.SingleAsync(f => f.OrderId == orderId, cancellationToken);
+        using var activity = FulfillmentTelemetry.StartProcessing(orderId, fulfillment.TraceParent, fulfillment.TraceState);
+
+        if (fulfillment.State == FulfillmentState.Attempting)
+        {
+            // The worker only hands over Attempting rows nobody in this process is working on: an
+            // earlier process (or attempt) stopped between committing Attempting and recording the outcome.
+            LogInterrupted(orderId, fulfillment.Attempts);
+            fulfillment.RecoverInterruptedAttempt(_retryPolicy.UnknownOutcomeSettleTime, time.GetUtcNow());
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        if (!fulfillment.IsDue(time.GetUtcNow()))
+        {
+            return;
+        }
+
+        var dryRun = wrenOptions.Value.DryRun;
+        if (fulfillment.OutcomeUnknown && !dryRun && !await ResolveUnknownOutcomeAsync(fulfillment, cancellationToken))
+        {
+            return;
+        }
+
+        fulfillment.BeginAttempt(dryRun, time.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken);
+
+        var result = await wren.PlaceOrderAsync(new WrenOrderRequest(fulfillment.Tons, fulfillment.PortfolioId, fulfillment.Note, dryRun), cancellationToken);
+        telemetry.Attempt(result.Outcome);
+        var now = time.GetUtcNow();
+        switch (result)
+        {
+            case WrenPlaceResult.Created created:
+                fulfillment.MarkPlaced(created.WrenOrderId, created.AmountCharged, now);
+                break;
+            case WrenPlaceResult.Rejected rejected:
+                fulfillment.MarkRejected(rejected.Reason, now);
+                break;
+            case WrenPlaceResult.NotCreated notCreated:
+                fulfillment.RecordTransientFailure(notCreated.Error, outcomeUnknown: false, _retryPolicy, now);
+                break;
+            case WrenPlaceResult.Unknown unknown:
+                fulfillment.RecordTransientFailure(unknown.Error, outcomeUnknown: !dryRun, _retryPolicy, now);
+                break;
+        }
+
+        await SaveOutcomeAsync(fulfillment, cancellationToken);
+    }
+
+    /// <summary>
+    /// Looks the order up by its note before any new POST. Returns true when nothing was found and a
+    /// new attempt may be made; otherwise the outcome (placed, or retry the lookup later) is saved.
+    /// </summary>
+    private async Task<bool> ResolveUnknownOutcomeAsync(OffsetFulfillment fulfillment, CancellationToken cancellationToken)
+    {
+        var lookup = await wren.FindOrderByNoteAsync(fulfillment.Note, cancellationToken);
+        var now = time.GetUtcNow();
+        switch (lookup)
+        {
+            case WrenLookupResult.Found found:
+                if (found.Matches > 1)
+                {
+                    LogDuplicates(fulfillment.OrderId, found.Matches);
+                }
+
+                LogFoundByNote(fulfillment.OrderId, found.WrenOrderId);
+                // The list does not carry the amount: the placed message reports 0 cents charged.
+                fulfillment.MarkPlaced(found.WrenOrderId, amountCharged: null, now);
+                break;
+            case WrenLookupResult.NotFound:
+                LogNotFoundByNote(fulfillment.OrderId);
+                return true;
+            case WrenLookupResult.Failed failed:
+                fulfillment.RecordTransientFailure(failed.Error, outcomeUnknown: true, _retryPolicy, now);
+                break;
+        }
+
+        await SaveOutcomeAsync(fulfillment, cancellationToken);
+        return false;
+    }
+
+    /// <summary>The final state and its message commit together (SaveChanges is one transaction).</summary>
+    private async Task SaveOutcomeAsync(OffsetFulfillment fulfillment, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        switch (fulfillment.State)
+        {
+            case FulfillmentState.Placed:
+                db.Enqueue(fulfillment.ToPlacedMessage(), now);
+                break;
+            case FulfillmentState.Failed:
+                db.Enqueue(fulfillment.ToFailedMessage(), now);
+                break;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+
+        switch (fulfillment.State)
+        {
+            case FulfillmentState.Placed:
+                telemetry.Placed(fulfillment.DryRun, now - fulfillment.PaidAt);
+                LogPlaced(fulfillment.OrderId, fulfillment.WrenOrderId, fulfillment.DryRun, fulfillment.Attempts);
+                break;
+            case FulfillmentState.Failed:
+                telemetry.Failed(fulfillment.TransientFailures > 0 ? "retries_exhausted" : "rejected");
+                LogFailed(fulfillment.OrderId, fulfillment.Attempts, fulfillment.LastError);
+                break;
+            default:
+                LogRetryScheduled(fulfillment.OrderId, fulfillment.NextAttemptAt, fulfillment.OutcomeUnknown, fulfillment.LastError);
+                break;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offset order for {OrderId}: attempt {Attempt} was interrupted; its outcome is unknown and will be looked up by note")]
+    private partial void LogInterrupted(Guid orderId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Offset order for {OrderId} found at Wren by its note as {WrenOrderId}; not posting again")]
+    private partial void LogFoundByNote(Guid orderId, string wrenOrderId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Offset order for {OrderId} not found at Wren by its note; a new attempt is safe")]
+    private partial void LogNotFoundByNote(Guid orderId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Wren holds {Matches} offset orders with the note of order {OrderId}: refund the extras")]
+    private partial void LogDuplicates(Guid orderId, int matches);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Offset order for {OrderId} placed as {WrenOrderId} (dry run {DryRun}) after {Attempts} attempt(s)")]
+    private partial void LogPlaced(Guid orderId, string? wrenOrderId, bool dryRun, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Offset order for {OrderId} failed after {Attempts} attempt(s): {Reason}")]
+    private partial void LogFailed(Guid orderId, int attempts, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offset order for {OrderId} will be retried at {NextAttemptAt} (outcome unknown {OutcomeUnknown}): {Error}")]
+    private partial void LogRetryScheduled(Guid orderId, DateTimeOffset nextAttemptAt, bool outcomeUnknown, string? error);
+}

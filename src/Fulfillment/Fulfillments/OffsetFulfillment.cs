@@ -1,0 +1,179 @@
+using PuffinOffset.Fulfillment.Configuration;
+using PuffinOffset.Messaging.Contracts;
+
+namespace PuffinOffset.Fulfillment.Fulfillments;
+
+/// <summary>
+/// The purchase of one paid order's offset from Wren, and the only place its state changes.
+/// Scheduled → Attempting (committed before the POST) → Placed | Failed; Attempting → Scheduled after a
+/// transient failure, with <see cref="OutcomeUnknown"/> saying whether Wren might have created the order,
+/// in which case the next attempt first looks it up by <see cref="Note"/> instead of posting again.
+/// </summary>
+public sealed class OffsetFulfillment
+{
+    public Guid OrderId { get; private set; }
+    public FulfillmentState State { get; private set; }
+    public decimal Tons { get; private set; }
+    public int PortfolioId { get; private set; }
+    public long AmountTotal { get; private set; }
+    public DateTimeOffset PaidAt { get; private set; }
+    public DateTimeOffset CreatedAt { get; private set; }
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    public DateTimeOffset NextAttemptAt { get; private set; }
+    /// <summary>POSTs sent to Wren (dry runs included).</summary>
+    public int Attempts { get; private set; }
+    /// <summary>Transient failures so far; picks the next delay of the retry schedule.</summary>
+    public int TransientFailures { get; private set; }
+    public DateTimeOffset? FirstAttemptAt { get; private set; }
+    public DateTimeOffset? AttemptStartedAt { get; private set; }
+    /// <summary>True when an earlier POST may have created the order at Wren.</summary>
+    public bool OutcomeUnknown { get; private set; }
+    /// <summary>Safe to show an operator: our wording, never Wren's error text.</summary>
+    public string? LastError { get; private set; }
+
+    public string? WrenOrderId { get; private set; }
+    public bool DryRun { get; private set; }
+    public long? AmountCharged { get; private set; }
+    public DateTimeOffset? PlacedAt { get; private set; }
+    public DateTimeOffset? FailedAt { get; private set; }
+
+    /// <summary>W3C trace context of the consumer that scheduled it, so the Wren call joins the payment's trace.</summary>
+    public string? TraceParent { get; private set; }
+    public string? TraceState { get; private set; }
+
+    /// <summary>Optimistic concurrency token: a second worker that raced for the same row fails to save.</summary>
+    public int Version { get; private set; }
+
+    public string Note => NoteFor(OrderId);
+
+    public static string NoteFor(Guid orderId) => $"puffin-offset order {orderId}";
+
+    private OffsetFulfillment() { }
+
+    public static OffsetFulfillment Schedule(PaymentCompleted payment, DateTimeOffset now, string? traceParent, string? traceState) => new()
+    {
+        OrderId = payment.OrderId,
+        State = FulfillmentState.Scheduled,
+        Tons = payment.Tons,
+        PortfolioId = payment.PortfolioId,
+        AmountTotal = payment.AmountTotal,
+        PaidAt = payment.PaidAt,
+        CreatedAt = now,
+        UpdatedAt = now,
+        NextAttemptAt = now,
+        TraceParent = traceParent,
+        TraceState = traceState,
+    };
+
+    public bool IsDue(DateTimeOffset now) => State == FulfillmentState.Scheduled && NextAttemptAt <= now;
+
+    /// <summary>Must be committed before the POST leaves the process.</summary>
+    public void BeginAttempt(bool dryRun, DateTimeOffset now)
+    {
+        Require(FulfillmentState.Scheduled);
+        State = FulfillmentState.Attempting;
+        Attempts++;
+        DryRun = dryRun;
+        FirstAttemptAt ??= now;
+        AttemptStartedAt = now;
+        Touch(now);
+    }
+
+    /// <summary>Found in the Attempting state with nobody working on it: the process stopped mid-attempt.</summary>
+    /// <remarks>The lookup waits until the settle time has passed since the attempt started.</remarks>
+    public void RecoverInterruptedAttempt(TimeSpan settleTime, DateTimeOffset now)
+    {
+        Require(FulfillmentState.Attempting);
+        State = FulfillmentState.Scheduled;
+        OutcomeUnknown = true;
+        LastError = "The previous attempt was interrupted before its outcome was recorded.";
+        var settled = (AttemptStartedAt ?? now) + settleTime;
+        NextAttemptAt = settled > now ? settled : now;
+        Touch(now);
+    }
+
+    /// <summary>From Attempting (Wren answered) or Scheduled (an unknown outcome resolved by the note lookup).</summary>
+    public void MarkPlaced(string? wrenOrderId, long? amountCharged, DateTimeOffset now)
+    {
+        Require(FulfillmentState.Attempting, FulfillmentState.Scheduled);
+        State = FulfillmentState.Placed;
+        WrenOrderId = wrenOrderId;
+        AmountCharged = amountCharged;
+        OutcomeUnknown = false;
+        LastError = null;
+        PlacedAt = now;
+        Touch(now);
+    }
+
+    /// <summary>Wren refused the order for good: no retry.</summary>
+    public void MarkRejected(string reason, DateTimeOffset now)
+    {
+        Require(FulfillmentState.Attempting);
+        Fail(reason, now);
+    }
+
+    /// <summary>
+    /// A transient failure: the POST (from Attempting) or the note lookup (from Scheduled) failed.
+    /// Schedules the next try, or fails the fulfilment once the next try would fall past the horizon.
+    /// </summary>
+    public void RecordTransientFailure(string error, bool outcomeUnknown, RetryPolicy policy, DateTimeOffset now)
+    {
+        Require(FulfillmentState.Attempting, FulfillmentState.Scheduled);
+        TransientFailures++;
+        OutcomeUnknown = outcomeUnknown;
+        LastError = error;
+        var next = now + policy.DelayBeforeRetry(TransientFailures, outcomeUnknown);
+        if (next > (FirstAttemptAt ?? CreatedAt) + policy.Horizon)
+        {
+            Fail(outcomeUnknown
+                ? $"Retries exhausted after {Attempts} attempt(s) ({error}). The last attempt's outcome is unknown: look for the note '{Note}' in Wren's offset orders before replaying."
+                : $"Retries exhausted after {Attempts} attempt(s) ({error}): check Wren's status and WREN_API_BASE, then replay.", now);
+            return;
+        }
+
+        State = FulfillmentState.Scheduled;
+        NextAttemptAt = next;
+        Touch(now);
+    }
+
+    /// <summary>Operator replay of a failed fulfilment: due now, with a fresh retry budget.</summary>
+    public void Replay(DateTimeOffset now)
+    {
+        Require(FulfillmentState.Failed);
+        State = FulfillmentState.Scheduled;
+        TransientFailures = 0;
+        FirstAttemptAt = null;
+        FailedAt = null;
+        NextAttemptAt = now;
+        Touch(now);
+    }
+
+    public OffsetOrderPlaced ToPlacedMessage() =>
+        new(OrderId, WrenOrderId, Tons, PortfolioId, AmountCharged ?? 0, DryRun, PlacedAt ?? UpdatedAt);
+
+    public OffsetOrderFailed ToFailedMessage() =>
+        new(OrderId, LastError ?? "Offset order failed.", Attempts, FailedAt ?? UpdatedAt);
+
+    private void Fail(string reason, DateTimeOffset now)
+    {
+        State = FulfillmentState.Failed;
+        LastError = reason;
+        FailedAt = now;
+        Touch(now);
+    }
+
+    private void Require(params FulfillmentState[] allowed)
+    {
+        if (!allowed.Contains(State))
+        {
+            throw new InvalidOperationException($"Fulfilment of order {OrderId} is {State}; expected {string.Join(" or ", allowed)}.");
+        }
+    }
+
+    private void Touch(DateTimeOffset now)
+    {
+        UpdatedAt = now;
+        Version++;
+    }
+}

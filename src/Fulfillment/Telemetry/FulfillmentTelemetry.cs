@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace PuffinOffset.Fulfillment.Telemetry;
+
+/// <summary>Traces and metrics of the fulfilment worker ("PuffinOffset.Fulfillment").</summary>
+public sealed class FulfillmentTelemetry : IDisposable
+{
+    public const string Name = "PuffinOffset.Fulfillment";
+    public static readonly ActivitySource ActivitySource = new(Name);
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _placed;
+    private readonly Counter<long> _failed;
+    private readonly Counter<long> _attempts;
+    private readonly Histogram<double> _paymentToPlaced;
+
+    public FulfillmentTelemetry(IMeterFactory meters)
+    {
+        _meter = meters.Create(Name);
+        _placed = _meter.CreateCounter<long>("puffin.offsets.placed", "{order}", "Offset orders placed at Wren (dry runs included).");
+        _failed = _meter.CreateCounter<long>("puffin.offsets.failed", "{order}", "Offset orders that ended fulfillment_failed.");
+        _attempts = _meter.CreateCounter<long>("puffin.wren.attempts", "{request}", "Wren order requests, by outcome.");
+        _paymentToPlaced = _meter.CreateHistogram<double>("puffin.offsets.payment_to_placed.duration", "s", "Time from payment to the placed Wren order.");
+    }
+
+    public void Placed(bool dryRun, TimeSpan sincePayment)
+    {
+        _placed.Add(1, new KeyValuePair<string, object?>("dry_run", dryRun));
+        _paymentToPlaced.Record(Math.Max(0, sincePayment.TotalSeconds), new KeyValuePair<string, object?>("dry_run", dryRun));
+    }
+
+    public void Failed(string kind) => _failed.Add(1, new KeyValuePair<string, object?>("reason", kind));
+
+    public void Attempt(string outcome) => _attempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>Continues the trace of the consumer that scheduled the fulfilment (stored W3C context).</summary>
+    public static Activity? StartProcessing(Guid orderId, string? traceParent, string? traceState)
+    {
+        ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent);
+        var activity = ActivitySource.StartActivity("fulfil offset order", ActivityKind.Internal, parent);
+        if (activity is null && traceParent is not null)
+        {
+            // Nobody samples our source: still carry the trace id into the HTTP call, logs and outbox rows.
+            activity = new Activity("fulfil offset order").SetParentId(traceParent).Start();
+        }
+
+        activity?.SetTag("puffin.order_id", orderId.ToString());
+        return activity;
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace PuffinOffset.Fulfillment.Wren;
+
+/// <summary>
+/// Typed client for Wren's offset orders. It sends each request once: Wren has no idempotency key,
+/// so retrying is the worker's decision, taken with the fulfilment's state in the database. Wren's
+/// error bodies are never passed on; results carry our own wording.
+/// </summary>
+public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<WrenPlaceResult> PlaceOrderAsync(WrenOrderRequest order, CancellationToken cancellationToken)
+    {
+        LogPlacing(order.PortfolioId, order.Tons, order.DryRun);
+        var body = new { tons = order.Tons, portfolioId = order.PortfolioId, note = order.Note, dryRun = order.DryRun };
+        try
+        {
+            using var response = await http.PostAsJsonAsync("api/offset-orders", body, Json, cancellationToken);
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                var created = await ReadCreatedAsync(response, cancellationToken);
+                if (created is null)
+                {
+                    // A 2xx we cannot read may still be a created order: resolve by note.
+                    return new WrenPlaceResult.Unknown($"Wren answered {status} with an unreadable body");
+                }
+
+                LogPlaced(order.PortfolioId, order.Tons, created.AmountCharged, created.WrenOrderId);
+                return created;
+            }
+
+            LogRefused(order.PortfolioId, order.Tons, status);
+            return Classify(response.StatusCode);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogCallFailed(ex.GetType().Name, order.PortfolioId, order.Tons);
+            return ClassifyException(ex);
+        }
+    }
+
+    public async Task<WrenLookupResult> FindOrderByNoteAsync(string note, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync("api/offset-orders", cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return new WrenLookupResult.Failed($"order lookup answered {(int)response.StatusCode} {response.StatusCode}");
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+            var matches = OffsetOrders(document.RootElement)
+                .Where(o => o.TryGetProperty("note", out var n) && n.ValueKind == JsonValueKind.String
+                    && string.Equals(n.GetString()?.Trim(), note, StringComparison.OrdinalIgnoreCase))
+                .Select(o => o.TryGetProperty("id", out var id) ? id.ToString() : "")
+                .ToList();
+            return matches.Count == 0 ? new WrenLookupResult.NotFound() : new WrenLookupResult.Found(matches[0], matches.Count);
+        }
+        catch (JsonException)
+        {
+            return new WrenLookupResult.Failed("order lookup answered with an unreadable body");
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogCallFailed(ex.GetType().Name, 0, 0);
+            return new WrenLookupResult.Failed($"order lookup failed: {Describe(ex)}");
+        }
+    }
+
+    public static WrenPlaceResult Classify(HttpStatusCode status) => (int)status switch
+    {
+        400 => new WrenPlaceResult.Rejected(400, "Wren rejected the order as invalid (400 Bad Request): check its tons, portfolio and the $1.00 minimum charge, then replay."),
+        401 => new WrenPlaceResult.Rejected(401, "Wren did not recognise the API token (401 Unauthorized): fix WREN_API_TOKEN, then replay."),
+        402 => new WrenPlaceResult.Rejected(402, "Wren refused the order (402 Payment Required): top up credits or fix the payment method, then replay."),
+        403 => new WrenPlaceResult.Rejected(403, "Wren refused the account (403 Forbidden): check WREN_API_TOKEN and that the account has a payment method or credits, then replay."),
+        408 or 429 => new WrenPlaceResult.NotCreated($"Wren answered {(int)status} {status}"),
+        >= 500 => new WrenPlaceResult.Unknown($"Wren answered {(int)status} {status}"),
+        var other => new WrenPlaceResult.Rejected(other, $"Wren refused the order ({other} {status}): check WREN_API_BASE and the request, then replay."),
+    };
+
+    public static WrenPlaceResult ClassifyException(Exception ex) => ex switch
+    {
+        // Nothing reached Wren: the connection was never made, or our circuit breaker held the request back.
+        HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable or SocketError.NetworkUnreachable } }
+            or HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError }
+            or BrokenCircuitException => new WrenPlaceResult.NotCreated($"Wren could not be reached: {Describe(ex)}"),
+        // The request may have been received: a timeout or a dropped connection proves nothing.
+        _ => new WrenPlaceResult.Unknown($"Wren's answer was lost: {Describe(ex)}"),
+    };
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        TaskCanceledException or TimeoutRejectedException or TimeoutException => "timed out",
+        HttpRequestException { HttpRequestError: var error } when error != HttpRequestError.Unknown => $"connection error ({error})",
+        HttpRequestException => "connection error",
+        _ => ex.GetType().Name,
+    };
+
+    private static async Task<WrenPlaceResult.Created?> ReadCreatedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+            var root = document.RootElement;
+            string? id = root.TryGetProperty("id", out var idElement) && idElement.ValueKind != JsonValueKind.Null ? idElement.ToString() : null;
+            long amount = root.TryGetProperty("amountCharged", out var amountElement) && amountElement.TryGetDecimal(out var cents)
+                ? (long)Math.Ceiling(cents)
+                : 0;
+            return new WrenPlaceResult.Created(id, amount);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The documented <c>{"offsetOrders": [...]}</c>, or a bare array as older clients saw it.</summary>
+    private static IEnumerable<JsonElement> OffsetOrders(JsonElement root) =>
+        root.ValueKind switch
+        {
+            JsonValueKind.Array => root.EnumerateArray(),
+            JsonValueKind.Object when root.TryGetProperty("offsetOrders", out var orders) && orders.ValueKind == JsonValueKind.Array => orders.EnumerateArray(),
+            _ => throw new JsonException("No offsetOrders array."),
+        };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Placing Wren offset order: portfolio {PortfolioId}, {Tons} t, dry run {DryRun}")]
+    private partial void LogPlacing(int portfolioId, decimal tons, bool dryRun);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Wren placed offset order {WrenOrderId}: portfolio {PortfolioId}, {Tons} t, charged {AmountCharged} cents")]
+    private partial void LogPlaced(int portfolioId, decimal tons, long amountCharged, string? wrenOrderId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Wren refused offset order with {Status}: portfolio {PortfolioId}, {Tons} t")]
+    private partial void LogRefused(int portfolioId, decimal tons, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Wren call failed ({ExceptionType}): portfolio {PortfolioId}, {Tons} t")]
+    private partial void LogCallFailed(string exceptionType, int portfolioId, decimal tons);
+}

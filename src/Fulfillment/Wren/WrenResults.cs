@@ -1,0 +1,41 @@
+namespace PuffinOffset.Fulfillment.Wren;
+
+/// <summary>What a <c>POST /api/offset-orders</c> proved about the order at Wren.</summary>
+public abstract record WrenPlaceResult
+{
+    private WrenPlaceResult() { }
+
+    /// <summary>200: the order exists (id null on a dry run).</summary>
+    public sealed record Created(string? WrenOrderId, long AmountCharged) : WrenPlaceResult;
+
+    /// <summary>400/401/402/403 and other 4xx: permanent; <paramref name="Reason"/> is ours and safe to show an operator.</summary>
+    public sealed record Rejected(int Status, string Reason) : WrenPlaceResult;
+
+    /// <summary>Transient, and Wren certainly did not create the order (429, connection refused).</summary>
+    public sealed record NotCreated(string Error) : WrenPlaceResult;
+
+    /// <summary>Transient, and Wren may have created the order (timeout, lost connection, 5xx).</summary>
+    public sealed record Unknown(string Error) : WrenPlaceResult;
+
+    public string Outcome => this switch
+    {
+        Created => "created",
+        Rejected => "rejected",
+        NotCreated => "not_created",
+        _ => "unknown",
+    };
+}
+
+/// <summary>What <c>GET /api/offset-orders</c> said about the order with our note.</summary>
+public abstract record WrenLookupResult
+{
+    private WrenLookupResult() { }
+
+    public sealed record Found(string WrenOrderId, int Matches) : WrenLookupResult;
+
+    public sealed record NotFound : WrenLookupResult;
+
+    public sealed record Failed(string Error) : WrenLookupResult;
+}
+
+public sealed record WrenOrderRequest(decimal Tons, int PortfolioId, string Note, bool DryRun);

@@ -1,0 +1,45 @@
+namespace PuffinOffset.WrenSandbox;
+
+/// <summary>
+/// Failure injection and inspection for tests and demos, e.g.
+/// <c>curl -X POST localhost:PORT/sandbox/faults -d '{"kind":"status","status":503,"count":3}' -H 'content-type: application/json'</c>.
+/// </summary>
+public static class SandboxControlEndpoints
+{
+    public sealed record FaultRequest(string Kind, int Count = 1, int Status = 503, int DelayMilliseconds = 0);
+
+    public static IEndpointRouteBuilder MapSandboxControl(this IEndpointRouteBuilder app)
+    {
+        var sandbox = app.MapGroup("/sandbox");
+        sandbox.MapPost("/faults", (FaultRequest fault, SandboxState state) =>
+        {
+            switch (fault.Kind)
+            {
+                case "status":
+                    state.FailNextPosts(fault.Count, fault.Status);
+                    break;
+                case "delay":
+                    state.DelayNextPosts(fault.Count, TimeSpan.FromMilliseconds(fault.DelayMilliseconds));
+                    break;
+                case "drop":
+                    state.DropConnectionAfterStoringNextPosts(fault.Count);
+                    break;
+                case "lookup-status":
+                    state.FailNextLookups(fault.Count, fault.Status);
+                    break;
+                default:
+                    return Results.Problem(statusCode: 400, title: "Unknown fault kind", detail: "kind is one of status, delay, drop, lookup-status.");
+            }
+
+            return Results.NoContent();
+        });
+        sandbox.MapGet("/posts", (SandboxState state) => state.ReceivedPosts);
+        sandbox.MapGet("/orders", (SandboxState state) => state.Orders);
+        sandbox.MapPost("/reset", (SandboxState state) =>
+        {
+            state.Reset();
+            return Results.NoContent();
+        });
+        return app;
+    }
+}

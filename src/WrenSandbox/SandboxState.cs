@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+
+namespace PuffinOffset.WrenSandbox;
+
+/// <summary>What the sandbox received and stored, and the faults queued for the next requests.</summary>
+public sealed class SandboxState
+{
+    private readonly ConcurrentQueue<PostFault> _postFaults = new();
+    private readonly ConcurrentQueue<int> _lookupFaults = new();
+    private readonly ConcurrentQueue<ReceivedPost> _posts = new();
+    private readonly ConcurrentQueue<StoredOrder> _orders = new();
+    private long _sequence;
+
+    public IReadOnlyList<ReceivedPost> ReceivedPosts => [.. _posts];
+
+    public IReadOnlyList<StoredOrder> Orders => [.. _orders];
+
+    /// <summary>Answers the next <paramref name="count"/> POSTs with <paramref name="status"/> and creates nothing.</summary>
+    public void FailNextPosts(int count, int status) => Enqueue(count, new PostFault.Status(status));
+
+    /// <summary>Holds the next POSTs for <paramref name="delay"/> before handling them normally.</summary>
+    public void DelayNextPosts(int count, TimeSpan delay) => Enqueue(count, new PostFault.Delay(delay));
+
+    /// <summary>Holds the next POST until the returned source is completed, then handles it normally.</summary>
+    public TaskCompletionSource HoldNextPost()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _postFaults.Enqueue(new PostFault.Hold(release.Task));
+        return release;
+    }
+
+    /// <summary>Stores the next orders, then aborts the connection instead of answering (a lost response).</summary>
+    public void DropConnectionAfterStoringNextPosts(int count) => Enqueue(count, new PostFault.StoreThenDrop());
+
+    /// <summary>Answers the next <paramref name="count"/> <c>GET /api/offset-orders</c> with <paramref name="status"/>.</summary>
+    public void FailNextLookups(int count, int status)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _lookupFaults.Enqueue(status);
+        }
+    }
+
+    public void ClearFaults()
+    {
+        _postFaults.Clear();
+        _lookupFaults.Clear();
+    }
+
+    public void Reset()
+    {
+        ClearFaults();
+        _posts.Clear();
+        _orders.Clear();
+    }
+
+    internal PostFault? TakePostFault() => _postFaults.TryDequeue(out var fault) ? fault : null;
+
+    internal int? TakeLookupFault() => _lookupFaults.TryDequeue(out var status) ? status : null;
+
+    internal void Record(ReceivedPost post) => _posts.Enqueue(post);
+
+    internal StoredOrder Store(decimal tons, string? note, DateTimeOffset now)
+    {
+        var order = new StoredOrder($"ch_sandbox_{Interlocked.Increment(ref _sequence):D6}", tons, now, note);
+        _orders.Enqueue(order);
+        return order;
+    }
+
+    private void Enqueue(int count, PostFault fault)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _postFaults.Enqueue(fault);
+        }
+    }
+}
+
+public abstract record PostFault
+{
+    private PostFault() { }
+
+    public sealed record Status(int Code) : PostFault;
+
+    public sealed record Delay(TimeSpan Duration) : PostFault;
+
+    public sealed record StoreThenDrop : PostFault;
+
+    public sealed record Hold(Task Released) : PostFault;
+}
+
+/// <summary>One POST as the sandbox saw it; <see cref="Answer"/> is the status sent (0 = connection dropped).</summary>
+public sealed record ReceivedPost(DateTimeOffset At, bool TestMode, decimal? Tons, int? PortfolioId, string? Note, bool DryRun, int Answer);
+
+public sealed record StoredOrder(string Id, decimal Tons, DateTimeOffset CreatedAt, string? Note);

@@ -1,0 +1,138 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using PuffinOffset.Api.Configuration;
+
+namespace PuffinOffset.Api.Tests.Configuration;
+
+/// <summary>The contract's variables → validated options: every problem named by its variable, no secret echoed.</summary>
+public sealed class ApiOptionsValidationTests
+{
+    private static readonly Dictionary<string, string?> Valid = new()
+    {
+        ["STRIPE_SECRET_KEY"] = "sk_test_valid",
+        ["STRIPE_WEBHOOK_SECRET"] = "whsec_valid",
+        ["FRONTEND_URL"] = "https://puffinoffset.example",
+    };
+
+    [Fact]
+    public void A_complete_configuration_is_accepted_and_mapped()
+    {
+        using var services = Services(With(new()
+        {
+            ["STRIPE_WEBHOOK_SECRET"] = " whsec_new , whsec_old ,,",
+            ["FRONTEND_URL"] = "https://shop.example/, http://localhost:5173",
+            ["STRIPE_API_BASE"] = "http://127.0.0.1:12111",
+            ["STRIPE_PUBLISHABLE_KEY"] = "pk_test_abc",
+            ["WREN_API_BASE"] = "http://127.0.0.1:12112",
+            ["CHECKOUT_RATE_LIMIT_PER_MINUTE"] = "0",
+            ["ADMIN_API_KEY"] = "admin-key",
+            ["DATABASE_PATH"] = "/var/lib/puffin/orders.db",
+        }));
+
+        Assert.Empty(Failures(services));
+        var stripe = services.GetRequiredService<IOptions<StripeOptions>>().Value;
+        Assert.Equal(["whsec_new", "whsec_old"], stripe.WebhookSecrets);
+        Assert.Equal(new Uri("http://127.0.0.1:12111"), stripe.ApiBase);
+        Assert.Equal("pk_test_abc", stripe.PublishableKey);
+        var frontend = services.GetRequiredService<IOptions<FrontendOptions>>().Value;
+        Assert.Equal([new Uri("https://shop.example"), new Uri("http://localhost:5173")], frontend.Origins);
+        Assert.Equal(new Uri("https://shop.example"), frontend.BaseUrl);
+        Assert.Equal(new Uri("http://127.0.0.1:12112"), services.GetRequiredService<IOptions<WrenPricingOptions>>().Value.ApiBase);
+        var checkout = services.GetRequiredService<IOptions<CheckoutOptions>>().Value;
+        Assert.Equal(0, checkout.RateLimitPerMinute);
+        Assert.Equal("admin-key", checkout.AdminApiKey);
+        Assert.Equal("/var/lib/puffin/orders.db", checkout.DatabasePath);
+    }
+
+    [Fact]
+    public void Optional_variables_fall_back_to_the_contract_defaults()
+    {
+        using var services = Services(Valid);
+
+        Assert.Empty(Failures(services));
+        Assert.Equal(new Uri("https://api.stripe.com"), services.GetRequiredService<IOptions<StripeOptions>>().Value.ApiBase);
+        Assert.Equal(new Uri("https://www.wren.co"), services.GetRequiredService<IOptions<WrenPricingOptions>>().Value.ApiBase);
+        var checkout = services.GetRequiredService<IOptions<CheckoutOptions>>().Value;
+        Assert.Equal(30, checkout.RateLimitPerMinute);
+        Assert.Null(checkout.AdminApiKey);
+        Assert.Equal("data/orders.db", checkout.DatabasePath);
+    }
+
+    [Fact]
+    public void Nothing_configured_names_every_required_variable_once()
+    {
+        using var services = Services(new());
+
+        var failures = Failures(services);
+
+        Assert.Single(failures, f => f.StartsWith("STRIPE_SECRET_KEY is required", StringComparison.Ordinal));
+        Assert.Single(failures, f => f.StartsWith("STRIPE_WEBHOOK_SECRET is required", StringComparison.Ordinal));
+        Assert.Single(failures, f => f.StartsWith("FRONTEND_URL is required", StringComparison.Ordinal));
+        Assert.Equal(3, failures.Count);
+    }
+
+    [Theory]
+    [InlineData("STRIPE_SECRET_KEY", "")]
+    [InlineData("STRIPE_WEBHOOK_SECRET", "  ")]
+    [InlineData("STRIPE_WEBHOOK_SECRET", ",")]
+    [InlineData("FRONTEND_URL", "")]
+    [InlineData("FRONTEND_URL", "not a url")]
+    public void A_missing_required_variable_is_named(string variable, string value)
+    {
+        using var services = Services(With(new() { [variable] = value }));
+
+        var failure = Assert.Single(Failures(services));
+        Assert.StartsWith(variable + " is required", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("STRIPE_SECRET_KEY", "pk_live_SECRET_VALUE_1")]
+    [InlineData("STRIPE_WEBHOOK_SECRET", "whsec_fine,SECRET_VALUE_2")]
+    [InlineData("CHECKOUT_RATE_LIMIT_PER_MINUTE", "-1")]
+    [InlineData("CHECKOUT_RATE_LIMIT_PER_MINUTE", "lots")]
+    public void A_malformed_variable_is_named_without_echoing_its_value(string variable, string value)
+    {
+        using var services = Services(With(new() { [variable] = value }));
+
+        var failure = Assert.Single(Failures(services));
+        Assert.StartsWith(variable + " must", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET_VALUE", failure, StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string?> With(Dictionary<string, string?> changes)
+    {
+        var settings = new Dictionary<string, string?>(Valid);
+        foreach (var (key, value) in changes)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    private static ServiceProvider Services(Dictionary<string, string?> settings)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddApiOptions();
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>What startup would report: every failure of every options type (as RunServiceAsync prints them).</summary>
+    private static IReadOnlyList<string> Failures(ServiceProvider services)
+    {
+        try
+        {
+            services.GetRequiredService<IStartupValidator>().Validate();
+            return [];
+        }
+        catch (Exception ex)
+        {
+            var failures = StartupChecks.ConfigurationFailures(ex);
+            Assert.NotEmpty(failures); // anything else than a configuration error is a bug
+            return failures;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Api.Fulfillment;
+using PuffinOffset.Api.Orders;
+using PuffinOffset.Api.Tests.Support;
+using PuffinOffset.Messaging.Contracts;
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.Api.Tests.Messaging;
+
+public sealed class FulfillmentConsumerTests : ApiTestBase
+{
+    private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Offset_order_placed_fulfils_the_order_once_even_when_redelivered()
+    {
+        await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
+        var order = await PaidOrderAsync();
+        var messageId = NewId.NextGuid();
+        var placed = new OffsetOrderPlaced(order.OrderId, "oo_TEST_1", 2.5m, 21, 100428, DryRun: false, DateTimeOffset.UtcNow);
+
+        await broker.Publisher.Publish(placed, context => context.MessageId = messageId);
+        await Eventually.TrueAsync(async () => (await OrderAsync(order.OrderId)).Status == OrderStatus.Fulfilled, Delivery);
+        var fulfilled = await OrderAsync(order.OrderId);
+        Assert.Equal(("oo_TEST_1", (bool?)false), (fulfilled.WrenOrderId, fulfilled.DryRun));
+
+        // The same message again (a broker redelivery): recognised by the inbox, nothing changes.
+        await broker.Publisher.Publish(placed with { WrenOrderId = "oo_TEST_other" }, context => context.MessageId = messageId);
+        await Eventually.TrueAsync(async () => await AcknowledgedAsync("offset-order-placed") >= 2, Delivery, "the redelivery is consumed");
+
+        var after = await OrderAsync(order.OrderId);
+        Assert.Equal((fulfilled.UpdatedAt, "oo_TEST_1"), (after.UpdatedAt, after.WrenOrderId));
+        Assert.Equal(1, await Api.WithDbAsync(db => db.InboxMessages.CountAsync(m => m.MessageId == messageId && m.Consumer == nameof(OffsetOrderPlacedConsumer))));
+    }
+
+    [Fact]
+    public async Task Offset_order_failed_marks_the_order_for_an_operator()
+    {
+        await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
+        var order = await PaidOrderAsync();
+
+        await broker.Publisher.Publish(new OffsetOrderFailed(order.OrderId, "Wren refused the order (402).", 1, DateTimeOffset.UtcNow));
+
+        await Eventually.TrueAsync(async () => (await OrderAsync(order.OrderId)).Status == OrderStatus.FulfillmentFailed, Delivery);
+    }
+
+    [Fact]
+    public async Task A_fulfilment_message_for_an_unpaid_order_changes_nothing()
+    {
+        await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
+        var order = await CreateOrderAsync();
+
+        await broker.Publisher.Publish(new OffsetOrderPlaced(order.OrderId, "oo_TEST_2", 1m, 21, 40171, DryRun: true, DateTimeOffset.UtcNow));
+        await Eventually.TrueAsync(async () => await Api.WithDbAsync(db => db.InboxMessages.AnyAsync()), Delivery);
+
+        Assert.Equal(OrderStatus.Pending, (await OrderAsync(order.OrderId)).Status);
+    }
+
+    private async Task<CreatedOrder> PaidOrderAsync()
+    {
+        var order = await CreateOrderAsync();
+        using var response = await PostSignedWebhookAsync(StripeEventFixture.For(StripeEventFixture.CompletedPaid, order.SessionId, order.OrderId));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return order;
+    }
+
+    /// <summary>Messages the consumer acknowledged on <paramref name="queue"/> (broker statistics; they lag a few seconds but only grow).</summary>
+    private async Task<long> AcknowledgedAsync(string queue)
+    {
+        var broker = await RabbitMqBroker.Shared;
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
+        var vhost = new Uri(BrokerUri).AbsolutePath.TrimStart('/');
+        using var json = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{broker.ManagementPort}/api/queues/{vhost}/{queue}"));
+        return json.RootElement.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("ack", out var ack) ? ack.GetInt64() : 0;
+    }
+}

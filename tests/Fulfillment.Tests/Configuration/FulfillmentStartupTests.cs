@@ -1,0 +1,28 @@
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.Fulfillment.Tests.Configuration;
+
+/// <summary>The built Fulfillment, run as its own process, refuses to start without a Wren token, dry run included.</summary>
+public sealed class FulfillmentStartupTests
+{
+    [Fact]
+    public async Task Fulfillment_exits_non_zero_naming_WREN_API_TOKEN_when_it_is_missing()
+    {
+        using var data = new TempFolder();
+        var database = data.File("fulfillment.db");
+
+        var outcome = await ServiceProcess.RunUntilExitAsync(typeof(FulfillmentEntryPoint).Assembly.Location, new Dictionary<string, string>
+        {
+            ["WREN_DRY_RUN"] = "true",
+            ["FULFILLMENT_DATABASE_PATH"] = database,
+            ["ConnectionStrings__messaging"] = "amqp://guest:guest@127.0.0.1:1/",
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+        }, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains("Fulfillment cannot start: its configuration is invalid.", outcome.Output, StringComparison.Ordinal);
+        Assert.Contains("  - WREN_API_TOKEN is required", outcome.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", outcome.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(database), "a misconfigured Fulfillment touches no database");
+    }
+}

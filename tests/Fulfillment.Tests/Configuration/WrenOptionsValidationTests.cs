@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using PuffinOffset.Fulfillment.Configuration;
+
+namespace PuffinOffset.Fulfillment.Tests.Configuration;
+
+public sealed class WrenOptionsValidationTests
+{
+    [Fact]
+    public void A_token_alone_is_enough_and_dry_run_is_the_default()
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = " wren_test_token " });
+
+        Assert.Empty(Failures(services));
+        var wren = services.GetRequiredService<IOptions<WrenOptions>>().Value;
+        Assert.Equal("wren_test_token", wren.ApiToken);
+        Assert.True(wren.DryRun);
+        Assert.Equal(new Uri("https://www.wren.co"), wren.ApiBase);
+    }
+
+    [Theory]
+    [InlineData("false", false)]
+    [InlineData("False", false)]
+    [InlineData("true", true)]
+    [InlineData("", true)]
+    [InlineData("not-a-bool", true)] // anything unclear stays on the side that charges nothing
+    public void WREN_DRY_RUN_turns_off_only_when_explicitly_false(string value, bool dryRun)
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", ["WREN_DRY_RUN"] = value });
+
+        Assert.Equal(dryRun, services.GetRequiredService<IOptions<WrenOptions>>().Value.DryRun);
+    }
+
+    [Fact]
+    public void WREN_API_BASE_points_at_another_server()
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", ["WREN_API_BASE"] = "http://127.0.0.1:12112" });
+
+        Assert.Equal(new Uri("http://127.0.0.1:12112"), services.GetRequiredService<IOptions<WrenOptions>>().Value.ApiBase);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void A_missing_token_is_named_even_for_dry_runs(string? token)
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = token, ["WREN_DRY_RUN"] = "true" });
+
+        var failure = Assert.Single(Failures(services));
+        Assert.StartsWith("WREN_API_TOKEN is required", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_database_path_has_the_contract_default()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>()).Build();
+        Assert.Equal("data/fulfillment.db", FulfillmentConfiguration.DatabasePath(configuration));
+
+        var configured = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["FULFILLMENT_DATABASE_PATH"] = "/var/lib/puffin/f.db" }).Build();
+        Assert.Equal("/var/lib/puffin/f.db", FulfillmentConfiguration.DatabasePath(configured));
+    }
+
+    private static ServiceProvider Services(Dictionary<string, string?> settings)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddFulfillmentOptions();
+        return services.BuildServiceProvider();
+    }
+
+    private static IReadOnlyList<string> Failures(ServiceProvider services)
+    {
+        try
+        {
+            services.GetRequiredService<IStartupValidator>().Validate();
+            return [];
+        }
+        catch (Exception ex)
+        {
+            var failures = StartupChecks.ConfigurationFailures(ex);
+            Assert.NotEmpty(failures);
+            return failures;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PuffinOffset.Fulfillment;
+using PuffinOffset.Fulfillment.Admin;
+using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Messaging.Persistence;
+
+namespace PuffinOffset.Fulfillment.Tests;
+
+/// <summary>The Fulfillment service as it runs in production (service defaults included), on a real SQLite file and broker vhost.</summary>
+public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
+{
+    public const string AdminKey = "test-admin-key";
+
+    public const string LiveToken = "4f1c2a9e-0000-4000-8000-00000000c0de";
+
+    public IServiceProvider Services => host.Services;
+
+    /// <summary>The service's own HTTP endpoints (health, admin), on a free loopback port.</summary>
+    public HttpClient CreateClient() => new() { BaseAddress = new Uri(host.Urls.First()) };
+
+    public static async Task<FulfillmentTestHost> StartAsync(
+        string databasePath,
+        string brokerUri,
+        Uri wrenBase,
+        Action<Dictionary<string, string?>>? configure = null,
+        Action<IServiceCollection>? services = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:messaging"] = brokerUri,
+            ["FULFILLMENT_DATABASE_PATH"] = databasePath,
+            ["WREN_API_TOKEN"] = LiveToken,
+            ["WREN_API_BASE"] = wrenBase.ToString(),
+            ["WREN_DRY_RUN"] = "false",
+            ["Fulfillment:PollInterval"] = "00:00:00.500",
+            ["Fulfillment:RetryDelays:0"] = "00:00:00.050",
+            ["Fulfillment:RetryDelays:1"] = "00:00:00.100",
+            ["Fulfillment:RetryDelays:2"] = "00:00:00.200",
+            ["Fulfillment:RetryHorizon"] = "00:01:00",
+            ["Fulfillment:UnknownOutcomeSettleTime"] = "00:00:00",
+            ["Fulfillment:WrenTimeout"] = "00:00:05",
+            ["Outbox:PollInterval"] = "00:00:05",
+            ["Outbox:MinRetryDelay"] = "00:00:00.100",
+            ["Outbox:MaxRetryDelay"] = "00:00:01",
+            ["Outbox:PublishTimeout"] = "00:00:05",
+            ["ADMIN_API_KEY"] = AdminKey,
+        };
+        configure?.Invoke(settings);
+
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.AddServiceDefaults();
+        builder.AddFulfillmentServices();
+        builder.Services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
+        services?.Invoke(builder.Services);
+
+        var host = builder.Build();
+        host.MapDefaultEndpoints();
+        host.MapFulfillmentAdmin();
+        await host.MigrateDatabaseAsync<FulfillmentDbContext>();
+        await host.StartAsync();
+        return new FulfillmentTestHost(host);
+    }
+
+    public async Task<OffsetFulfillment?> FulfillmentAsync(Guid orderId)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>().Fulfillments.AsNoTracking()
+            .SingleOrDefaultAsync(f => f.OrderId == orderId);
+    }
+
+    public async Task<int> InboxCountAsync()
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>().InboxMessages.CountAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await host.StopAsync();
+        await host.DisposeAsync();
+    }
+}

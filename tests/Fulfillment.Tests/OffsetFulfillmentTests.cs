@@ -1,0 +1,160 @@
+using PuffinOffset.Fulfillment.Configuration;
+using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Messaging.Contracts;
+
+namespace PuffinOffset.Fulfillment.Tests;
+
+public sealed class OffsetFulfillmentTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+    private static readonly RetryPolicy Policy = new([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1)], TimeSpan.FromHours(1));
+
+    private static OffsetFulfillment Scheduled() =>
+        OffsetFulfillment.Schedule(new PaymentCompleted(Guid.NewGuid(), "cs_1", null, 1.5m, 21, 60_257, "usd", null, T0), T0, null, null);
+
+    [Fact]
+    public void A_new_fulfilment_is_due_at_once()
+    {
+        var fulfillment = Scheduled();
+        Assert.Equal(FulfillmentState.Scheduled, fulfillment.State);
+        Assert.True(fulfillment.IsDue(T0));
+        Assert.Equal($"puffin-offset order {fulfillment.OrderId}", fulfillment.Note);
+    }
+
+    [Fact]
+    public void A_successful_attempt_is_placed()
+    {
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(dryRun: false, T0);
+        Assert.Equal(FulfillmentState.Attempting, fulfillment.State);
+        Assert.Equal(1, fulfillment.Attempts);
+
+        fulfillment.MarkPlaced("ch_1", 60_257, T0.AddSeconds(1));
+
+        var message = fulfillment.ToPlacedMessage();
+        Assert.Equal(FulfillmentState.Placed, fulfillment.State);
+        Assert.Equal(("ch_1", 60_257L, false, 1.5m, 21), (message.WrenOrderId, message.AmountCharged, message.DryRun, message.Tons, message.PortfolioId));
+    }
+
+    [Fact]
+    public void A_transient_failure_schedules_the_next_delay_of_the_policy()
+    {
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(false, T0);
+        fulfillment.RecordTransientFailure("Wren answered 503", outcomeUnknown: true, Policy, T0);
+        Assert.Equal((FulfillmentState.Scheduled, true, T0.AddSeconds(1)), (fulfillment.State, fulfillment.OutcomeUnknown, fulfillment.NextAttemptAt));
+
+        fulfillment.BeginAttempt(false, T0.AddSeconds(1));
+        fulfillment.RecordTransientFailure("Wren answered 429", outcomeUnknown: false, Policy, T0.AddSeconds(1));
+        Assert.Equal((false, T0.AddSeconds(6)), (fulfillment.OutcomeUnknown, fulfillment.NextAttemptAt));
+
+        fulfillment.BeginAttempt(false, T0.AddSeconds(6));
+        fulfillment.RecordTransientFailure("x", false, Policy, T0.AddSeconds(6));
+        fulfillment.BeginAttempt(false, T0.AddSeconds(66));
+        fulfillment.RecordTransientFailure("x", false, Policy, T0.AddSeconds(66));
+        Assert.Equal(T0.AddSeconds(126), fulfillment.NextAttemptAt); // the last delay repeats
+    }
+
+    [Fact]
+    public void After_an_unknown_outcome_the_lookup_waits_for_the_settle_time()
+    {
+        var policy = Policy with { UnknownOutcomeSettleTime = TimeSpan.FromSeconds(10) };
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(false, T0);
+        fulfillment.RecordTransientFailure("timed out", outcomeUnknown: true, policy, T0);
+        Assert.Equal(T0.AddSeconds(10), fulfillment.NextAttemptAt);
+
+        fulfillment.BeginAttempt(false, T0.AddSeconds(10));
+        fulfillment.RecordTransientFailure("Wren answered 429", outcomeUnknown: false, policy, T0.AddSeconds(10));
+        Assert.Equal(T0.AddSeconds(15), fulfillment.NextAttemptAt);
+    }
+
+    [Fact]
+    public void Past_the_horizon_a_transient_failure_fails_the_fulfilment_and_warns_when_the_outcome_is_unknown()
+    {
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(false, T0);
+        fulfillment.RecordTransientFailure("Wren's answer was lost: timed out", outcomeUnknown: true, Policy, T0.AddMinutes(59.99));
+
+        Assert.Equal(FulfillmentState.Failed, fulfillment.State);
+        var message = fulfillment.ToFailedMessage();
+        Assert.StartsWith("Retries exhausted after 1 attempt(s)", message.Reason);
+        Assert.Contains(fulfillment.Note, message.Reason);
+        Assert.Equal(1, message.Attempts);
+    }
+
+    [Fact]
+    public void An_interrupted_attempt_is_rescheduled_with_an_unknown_outcome()
+    {
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(false, T0);
+
+        fulfillment.RecoverInterruptedAttempt(TimeSpan.FromSeconds(10), T0.AddMinutes(5));
+
+        Assert.Equal((FulfillmentState.Scheduled, true), (fulfillment.State, fulfillment.OutcomeUnknown));
+        Assert.True(fulfillment.IsDue(T0.AddMinutes(5)));
+    }
+
+    [Fact]
+    public void An_attempt_interrupted_moments_ago_is_looked_up_only_after_the_settle_time()
+    {
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(false, T0);
+
+        fulfillment.RecoverInterruptedAttempt(TimeSpan.FromSeconds(10), T0.AddSeconds(2));
+
+        Assert.Equal(T0.AddSeconds(10), fulfillment.NextAttemptAt);
+    }
+
+    [Fact]
+    public void An_unknown_outcome_found_by_note_is_placed_without_a_new_attempt()
+    {
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(false, T0);
+        fulfillment.RecordTransientFailure("lost", true, Policy, T0);
+
+        fulfillment.MarkPlaced("ch_found", amountCharged: null, T0.AddSeconds(2));
+
+        Assert.Equal((FulfillmentState.Placed, 1, "ch_found"), (fulfillment.State, fulfillment.Attempts, fulfillment.WrenOrderId));
+    }
+
+    [Fact]
+    public void A_rejection_is_final()
+    {
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(false, T0);
+        fulfillment.MarkRejected("Wren refused the order (402 Payment Required): top up credits", T0);
+
+        Assert.Equal(FulfillmentState.Failed, fulfillment.State);
+        Assert.Throws<InvalidOperationException>(() => fulfillment.BeginAttempt(false, T0));
+        Assert.Throws<InvalidOperationException>(() => fulfillment.MarkPlaced("ch_1", 1, T0));
+    }
+
+    [Fact]
+    public void Invalid_transitions_are_refused()
+    {
+        var fulfillment = Scheduled();
+        Assert.Throws<InvalidOperationException>(() => fulfillment.MarkRejected("x", T0));
+        Assert.Throws<InvalidOperationException>(() => fulfillment.RecoverInterruptedAttempt(TimeSpan.Zero, T0));
+        fulfillment.BeginAttempt(false, T0);
+        Assert.Throws<InvalidOperationException>(() => fulfillment.BeginAttempt(false, T0));
+        fulfillment.MarkPlaced(null, 100, T0);
+        Assert.Throws<InvalidOperationException>(() => fulfillment.RecordTransientFailure("x", false, Policy, T0));
+        Assert.Throws<InvalidOperationException>(() => fulfillment.Replay(T0));
+    }
+
+    [Fact]
+    public void A_failed_fulfilment_can_be_replayed_with_a_fresh_retry_budget()
+    {
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(false, T0);
+        fulfillment.MarkRejected("402", T0);
+
+        fulfillment.Replay(T0.AddHours(3));
+
+        Assert.True(fulfillment.IsDue(T0.AddHours(3)));
+        fulfillment.BeginAttempt(false, T0.AddHours(3));
+        fulfillment.RecordTransientFailure("503", true, Policy, T0.AddHours(3));
+        Assert.Equal(FulfillmentState.Scheduled, fulfillment.State);
+    }
+}

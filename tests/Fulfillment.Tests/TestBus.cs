@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using MassTransit;
+using PuffinOffset.Messaging.Contracts;
+
+namespace PuffinOffset.Fulfillment.Tests;
+
+/// <summary>Stands in for the Api on the same vhost: publishes PaymentCompleted and records what Fulfillment answers.</summary>
+public sealed class TestBus(IBusControl bus) : IAsyncDisposable
+{
+    public ConcurrentQueue<OffsetOrderPlaced> Placed { get; } = new();
+    public ConcurrentQueue<OffsetOrderFailed> Failed { get; } = new();
+
+    public static async Task<TestBus> StartAsync(string brokerUri)
+    {
+        TestBus? testBus = null;
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host(new Uri(brokerUri));
+            rabbit.ReceiveEndpoint("test-api-observer", endpoint =>
+            {
+                endpoint.Handler<OffsetOrderPlaced>(context =>
+                {
+                    testBus!.Placed.Enqueue(context.Message);
+                    return Task.CompletedTask;
+                });
+                endpoint.Handler<OffsetOrderFailed>(context =>
+                {
+                    testBus!.Failed.Enqueue(context.Message);
+                    return Task.CompletedTask;
+                });
+            });
+        });
+        testBus = new TestBus(bus);
+        await bus.StartAsync();
+        return testBus;
+    }
+
+    public Task PublishAsync(PaymentCompleted payment, Guid messageId) =>
+        bus.Publish(payment, context => context.MessageId = messageId);
+
+    public static PaymentCompleted Payment(Guid orderId, decimal tons = 2.5m, int portfolioId = 21) =>
+        new(orderId, $"cs_test_{orderId:N}", "pi_test", tons, portfolioId, (long)Math.Ceiling(tons * 401.71m * 100), "usd", "owner@yacht.example", DateTimeOffset.UtcNow);
+
+    public ValueTask DisposeAsync() => new(bus.StopAsync());
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using PuffinOffset.WrenSandbox;
+
+namespace PuffinOffset.Fulfillment.Tests;
+
+/// <summary>The fake speaks Wren's documented wire format, so the client is tested against the real shapes.</summary>
+public sealed class WrenSandboxTests : IAsyncLifetime
+{
+    private WrenSandboxServer _wren = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _wren = await WrenSandboxServer.StartAsync(options => options.LiveTokens.Add("live-token"));
+        _http = new HttpClient { BaseAddress = _wren.BaseAddress };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _wren.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Portfolios_are_listed_in_snake_case_without_a_token()
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync("/api/portfolios"));
+        var trailblazer = document.RootElement.GetProperty("portfolios").EnumerateArray().Single(p => p.GetProperty("id").GetInt32() == 21);
+        Assert.Equal("Trailblazer", trailblazer.GetProperty("name").GetString());
+        Assert.Equal(401.71m, trailblazer.GetProperty("cost_per_ton").GetDecimal());
+        Assert.True(trailblazer.GetProperty("projects")[0].TryGetProperty("certification_status", out _));
+    }
+
+    [Fact]
+    public async Task A_form_encoded_order_with_Basic_auth_is_stored_and_listed()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/offset-orders")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["tons"] = "0.5", ["portfolioId"] = "12", ["note"] = "Monthly offset" }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("live-token:")));
+
+        using var response = await _http.SendAsync(request);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1173, body.RootElement.GetProperty("amountCharged").GetInt64()); // ceil(0.5 × 23.45 × 100)
+        Assert.Equal("USD", body.RootElement.GetProperty("currency").GetString());
+        Assert.False(body.RootElement.TryGetProperty("test", out _));
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "live-token");
+        using var list = JsonDocument.Parse(await _http.GetStringAsync("/api/offset-orders"));
+        var order = Assert.Single(list.RootElement.GetProperty("offsetOrders").EnumerateArray());
+        Assert.Equal("Monthly offset", order.GetProperty("note").GetString());
+        Assert.Equal(body.RootElement.GetProperty("id").GetString(), order.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task A_test_token_gets_a_canned_test_order_that_is_not_stored()
+    {
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "wren_test_00000000-0000-4000-8000-000000000000");
+
+        using var response = await _http.PostAsJsonAsync("/api/offset-orders", new { tons = 1, portfolioId = 21 });
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.StartsWith("test_oo_", body.RootElement.GetProperty("id").GetString());
+        Assert.True(body.RootElement.GetProperty("test").GetBoolean());
+        Assert.Empty(_wren.State.Orders);
+    }
+
+    [Theory]
+    [InlineData(null, """{"tons": 1}""", 401)]
+    [InlineData("unknown-token", """{"tons": 1}""", 401)]
+    [InlineData("live-token", """{"tons": 0}""", 400)]
+    [InlineData("live-token", """{"tons": -2}""", 400)]
+    [InlineData("live-token", """{"portfolioId": 21}""", 400)]
+    [InlineData("live-token", """{"tons": 0.05, "portfolioId": 7}""", 400)]
+    [InlineData("live-token", "not json", 400)]
+    public async Task Invalid_requests_get_Wrens_message_envelope(string? token, string json, int status)
+    {
+        if (token is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await _http.PostAsync("/api/offset-orders", new StringContent(json, Encoding.UTF8, "application/json"));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.False(string.IsNullOrEmpty(body.RootElement.GetProperty("message").GetString()));
+        Assert.Empty(_wren.State.Orders);
+    }
+
+    [Fact]
+    public async Task A_dry_run_answers_the_price_with_a_null_id()
+    {
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "live-token");
+
+        using var response = await _http.PostAsJsonAsync("/api/offset-orders", new { tons = 2.5, portfolioId = 21, dryRun = true });
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(JsonValueKind.Null, body.RootElement.GetProperty("id").ValueKind);
+        Assert.Equal(100_428, body.RootElement.GetProperty("amountCharged").GetInt64());
+        Assert.Empty(_wren.State.Orders);
+    }
+
+    [Fact]
+    public async Task Faults_can_be_injected_over_http()
+    {
+        using var fault = await _http.PostAsJsonAsync("/sandbox/faults", new { kind = "status", status = 503, count = 1 });
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "live-token");
+
+        using var first = await _http.PostAsJsonAsync("/api/offset-orders", new { tons = 1, portfolioId = 21 });
+        using var second = await _http.PostAsJsonAsync("/api/offset-orders", new { tons = 1, portfolioId = 21 });
+
+        Assert.Equal(HttpStatusCode.NoContent, fault.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal([503, 200], _wren.State.ReceivedPosts.Select(p => p.Answer));
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using PuffinOffset.Messaging.Contracts;
+using PuffinOffset.Messaging.Outbox;
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.Messaging.Tests;
+
+/// <summary>The broker is stopped while a message is committed: the commit succeeds, the row waits, and it is delivered once the broker is back.</summary>
+public sealed class BrokerOutageTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempFolder _folder = new();
+    private RabbitMqBroker _broker = null!;
+
+    public async Task InitializeAsync() => _broker = await RabbitMqBroker.StartAsync("outage");
+
+    public async Task DisposeAsync() => await _broker.DisposeAsync();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task A_message_committed_while_the_broker_is_down_is_delivered_once_it_returns()
+    {
+        using var failedPublishes = new MeasurementCounter(OutboxMetrics.MeterName, "outbox.publish_failures");
+        using var host = await OutboxTestHost.StartAsync(_folder.File("outage.db"), _broker.ConnectionString());
+        await _broker.StopAsync();
+
+        var orderId = Guid.NewGuid();
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TestDbContext>();
+            db.Enqueue(new PaymentCompleted(orderId, "cs_test_outage", null, 1m, 21, 40_171, "usd", null, DateTimeOffset.UtcNow), DateTimeOffset.UtcNow);
+            await db.SaveChangesAsync(); // the business commit does not need the broker
+        }
+
+        // The dispatcher tries, fails and keeps the row pending: nothing is lost, nothing is marked.
+        await Eventually.TrueAsync(() => failedPublishes.Value >= 2, TimeSpan.FromSeconds(60), "publishing fails while the broker is down");
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<TestDbContext>().OutboxMessages.CountAsync(m => m.DispatchedAt == null));
+        }
+
+        await _broker.RestartAsync();
+
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var scope = host.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<TestDbContext>().Receipts.CountAsync(r => r.OrderId == orderId) == 1;
+        }, TimeSpan.FromSeconds(90), "the dispatcher retries until the broker is back");
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TestDbContext>();
+            Assert.Equal(1, await db.Receipts.CountAsync(r => r.OrderId == orderId));
+            Assert.All(await db.OutboxMessages.ToListAsync(), m => Assert.NotNull(m.DispatchedAt));
+        }
+
+        await host.StopAsync();
+    }
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using PuffinOffset.StripeSandbox;
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.Pipeline.Tests;
+
+/// <summary>
+/// The whole pipeline over HTTP: checkout session → signed Stripe webhook → outbox → RabbitMQ →
+/// Fulfillment → Wren → outbox → RabbitMQ → Api, ending with the order fulfilled.
+/// </summary>
+public sealed class PaymentToOffsetTests
+{
+    private sealed record CreatedSession(Guid OrderId, string SessionId, string Url, long AmountTotal, string Currency);
+
+    private sealed record OrderView(Guid OrderId, string SessionId, string Status, decimal Tons, int PortfolioId,
+        long AmountTotal, string Currency, string? WrenOrderId, bool? DryRun);
+
+    private static async Task<CreatedSession> CreateSessionAsync(PuffinSystem system, decimal tons)
+    {
+        using var response = await system.Api.PostAsJsonAsync("/api/checkout/create-session",
+            new { tons, portfolioId = 21, customerEmail = "captain@example.com" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<CreatedSession>())!;
+    }
+
+    private static async Task<HttpResponseMessage> DeliverAsync(PuffinSystem system, string fixture, CreatedSession session, string? eventId = null)
+    {
+        var body = StripeEventFixture.For(fixture, session.SessionId, session.OrderId, eventId);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/stripe")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Stripe-Signature", WebhookSigner.Header(body, DateTimeOffset.UtcNow, PuffinSystem.WebhookSecret));
+        return await system.Api.SendAsync(request);
+    }
+
+    private static Task<OrderView> OrderWhenAsync(PuffinSystem system, string sessionId, string status) =>
+        Eventually.ValueAsync(
+            async () => (await system.Api.GetFromJsonAsync<OrderView>($"/api/checkout/session/{sessionId}"))!,
+            order => order.Status == status,
+            TimeSpan.FromSeconds(60),
+            $"the order becomes {status}");
+
+    [Fact]
+    public async Task A_paid_checkout_ends_fulfilled_with_the_Wren_order_id_and_one_Wren_order()
+    {
+        await using var system = await PuffinSystem.StartAsync();
+        var session = await CreateSessionAsync(system, 2.5m);
+        Assert.Equal(100_428, session.AmountTotal); // ceil(2.5 × 401.71 × 100)
+
+        using var webhook = await DeliverAsync(system, StripeEventFixture.CompletedPaid, session);
+        Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
+
+        var order = await OrderWhenAsync(system, session.SessionId, "fulfilled");
+        var wrenOrder = Assert.Single(system.Wren.State.Orders);
+        Assert.Equal(wrenOrder.Id, order.WrenOrderId);
+        Assert.Equal($"puffin-offset order {session.OrderId}", wrenOrder.Note);
+        Assert.Equal(2.5m, wrenOrder.Tons);
+        Assert.False(order.DryRun);
+    }
+
+    [Fact]
+    public async Task Stripe_redelivering_and_replaying_events_still_buys_one_offset()
+    {
+        await using var system = await PuffinSystem.StartAsync();
+        var session = await CreateSessionAsync(system, 1m);
+
+        // A delayed payment method: completed (unpaid), then succeeded — each delivered twice, plus a
+        // completed (paid) for the same session under another event id, as a confused retry would.
+        var deliveries = new[]
+        {
+            (StripeEventFixture.CompletedUnpaid, (string?)null),
+            (StripeEventFixture.CompletedUnpaid, null),
+            (StripeEventFixture.AsyncSucceeded, null),
+            (StripeEventFixture.AsyncSucceeded, null),
+            (StripeEventFixture.CompletedPaid, "evt_TESTpipelineOtherId"),
+        };
+        foreach (var (fixture, eventId) in deliveries)
+        {
+            using var response = await DeliverAsync(system, fixture, session, eventId);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var order = await OrderWhenAsync(system, session.SessionId, "fulfilled");
+        Assert.NotNull(order.WrenOrderId);
+        // Late events after fulfilment change nothing either.
+        using (var late = await DeliverAsync(system, StripeEventFixture.Expired, session))
+        {
+            Assert.Equal(HttpStatusCode.OK, late.StatusCode);
+        }
+
+        Assert.Equal("fulfilled", (await system.Api.GetFromJsonAsync<OrderView>($"/api/checkout/session/{session.SessionId}"))!.Status);
+        Assert.Single(system.Wren.State.Orders);
+        Assert.Single(system.Wren.State.ReceivedPosts);
+    }
+
+    [Fact]
+    public async Task A_dry_run_fulfils_the_order_without_a_Wren_order()
+    {
+        await using var system = await PuffinSystem.StartAsync(dryRun: true);
+        var session = await CreateSessionAsync(system, 2m);
+
+        using var webhook = await DeliverAsync(system, StripeEventFixture.CompletedPaid, session);
+
+        var order = await OrderWhenAsync(system, session.SessionId, "fulfilled");
+        Assert.True(order.DryRun);
+        Assert.Null(order.WrenOrderId);
+        Assert.Empty(system.Wren.State.Orders);
+        Assert.True(Assert.Single(system.Wren.State.ReceivedPosts).DryRun);
+    }
+
+    [Fact]
+    public async Task One_trace_runs_from_the_webhook_request_to_the_Wren_call_and_back()
+    {
+        using var traces = new TraceRecorder();
+        await using var system = await PuffinSystem.StartAsync();
+        var session = await CreateSessionAsync(system, 1m);
+
+        using var webhook = await DeliverAsync(system, StripeEventFixture.CompletedPaid, session);
+        await OrderWhenAsync(system, session.SessionId, "fulfilled");
+
+        var webhookRequest = await SpanAsync(traces, a => a.Kind == ActivityKind.Server
+            && a.GetTagItem("url.path") as string == "/api/webhooks/stripe", "the webhook request");
+        var wrenCall = await SpanAsync(traces, a => a.Kind == ActivityKind.Client
+            && a.GetTagItem("http.request.method") as string == "POST"
+            && (a.GetTagItem("url.full") as string ?? "").EndsWith("/api/offset-orders", StringComparison.Ordinal), "the Wren POST");
+        var placedConsumed = await SpanAsync(traces, a => a.Kind == ActivityKind.Consumer
+            && a.DisplayName == "offset-order-placed process", "the Api consuming OffsetOrderPlaced");
+
+        Assert.Equal(webhookRequest.TraceId, wrenCall.TraceId);
+        Assert.Equal(webhookRequest.TraceId, placedConsumed.TraceId);
+    }
+
+    private static Task<Activity> SpanAsync(TraceRecorder traces, Func<Activity, bool> match, string what) =>
+        Eventually.ValueAsync(
+            () => Task.FromResult(traces.Activities.FirstOrDefault(match)),
+            activity => activity is not null,
+            TimeSpan.FromSeconds(10),
+            $"{what} is recorded")!;
+}
