@@ -12,7 +12,13 @@ const explanations = {
   expired: "The checkout expired before payment.",
 };
 
+const unpaid = ["payment_failed", "expired"];
+
 function render(order) {
+  if (unpaid.includes(order.status)) {
+    document.getElementById("heading").textContent = "No payment was taken";
+    document.getElementById("lead").textContent = "This order will not be fulfilled.";
+  }
   const status = document.getElementById("status");
   status.textContent = order.status;
   status.dataset.status = order.status;
