@@ -46,13 +46,25 @@ export RABBITMQ_ENABLED_PLUGINS_FILE="$data_dir/enabled_plugins"
 export RABBITMQ_CONFIG_FILE="$data_dir/rabbitmq"
 export RABBITMQ_ADVANCED_CONFIG_FILE="$data_dir/advanced.config"
 export RABBITMQ_CONF_ENV_FILE="$data_dir/rabbitmq-env.conf"
+export ERL_CRASH_DUMP="$data_dir/log/erl_crash.dump"
 # Erlang distribution (used only by the CLI) listens on loopback, like AMQP and management.
 export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 
-# A node left behind by a killed AppHost would hold the node name: stop it first.
-if "$rabbitmq_bin/rabbitmqctl" -n "$node" -q status >/dev/null 2>&1; then
+# Node names are global to the machine (epmd). One still registered under ours is this folder's own node,
+# left behind by a killed AppHost: stop it. If it cannot be stopped, it belongs to someone else.
+node_registered() {
+  local epmd
+  epmd=$(ls /usr/lib/erlang/erts-*/bin/epmd 2>/dev/null | head -n 1)
+  [ -n "$epmd" ] && "$epmd" -names 2>/dev/null | grep -q "^name ${node%@*} at port"
+}
+if node_registered; then
   echo "Stopping a leftover RabbitMQ node $node"
-  "$rabbitmq_bin/rabbitmqctl" -n "$node" -q stop || true
+  "$rabbitmq_bin/rabbitmqctl" -n "$node" -q stop >/dev/null 2>&1 || true
+  for _ in $(seq 1 40); do node_registered || break; sleep 0.25; done
+  if node_registered; then
+    echo "Another RabbitMQ node named $node is running on this machine and could not be stopped." >&2
+    exit 1
+  fi
 fi
 
 echo "Starting RabbitMQ node $node on 127.0.0.1:$amqp_port (management on 127.0.0.1:$management_port), data in $data_dir"

@@ -35,6 +35,7 @@ public static class ApiServiceCollectionExtensions
         services.AddHttpClient(StripeCheckout.HttpClientName);
         services.AddScoped<StripeCheckout>();
         services.AddSingleton<StripeSignatureVerifier>();
+        services.AddSingleton<WebhookWriteGate>();
         services.AddScoped<StripeEventProcessor>();
 
         services.AddMessaging<ApiDbContext>(builder.Configuration, bus =>

@@ -13,6 +13,8 @@ public static class OrderStateMachine
         (OrderStatus.Pending or OrderStatus.AwaitingPayment, OrderStatus.PaymentFailed) => true,
         (OrderStatus.Pending or OrderStatus.AwaitingPayment, OrderStatus.Expired) => true,
         (OrderStatus.Paid, OrderStatus.Fulfilled or OrderStatus.FulfillmentFailed) => true,
+        // An operator replayed a failed fulfilment (Fulfillment's admin replay) and Wren accepted it.
+        (OrderStatus.FulfillmentFailed, OrderStatus.Fulfilled) => true,
         _ => false,
     };
 }

@@ -23,7 +23,12 @@ public static class WebhookOutcome
 /// takes the write lock first, so concurrent deliveries of one event serialise and the later ones see
 /// the record; the event id's primary key is the backstop.
 /// </summary>
-public sealed partial class StripeEventProcessor(ApiDbContext db, TimeProvider time, ApiMetrics metrics, ILogger<StripeEventProcessor> logger)
+public sealed partial class StripeEventProcessor(
+    ApiDbContext db,
+    WebhookWriteGate writeGate,
+    TimeProvider time,
+    ApiMetrics metrics,
+    ILogger<StripeEventProcessor> logger)
 {
     public async Task<string> ProcessAsync(CheckoutSessionEvent stripeEvent)
     {
@@ -31,6 +36,7 @@ public sealed partial class StripeEventProcessor(ApiDbContext db, TimeProvider t
         // leave the decision half-made (a rollback would be safe, but gains nothing).
         var cancellationToken = CancellationToken.None;
         var outcome = WebhookOutcome.Duplicate;
+        using var writer = await writeGate.EnterAsync();
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -28,7 +30,7 @@ internal static class LocalRabbitMqServer
 
         var server = builder.AddExecutable("rabbitmq", RepositoryPaths.Script(builder, "rabbitmq-local.sh"), RepositoryPaths.Root(builder),
                 dataFolder,
-                $"puffin-{instance}@localhost",
+                NodeName(instance, dataFolder),
                 Text(amqpPort),
                 Text(FreeTcpPort()),
                 Text(managementPort))
@@ -56,6 +58,13 @@ internal static class LocalRabbitMqServer
             return HealthCheckResult.Unhealthy($"nothing listens on 127.0.0.1:{port} yet");
         }
     }
+
+    /// <summary>
+    /// Node names are global to the machine, so two clones of the repository must not share one; the same
+    /// folder keeps its name (and so its data) from run to run.
+    /// </summary>
+    private static string NodeName(string instance, string dataFolder) =>
+        $"puffin-{instance}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(dataFolder)))[..8]}@localhost";
 
     private static int FreeTcpPort()
     {

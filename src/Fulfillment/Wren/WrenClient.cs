@@ -73,7 +73,7 @@ public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logg
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            LogCallFailed(ex.GetType().Name, 0, 0);
+            LogLookupFailed(ex.GetType().Name);
             return new WrenLookupResult.Failed($"order lookup failed: {Describe(ex)}");
         }
     }
@@ -143,6 +143,9 @@ public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logg
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Wren refused offset order with {Status}: portfolio {PortfolioId}, {Tons} t")]
     private partial void LogRefused(int portfolioId, decimal tons, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Wren offset order lookup failed ({ExceptionType})")]
+    private partial void LogLookupFailed(string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Wren call failed ({ExceptionType}): portfolio {PortfolioId}, {Tons} t")]
     private partial void LogCallFailed(string exceptionType, int portfolioId, decimal tons);

@@ -11,8 +11,8 @@ namespace PuffinOffset.Messaging.Outbox;
 
 /// <summary>
 /// Publishes committed outbox rows in sequence order, one at a time, each with its stored message id
-/// and trace context. A row is marked dispatched only after the broker confirmed it, so a crash in
-/// between publishes it again with the same id and the receiver's inbox drops the copy. On failure it
+/// and trace context. Rows are marked dispatched only after the broker confirmed them, so a crash in
+/// between publishes them again with the same ids and the receiver's inbox drops the copies. On failure it
 /// stops (preserving order) and retries with capped exponential backoff.
 /// </summary>
 public sealed partial class OutboxDispatcher<TContext>(
@@ -76,12 +76,29 @@ public sealed partial class OutboxDispatcher<TContext>(
             .ToListAsync(cancellationToken);
         await ReportBacklogAsync(db, batch, cancellationToken);
 
-        foreach (var row in batch)
+        var published = new List<OutboxMessage>(batch.Count);
+        try
         {
-            await PublishAsync(row, cancellationToken);
-            row.MarkDispatched(time.GetUtcNow());
-            await db.SaveChangesAsync(cancellationToken);
-            metrics.Published(row.MessageType, time.GetUtcNow() - row.CreatedAt);
+            foreach (var row in batch)
+            {
+                await PublishAsync(row, cancellationToken);
+                row.MarkDispatched(time.GetUtcNow());
+                published.Add(row);
+            }
+        }
+        finally
+        {
+            // One write for everything the broker confirmed, even when a later row failed: the single
+            // SQLite writer is shared with the business transactions. A crash before this write
+            // republishes those rows with the same message ids, which the receivers' inboxes drop.
+            if (published.Count > 0)
+            {
+                await db.SaveChangesAsync(CancellationToken.None);
+                foreach (var row in published)
+                {
+                    metrics.Published(row.MessageType, row.DispatchedAt!.Value - row.CreatedAt);
+                }
+            }
         }
 
         return batch.Count < _options.BatchSize;

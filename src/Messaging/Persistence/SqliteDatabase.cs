@@ -30,11 +30,21 @@ public static class SqliteDatabase
         return services;
     }
 
-    /// <summary>Readiness: the check runs a real query against the service's schema, not just an open.</summary>
+    /// <summary>
+    /// Readiness: the database file is where it is configured and answers a real query against the
+    /// service's schema. The file check matters: pooled connections keep a deleted or moved database open
+    /// and go on "working" on it (measured: /health stayed 200), writing data that nobody will find again.
+    /// </summary>
     public static IHealthChecksBuilder AddSqliteDatabaseCheck<TContext>(this IHealthChecksBuilder builder)
         where TContext : MessagingDbContext =>
         builder.AddDbContextCheck<TContext>("database", customTestQuery: async (db, cancellationToken) =>
         {
+            var dataSource = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+            if (!File.Exists(dataSource))
+            {
+                return false;
+            }
+
             await db.OutboxMessages.AnyAsync(cancellationToken);
             return true;
         });

@@ -48,6 +48,21 @@ public sealed class FulfillmentConsumerTests : ApiTestBase
     }
 
     [Fact]
+    public async Task A_replayed_fulfilment_that_succeeds_turns_a_failed_order_fulfilled()
+    {
+        await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
+        var order = await PaidOrderAsync();
+        await broker.Publisher.Publish(new OffsetOrderFailed(order.OrderId, "Wren refused the order (402).", 1, DateTimeOffset.UtcNow));
+        await Eventually.TrueAsync(async () => (await OrderAsync(order.OrderId)).Status == OrderStatus.FulfillmentFailed, Delivery);
+
+        // The operator topped up Wren and replayed the fulfilment; Wren accepted it.
+        await broker.Publisher.Publish(new OffsetOrderPlaced(order.OrderId, "oo_TEST_replayed", 2.5m, 21, 100428, DryRun: false, DateTimeOffset.UtcNow));
+
+        await Eventually.TrueAsync(async () => (await OrderAsync(order.OrderId)).Status == OrderStatus.Fulfilled, Delivery);
+        Assert.Equal("oo_TEST_replayed", (await OrderAsync(order.OrderId)).WrenOrderId);
+    }
+
+    [Fact]
     public async Task A_fulfilment_message_for_an_unpaid_order_changes_nothing()
     {
         await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);

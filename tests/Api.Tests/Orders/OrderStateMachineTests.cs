@@ -15,6 +15,7 @@ public sealed class OrderStateMachineTests
         (OrderStatus.AwaitingPayment, OrderStatus.Expired),
         (OrderStatus.Paid, OrderStatus.Fulfilled),
         (OrderStatus.Paid, OrderStatus.FulfillmentFailed),
+        (OrderStatus.FulfillmentFailed, OrderStatus.Fulfilled),
     ];
 
     public static TheoryData<OrderStatus, OrderStatus> EveryPair()
