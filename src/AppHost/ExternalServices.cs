@@ -42,14 +42,14 @@ internal static class ExternalServices
                 .WithEnvironment("STRIPE_SANDBOX_DELIVER_TWICE", ServiceVariables.Configured(config, "STRIPE_SANDBOX_DELIVER_TWICE") ?? "false")
                 .WithHttpHealthCheck("/health")
                 .WithUrlForEndpoint("http", url => url.DisplayText = "Storefront");
-            var storefront = stripe.GetEndpoint("http");
-            stripe.WithUrl($"{storefront}/c/pending", "Pending payments");
+            var stripeUrl = stripe.GetEndpoint("http"); // its API, hosted checkout and storefront
+            stripe.WithUrl($"{stripeUrl}/c/pending", "Pending payments");
 
             // Later environment callbacks win: these replace the values WithApiVariables set.
-            api.WithEnvironment("STRIPE_API_BASE", storefront)
+            api.WithEnvironment("STRIPE_API_BASE", stripeUrl)
                 .WithEnvironment("FRONTEND_URL", variables.FrontendUrlConfigured
-                    ? ReferenceExpression.Create($"{storefront},{variables.FrontendUrl}")
-                    : ReferenceExpression.Create($"{storefront}"))
+                    ? ReferenceExpression.Create($"{stripeUrl},{variables.FrontendUrl}")
+                    : ReferenceExpression.Create($"{stripeUrl}"))
                 .WaitFor(stripe);
         }
 
