@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole system on this machine: installs what is missing, builds, and starts the Aspire AppHost
-# (RabbitMQ, the Api and Fulfillment) with its dashboard over plain HTTP. Ctrl+C (or kill -TERM) stops
-# everything, the broker included. Settings: copy .env.example to .env; anything unset gets a local
-# default that needs no account.
+# (RabbitMQ, the Api and Fulfillment, and the Stripe and Wren sandboxes unless real keys are set) with its
+# dashboard over plain HTTP. Ctrl+C (or kill -TERM) stops everything, the broker included. Settings: copy
+# .env.example to .env; anything unset gets a local default that needs no account. docs/getting-started.md
+# walks through buying an offset in the sandbox storefront.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,5 +39,6 @@ export ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=${ASPIRE_DASHBOARD_UNSECURED_A
 
 echo
 echo "Puffin Offset is starting. Dashboard: $dashboard_url  (Ctrl+C stops everything)"
+echo "Without Stripe/Wren keys the shop runs offline: open \"Storefront\" on the stripe-sandbox row (docs/getting-started.md)."
 echo
 exec dotnet run --no-build --project src/AppHost
