@@ -64,6 +64,10 @@ public static class OutboxTestHost
             }
         });
 
+        // A test host may be stopped moments after it started; without this its bus could finish
+        // starting after the stop and keep consuming with a disposed container.
+        builder.Services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
+
         var host = builder.Build();
         await using (var scope = host.Services.CreateAsyncScope())
         {
