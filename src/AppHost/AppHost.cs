@@ -7,16 +7,19 @@ var builder = DistributedApplication.CreateBuilder(args);
 var broker = builder.AddMessagingBroker();
 var variables = ServiceVariables.From(builder);
 
-builder.AddProject<Projects.Api>("api")
+var api = builder.AddProject<Projects.Api>("api")
     .WithHttpEndpoint()
     .WithReference(broker.ConnectionString).WaitFor(broker.Server)
     .WithApiVariables(variables)
     .WithHttpHealthCheck("/health");
 
-builder.AddProject<Projects.Fulfillment>("fulfillment")
+var fulfillment = builder.AddProject<Projects.Fulfillment>("fulfillment")
     .WithHttpEndpoint()
     .WithReference(broker.ConnectionString).WaitFor(broker.Server)
     .WithFulfillmentVariables(variables)
     .WithHttpHealthCheck("/health");
+
+// Stripe and Wren, or their local sandboxes when no keys are configured (see ExternalServices).
+builder.AddStripeAndWren(variables, api, fulfillment);
 
 builder.Build().Run();

@@ -6,4 +6,7 @@ internal static partial class AppHostLog
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "RabbitMQ: using {Broker}")]
     public static partial void BrokerChosen(this ILogger logger, string broker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Service}: using {Choice}")]
+    public static partial void ExternalServiceChosen(this ILogger logger, string service, string choice);
 }

@@ -22,6 +22,7 @@ internal sealed class ServiceVariables
     public string? WrenApiBase { get; init; }
     public required string WrenDryRun { get; init; }
     public required string FrontendUrl { get; init; }
+    public bool FrontendUrlConfigured { get; init; }
     public required string DatabasePath { get; init; }
     public required string FulfillmentDatabasePath { get; init; }
     public string? CheckoutRateLimitPerMinute { get; init; }
@@ -43,6 +44,7 @@ internal sealed class ServiceVariables
             WrenApiBase = Configured(config, "WREN_API_BASE"),
             WrenDryRun = Configured(config, "WREN_DRY_RUN") ?? "true",
             FrontendUrl = Configured(config, "FRONTEND_URL") ?? "http://localhost:5173",
+            FrontendUrlConfigured = Configured(config, "FRONTEND_URL") is not null,
             DatabasePath = Configured(config, "DATABASE_PATH") ?? RepositoryPaths.Local(builder, "data", "orders.db"),
             FulfillmentDatabasePath = Configured(config, "FULFILLMENT_DATABASE_PATH") ?? RepositoryPaths.Local(builder, "data", "fulfillment.db"),
             CheckoutRateLimitPerMinute = Configured(config, "CHECKOUT_RATE_LIMIT_PER_MINUTE"),
@@ -54,10 +56,13 @@ internal sealed class ServiceVariables
         IDistributedApplicationBuilder builder, string parameterName, string variable, string localDefault) =>
         builder.AddParameter(parameterName, Configured(builder.Configuration, parameterName, variable) ?? localDefault, secret: true);
 
+    public static bool IsConfigured(IConfiguration config, string parameterName, string variable) =>
+        Configured(config, parameterName, variable) is not null;
+
     private static string? Configured(IConfiguration config, string parameterName, string variable) =>
         Configured(config, $"Parameters:{parameterName}") ?? Configured(config, variable);
 
-    private static string? Configured(IConfiguration config, string key) =>
+    public static string? Configured(IConfiguration config, string key) =>
         config[key] is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 }
 

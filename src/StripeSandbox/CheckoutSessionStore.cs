@@ -9,6 +9,8 @@ public sealed class CheckoutSessionStore(TimeProvider time)
     private const string IdAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
     private readonly ConcurrentDictionary<string, Dictionary<string, object?>> _sessions = new();
+    private readonly ConcurrentDictionary<string, CheckoutLineItem> _lineItems = new();
+    private readonly Lock _updateLock = new();
 
     public IReadOnlyCollection<Dictionary<string, object?>> All => _sessions.Values.ToArray();
 
@@ -49,7 +51,38 @@ public sealed class CheckoutSessionStore(TimeProvider time)
             // Where a hosted checkout page would live in this sandbox.
             ["url"] = $"{baseUrl.TrimEnd('/')}/c/pay/{id}",
         };
+        _lineItems[id] = new CheckoutLineItem(form["line_items[0][price_data][product_data][name]"],
+            form.GetValueOrDefault("line_items[0][price_data][product_data][description]"), amount);
         _sessions[id] = session;
         return session;
     }
+
+    /// <summary>What the hosted checkout page shows (Stripe keeps line items out of the session object).</summary>
+    public CheckoutLineItem? LineItemOf(string id) => _lineItems.GetValueOrDefault(id);
+
+    /// <summary>
+    /// Changes a copy of the session and swaps it in, so a reader (or an event already built from the old
+    /// object) never sees a half-changed session; <paramref name="change"/> returns false to refuse.
+    /// </summary>
+    public Dictionary<string, object?>? Update(string id, Func<Dictionary<string, object?>, bool> change)
+    {
+        lock (_updateLock)
+        {
+            if (Find(id) is not { } current)
+            {
+                return null;
+            }
+
+            var copy = new Dictionary<string, object?>(current);
+            if (!change(copy))
+            {
+                return null;
+            }
+
+            _sessions[id] = copy;
+            return copy;
+        }
+    }
 }
+
+public sealed record CheckoutLineItem(string Name, string? Description, long Amount);

@@ -1,3 +1,8 @@
+using PuffinOffset.StripeSandbox.Configuration;
+using PuffinOffset.StripeSandbox.HostedCheckout;
+using PuffinOffset.StripeSandbox.Storefront;
+using PuffinOffset.StripeSandbox.Webhooks;
+
 namespace PuffinOffset.StripeSandbox;
 
 public static class StripeSandboxExtensions
@@ -10,6 +15,7 @@ public static class StripeSandboxExtensions
         services.AddSingleton<IdempotencyRecords>();
         services.AddSingleton<ReceivedRequests>();
         services.AddSingleton<FaultInjector>();
+        services.AddStripeSandboxCheckout();
         return services;
     }
 
@@ -18,6 +24,7 @@ public static class StripeSandboxExtensions
     {
         app.MapCheckoutSessionsApi();
         app.MapSandboxControlApi();
+        app.MapStripeSandboxCheckout();
         return app;
     }
 }

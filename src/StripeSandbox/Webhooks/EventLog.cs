@@ -1,0 +1,26 @@
+using System.Collections.Concurrent;
+
+namespace PuffinOffset.StripeSandbox.Webhooks;
+
+/// <summary>One attempt to deliver an event: the endpoint's status code, or the connection error.</summary>
+public sealed record WebhookAttempt(string EventId, string EventType, int Copy, int Attempt, int? StatusCode, string? Error, DateTimeOffset At)
+{
+    public bool Succeeded => StatusCode is >= 200 and < 300;
+}
+
+/// <summary>Every event the sandbox raised and every delivery attempt, for the sandbox pages and tests.</summary>
+public sealed class EventLog
+{
+    private readonly ConcurrentQueue<StripeEvent> _events = new();
+    private readonly ConcurrentQueue<WebhookAttempt> _attempts = new();
+
+    public IReadOnlyList<StripeEvent> Events => _events.ToArray();
+
+    public IReadOnlyList<WebhookAttempt> Attempts => _attempts.ToArray();
+
+    public void Add(StripeEvent stripeEvent) => _events.Enqueue(stripeEvent);
+
+    public void Add(WebhookAttempt attempt) => _attempts.Enqueue(attempt);
+
+    public IReadOnlyList<StripeEvent> EventsFor(string sessionId) => Events.Where(e => e.SessionId == sessionId).ToArray();
+}

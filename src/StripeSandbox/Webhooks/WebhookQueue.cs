@@ -1,0 +1,31 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using PuffinOffset.StripeSandbox.Configuration;
+
+namespace PuffinOffset.StripeSandbox.Webhooks;
+
+/// <summary>One delivery of an event: which copy (2 when delivering twice) and which attempt.</summary>
+public sealed record WebhookDelivery(StripeEvent Event, int Copy, int Attempt);
+
+/// <summary>Raises events: records them and queues their delivery for <see cref="WebhookSender"/>.</summary>
+public sealed class WebhookQueue(EventLog log, IOptions<StripeSandboxOptions> options, TimeProvider time)
+{
+    private readonly Channel<WebhookDelivery> _channel = Channel.CreateUnbounded<WebhookDelivery>(new UnboundedChannelOptions { SingleReader = true });
+
+    public ChannelReader<WebhookDelivery> Reader => _channel.Reader;
+
+    public StripeEvent RaiseCheckoutSessionEvent(string type, IReadOnlyDictionary<string, object?> session)
+    {
+        var stripeEvent = StripeEvent.ForCheckoutSession(type, session, time.GetUtcNow(), options.Value.WebhookUrl is not null);
+        log.Add(stripeEvent);
+        var copies = options.Value.DeliverTwice ? 2 : 1;
+        for (var copy = 1; copy <= copies; copy++)
+        {
+            _channel.Writer.TryWrite(new WebhookDelivery(stripeEvent, copy, Attempt: 1));
+        }
+
+        return stripeEvent;
+    }
+
+    public void Retry(WebhookDelivery delivery) => _channel.Writer.TryWrite(delivery with { Attempt = delivery.Attempt + 1 });
+}

@@ -1,0 +1,65 @@
+using Microsoft.Playwright;
+
+namespace PuffinOffset.EndToEnd.Tests.Support;
+
+/// <summary>
+/// Debian's Chromium driven by Playwright (never a downloaded browser), and screenshots of each step saved
+/// under the test output's <c>artifacts/screenshots/{journey}/</c>.
+/// </summary>
+public sealed class HeadlessChromium : IAsyncDisposable
+{
+    public const string ExecutablePath = "/usr/bin/chromium";
+
+    private readonly IPlaywright _playwright;
+    private readonly IBrowser _browser;
+    private readonly string _screenshots;
+    private int _step;
+
+    private HeadlessChromium(IPlaywright playwright, IBrowser browser, IPage page, string screenshots)
+    {
+        _playwright = playwright;
+        _browser = browser;
+        Page = page;
+        _screenshots = screenshots;
+    }
+
+    public IPage Page { get; }
+
+    public static string ScreenshotFolder(string journey) =>
+        Path.Combine(AppContext.BaseDirectory, "artifacts", "screenshots", journey);
+
+    public static async Task<HeadlessChromium> LaunchAsync(string journey)
+    {
+        Assert.True(File.Exists(ExecutablePath), $"{ExecutablePath} is missing: run scripts/install-dependencies.sh --browser");
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 760 } });
+        page.SetDefaultTimeout(30_000);
+        var folder = ScreenshotFolder(journey);
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Directory.CreateDirectory(folder);
+        return new HeadlessChromium(playwright, browser, page, folder);
+    }
+
+    /// <summary>Saves the page as <c>NN-name.png</c>, numbered in the order of the journey.</summary>
+    public async Task ScreenshotAsync(string name)
+    {
+        _step++;
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(_screenshots, $"{_step:00}-{name}.png"), FullPage = true });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+}
