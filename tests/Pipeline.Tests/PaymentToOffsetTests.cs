@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
-using PuffinOffset.StripeSandbox;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Pipeline.Tests;
@@ -14,29 +11,8 @@ namespace PuffinOffset.Pipeline.Tests;
 /// </summary>
 public sealed class PaymentToOffsetTests
 {
-    private sealed record CreatedSession(Guid OrderId, string SessionId, string Url, long AmountTotal, string Currency);
-
     private sealed record OrderView(Guid OrderId, string SessionId, string Status, decimal Tons, int PortfolioId,
         long AmountTotal, string Currency, string? WrenOrderId, bool? DryRun);
-
-    private static async Task<CreatedSession> CreateSessionAsync(PuffinSystem system, decimal tons)
-    {
-        using var response = await system.Api.PostAsJsonAsync("/api/checkout/create-session",
-            new { tons, portfolioId = 21, customerEmail = "captain@example.com" });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<CreatedSession>())!;
-    }
-
-    private static async Task<HttpResponseMessage> DeliverAsync(PuffinSystem system, string fixture, CreatedSession session, string? eventId = null)
-    {
-        var body = StripeEventFixture.For(fixture, session.SessionId, session.OrderId, eventId);
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/stripe")
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.TryAddWithoutValidation("Stripe-Signature", WebhookSigner.Header(body, DateTimeOffset.UtcNow, PuffinSystem.WebhookSecret));
-        return await system.Api.SendAsync(request);
-    }
 
     private static Task<OrderView> OrderWhenAsync(PuffinSystem system, string sessionId, string status) =>
         Eventually.ValueAsync(
@@ -49,10 +25,10 @@ public sealed class PaymentToOffsetTests
     public async Task A_paid_checkout_ends_fulfilled_with_the_Wren_order_id_and_one_Wren_order()
     {
         await using var system = await PuffinSystem.StartAsync();
-        var session = await CreateSessionAsync(system, 2.5m);
+        var session = await system.CreateSessionAsync(2.5m);
         Assert.Equal(100_428, session.AmountTotal); // ceil(2.5 × 401.71 × 100)
 
-        using var webhook = await DeliverAsync(system, StripeEventFixture.CompletedPaid, session);
+        using var webhook = await system.DeliverAsync(StripeEventFixture.CompletedPaid, session);
         Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
 
         var order = await OrderWhenAsync(system, session.SessionId, "fulfilled");
@@ -67,7 +43,7 @@ public sealed class PaymentToOffsetTests
     public async Task Stripe_redelivering_and_replaying_events_still_buys_one_offset()
     {
         await using var system = await PuffinSystem.StartAsync();
-        var session = await CreateSessionAsync(system, 1m);
+        var session = await system.CreateSessionAsync(1m);
 
         // A delayed payment method: completed (unpaid), then succeeded — each delivered twice, plus a
         // completed (paid) for the same session under another event id, as a confused retry would.
@@ -81,14 +57,14 @@ public sealed class PaymentToOffsetTests
         };
         foreach (var (fixture, eventId) in deliveries)
         {
-            using var response = await DeliverAsync(system, fixture, session, eventId);
+            using var response = await system.DeliverAsync(fixture, session, eventId);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
         var order = await OrderWhenAsync(system, session.SessionId, "fulfilled");
         Assert.NotNull(order.WrenOrderId);
         // Late events after fulfilment change nothing either.
-        using (var late = await DeliverAsync(system, StripeEventFixture.Expired, session))
+        using (var late = await system.DeliverAsync(StripeEventFixture.Expired, session))
         {
             Assert.Equal(HttpStatusCode.OK, late.StatusCode);
         }
@@ -102,9 +78,9 @@ public sealed class PaymentToOffsetTests
     public async Task A_dry_run_fulfils_the_order_without_a_Wren_order()
     {
         await using var system = await PuffinSystem.StartAsync(dryRun: true);
-        var session = await CreateSessionAsync(system, 2m);
+        var session = await system.CreateSessionAsync(2m);
 
-        using var webhook = await DeliverAsync(system, StripeEventFixture.CompletedPaid, session);
+        using var webhook = await system.DeliverAsync(StripeEventFixture.CompletedPaid, session);
 
         var order = await OrderWhenAsync(system, session.SessionId, "fulfilled");
         Assert.True(order.DryRun);
@@ -118,9 +94,9 @@ public sealed class PaymentToOffsetTests
     {
         using var traces = new TraceRecorder();
         await using var system = await PuffinSystem.StartAsync();
-        var session = await CreateSessionAsync(system, 1m);
+        var session = await system.CreateSessionAsync(1m);
 
-        using var webhook = await DeliverAsync(system, StripeEventFixture.CompletedPaid, session);
+        using var webhook = await system.DeliverAsync(StripeEventFixture.CompletedPaid, session);
         await OrderWhenAsync(system, session.SessionId, "fulfilled");
 
         var webhookRequest = await SpanAsync(traces, a => a.Kind == ActivityKind.Server

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text;
 using MassTransit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -11,16 +13,17 @@ using PuffinOffset.Fulfillment;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Persistence;
 using PuffinOffset.StripeSandbox;
-using PuffinOffset.TestSupport;
 using PuffinOffset.WrenSandbox;
 
-namespace PuffinOffset.Pipeline.Tests;
+namespace PuffinOffset.TestSupport;
 
 /// <summary>
 /// The whole system in one test process: the Api and Fulfillment as they run in production (service
 /// defaults included), each on its own SQLite file, talking through a real RabbitMQ vhost, with Stripe
 /// and Wren replaced by the sandboxes over real HTTP.
 /// </summary>
+public sealed record CheckoutSession(Guid OrderId, string SessionId, string Url, long AmountTotal, string Currency);
+
 public sealed class PuffinSystem : IAsyncDisposable
 {
     public const string WebhookSecret = "whsec_TESTONLYpipeline0123456789abcdefghij";
@@ -89,6 +92,26 @@ public sealed class PuffinSystem : IAsyncDisposable
         return host;
     }
 
+    public async Task<CheckoutSession> CreateSessionAsync(decimal tons, int portfolioId = 21)
+    {
+        using var response = await Api.PostAsJsonAsync("/api/checkout/create-session",
+            new { tons, portfolioId, customerEmail = "captain@example.com" });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<CheckoutSession>())!;
+    }
+
+    /// <summary>Posts a fixture event for <paramref name="session"/>, signed now as Stripe signs.</summary>
+    public async Task<HttpResponseMessage> DeliverAsync(string fixture, CheckoutSession session, string? eventId = null)
+    {
+        var body = StripeEventFixture.For(fixture, session.SessionId, session.OrderId, eventId);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/stripe")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Stripe-Signature", WebhookSigner.Header(body, DateTimeOffset.UtcNow, WebhookSecret));
+        return await Api.SendAsync(request);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Api.Dispose();
@@ -104,6 +127,9 @@ public sealed class PuffinSystem : IAsyncDisposable
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
+            // Benchmarks are not test projects: there is no content-root manifest, and the Api serves no files.
+            builder.UseContentRoot(AppContext.BaseDirectory);
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);

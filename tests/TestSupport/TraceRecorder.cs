@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace PuffinOffset.Pipeline.Tests;
+namespace PuffinOffset.TestSupport;
 
 /// <summary>Records every activity of the process (both services run in it), as an exporter would see them.</summary>
 public sealed class TraceRecorder : IDisposable
