@@ -1,4 +1,5 @@
 using MassTransit;
+using PuffinOffset.Api.Admin;
 using PuffinOffset.Api.Checkout;
 using PuffinOffset.Api.Configuration;
 using PuffinOffset.Api.Fulfillment;
@@ -60,6 +61,7 @@ public static class ApiServiceCollectionExtensions
         app.MapPortfoliosApi();
         app.MapConfigApi();
         app.MapStripeWebhook();
+        app.MapAdminApi();
         app.MapDefaultEndpoints();
         return app;
     }

@@ -43,6 +43,12 @@ public static class MessagingServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<OutboxDispatcher<TContext>>();
+        services.AddOptions<MessageRetentionOptions>()
+            .BindConfiguration(MessageRetentionOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<MessageRetentionService<TContext>>();
+        services.AddHostedService(provider => provider.GetRequiredService<MessageRetentionService<TContext>>());
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             BrokerConnectivityCheck.Name, _ => new BrokerConnectivityCheck(brokerUri), HealthStatus.Unhealthy, tags: [], BrokerConnectivityCheck.Timeout));
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Fulfillment.Fulfillments;
@@ -20,14 +18,11 @@ public static class FulfillmentAdminEndpoints
 
     public static WebApplication MapFulfillmentAdmin(this WebApplication app)
     {
-        var key = app.Configuration["ADMIN_API_KEY"];
-        if (string.IsNullOrWhiteSpace(key))
+        if (app.MapAdminGroup("/admin/fulfillments", app.Configuration) is not { } admin)
         {
             return app;
         }
 
-        var admin = app.MapGroup("/admin/fulfillments").AddEndpointFilter(async (context, next) =>
-            Authorized(context.HttpContext.Request, key) ? await next(context) : TypedResults.Problem(statusCode: 401, title: "Unauthorized", detail: "A valid admin bearer token is required."));
         admin.MapGet("/{orderId:guid}", GetAsync);
         admin.MapPost("/{orderId:guid}/replay", ReplayAsync);
         return app;
@@ -65,16 +60,4 @@ public static class FulfillmentAdminEndpoints
     private static FulfillmentView View(OffsetFulfillment f) => new(
         f.OrderId, f.State.ToString(), f.Tons, f.PortfolioId, f.Attempts, f.OutcomeUnknown, f.LastError, f.WrenOrderId,
         f.DryRun, f.NextAttemptAt, f.PlacedAt, f.FailedAt, f.UpdatedAt, f.Note);
-
-    private static bool Authorized(HttpRequest request, string key)
-    {
-        var header = request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
-        return CryptographicOperations.FixedTimeEquals(presented, SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-    }
 }

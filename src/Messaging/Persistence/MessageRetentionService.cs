@@ -1,0 +1,59 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace PuffinOffset.Messaging.Persistence;
+
+/// <summary>Deletes published outbox rows and old inbox records so the tables do not grow forever.</summary>
+public sealed partial class MessageRetentionService<TContext>(
+    IServiceScopeFactory scopeFactory,
+    TimeProvider time,
+    IOptions<MessageRetentionOptions> options,
+    ILogger<MessageRetentionService<TContext>> logger) : BackgroundService
+    where TContext : MessagingDbContext
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.Interval, time);
+        do
+        {
+            try
+            {
+                await PurgeAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Retention is housekeeping: a busy or unavailable database just waits for the next round.
+                LogPurgeFailed(logger, ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One retention pass; returns the number of outbox and inbox rows deleted.</summary>
+    public async Task<(int Outbox, int Inbox)> PurgeAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        var now = time.GetUtcNow();
+        DateTimeOffset? outboxCutoff = now - options.Value.DispatchedOutbox;
+        var inboxCutoff = now - options.Value.Inbox;
+
+        var outbox = await db.OutboxMessages.Where(m => m.DispatchedAt != null && m.DispatchedAt < outboxCutoff).ExecuteDeleteAsync(cancellationToken);
+        var inbox = await db.InboxMessages.Where(m => m.ProcessedAt < inboxCutoff).ExecuteDeleteAsync(cancellationToken);
+        if (outbox + inbox > 0)
+        {
+            LogPurged(logger, outbox, inbox);
+        }
+
+        return (outbox, inbox);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message retention deleted {OutboxRows} published outbox rows and {InboxRows} inbox records")]
+    private static partial void LogPurged(ILogger logger, int outboxRows, int inboxRows);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message retention pass failed; retrying at the next interval")]
+    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
+}
