@@ -38,7 +38,7 @@ async Task<DateTimeOffset> PayAsync(CheckoutSession session)
 
 async Task<int> FulfilledAsync(IReadOnlyCollection<Guid> orderIds)
 {
-    await using var scope = system.ApiServices.CreateAsyncScope();
+    await using var scope = system.Api.Services.CreateAsyncScope();
     var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
     return await db.Orders.CountAsync(o => orderIds.Contains(o.Id) && o.Status == OrderStatus.Fulfilled);
 }

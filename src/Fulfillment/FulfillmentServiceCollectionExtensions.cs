@@ -1,3 +1,4 @@
+using PuffinOffset.Fulfillment.Admin;
 using MassTransit;
 using PuffinOffset.Fulfillment.Configuration;
 using PuffinOffset.Fulfillment.Fulfillments;
@@ -29,5 +30,15 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddMessaging<FulfillmentDbContext>(builder.Configuration,
             bus => bus.AddConsumer<PaymentCompletedConsumer, PaymentCompletedConsumerDefinition>());
         return builder;
+    }
+
+    /// <summary>The HTTP pipeline: problem details for errors, health endpoints, operator endpoints.</summary>
+    public static WebApplication UseFulfillment(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapDefaultEndpoints();
+        app.MapFulfillmentAdmin();
+        return app;
     }
 }

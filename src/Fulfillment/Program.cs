@@ -1,5 +1,4 @@
 using PuffinOffset.Fulfillment;
-using PuffinOffset.Fulfillment.Admin;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Persistence;
 
@@ -8,10 +7,7 @@ builder.AddServiceDefaults();
 builder.AddFulfillmentServices();
 
 var app = builder.Build();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.MapDefaultEndpoints();
-app.MapFulfillmentAdmin();
+app.UseFulfillment();
 
 return await app.RunServiceAsync(host => host.MigrateDatabaseAsync<FulfillmentDbContext>());
 

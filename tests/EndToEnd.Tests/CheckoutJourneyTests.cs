@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using PuffinOffset.EndToEnd.Tests.Support;
+using PuffinOffset.TestSupport;
 using static Microsoft.Playwright.Assertions;
 
 namespace PuffinOffset.EndToEnd.Tests;
@@ -14,9 +15,9 @@ public sealed partial class CheckoutJourneyTests : IAsyncLifetime
 {
     private static readonly LocatorAssertionsToHaveTextOptions Patiently = new() { Timeout = 60_000 };
 
-    private OfflineShop _shop = null!;
+    private PuffinSystem _shop = null!;
 
-    public async Task InitializeAsync() => _shop = await OfflineShop.StartAsync();
+    public async Task InitializeAsync() => _shop = await PuffinSystem.StartAsync();
 
     public async Task DisposeAsync() => await _shop.DisposeAsync();
 

@@ -65,8 +65,7 @@ public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
         services?.Invoke(builder.Services);
 
         var host = builder.Build();
-        host.MapDefaultEndpoints();
-        host.MapFulfillmentAdmin();
+        host.UseFulfillment();
         await host.MigrateDatabaseAsync<FulfillmentDbContext>();
         await host.StartAsync();
         return new FulfillmentTestHost(host);

@@ -16,7 +16,7 @@ public sealed class PaymentToOffsetTests
 
     private static Task<OrderView> OrderWhenAsync(PuffinSystem system, string sessionId, string status) =>
         Eventually.ValueAsync(
-            async () => (await system.Api.GetFromJsonAsync<OrderView>($"/api/checkout/session/{sessionId}"))!,
+            async () => (await system.ApiClient.GetFromJsonAsync<OrderView>($"/api/checkout/session/{sessionId}"))!,
             order => order.Status == status,
             TimeSpan.FromSeconds(60),
             $"the order becomes {status}");
@@ -69,7 +69,7 @@ public sealed class PaymentToOffsetTests
             Assert.Equal(HttpStatusCode.OK, late.StatusCode);
         }
 
-        Assert.Equal("fulfilled", (await system.Api.GetFromJsonAsync<OrderView>($"/api/checkout/session/{session.SessionId}"))!.Status);
+        Assert.Equal("fulfilled", (await system.ApiClient.GetFromJsonAsync<OrderView>($"/api/checkout/session/{session.SessionId}"))!.Status);
         Assert.Single(system.Wren.State.Orders);
         Assert.Single(system.Wren.State.ReceivedPosts);
     }

@@ -1,100 +1,110 @@
 using System.Net.Http.Json;
 using System.Text;
-using MassTransit;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PuffinOffset.Api;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Fulfillment;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Persistence;
 using PuffinOffset.StripeSandbox;
+using PuffinOffset.StripeSandbox.Configuration;
+using PuffinOffset.StripeSandbox.Webhooks;
 using PuffinOffset.WrenSandbox;
 
 namespace PuffinOffset.TestSupport;
 
-/// <summary>
-/// The whole system in one test process: the Api and Fulfillment as they run in production (service
-/// defaults included), each on its own SQLite file, talking through a real RabbitMQ vhost, with Stripe
-/// and Wren replaced by the sandboxes over real HTTP.
-/// </summary>
 public sealed record CheckoutSession(Guid OrderId, string SessionId, string Url, long AmountTotal, string Currency);
 
+/// <summary>
+/// The whole product in one process, as a developer runs it offline: the Stripe sandbox (API, hosted
+/// checkout, webhooks, storefront), the Wren sandbox, and the real Api and Fulfillment built as their
+/// Programs build them, on Kestrel with their own SQLite files and a fresh virtual host of a real
+/// RabbitMQ node between them. Used by the pipeline tests, the browser tests and the pipeline benchmark.
+/// </summary>
 public sealed class PuffinSystem : IAsyncDisposable
 {
-    public const string WebhookSecret = "whsec_TESTONLYpipeline0123456789abcdefghij";
-    public const string WrenToken = "5e2d9c1b-0000-4000-8000-00000000beef";
+    public const string WebhookSecret = "whsec_TESTONLYsystem0123456789abcdefghij";
 
-    private readonly TempFolder _folder;
-    private ApiFactory _api = null!;
-    private IHost _fulfillment = null!;
+    // A token the Wren sandbox treats as live, so orders are stored and can be looked up by their note.
+    public const string WrenToken = "puffin-system-TESTONLY";
+    public const string WrenTestToken = "wren_test_00000000-0000-4000-8000-000000000000";
 
-    private PuffinSystem(TempFolder folder) => _folder = folder;
+    private readonly TempFolder _folder = new();
 
     public StripeSandboxHost Stripe { get; private set; } = null!;
     public WrenSandboxServer Wren { get; private set; } = null!;
-    public HttpClient Api { get; private set; } = null!;
-    public IServiceProvider ApiServices => _api.Services;
+    public ServiceHost Api { get; private set; } = null!;
+    public ServiceHost Fulfillment { get; private set; } = null!;
 
+    /// <summary>An HTTP client of the Api, as the storefront and Stripe reach it.</summary>
+    public HttpClient ApiClient { get; private set; } = null!;
+
+    /// <summary>Where a person starts: the storefront the Stripe sandbox serves.</summary>
+    public Uri StorefrontUrl => Stripe.BaseAddress;
+
+    public StripeSandboxOptions StripeOptions => Stripe.Services.GetRequiredService<IOptions<StripeSandboxOptions>>().Value;
+
+    public EventLog StripeEvents => Stripe.Services.GetRequiredService<EventLog>();
+
+    /// <param name="dryRun">Fulfillment sends <c>dryRun: true</c> with a <c>wren_test_</c> token.</param>
     public static async Task<PuffinSystem> StartAsync(bool dryRun = false)
     {
-        var system = new PuffinSystem(new TempFolder());
-        var brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
-        system.Stripe = await StripeSandboxHost.StartAsync();
-        system.Wren = await WrenSandboxServer.StartAsync(options => options.LiveTokens.Add(WrenToken));
-
-        // Program migrates before serving, but a WebApplicationFactory takes over right after Build().
-        var apiDatabase = system._folder.File("orders.db");
-        await using (var db = new ApiDbContext(new DbContextOptionsBuilder<ApiDbContext>().UseSqlite($"Data Source={apiDatabase}").Options))
-        {
-            await db.Database.MigrateAsync();
-        }
-
-        system._api = new ApiFactory(new Dictionary<string, string?>
-        {
-            ["STRIPE_SECRET_KEY"] = "sk_test_TESTONLYpipeline",
-            ["STRIPE_WEBHOOK_SECRET"] = WebhookSecret,
-            ["STRIPE_API_BASE"] = system.Stripe.BaseAddress.ToString(),
-            ["WREN_API_BASE"] = system.Wren.BaseAddress.ToString(),
-            ["FRONTEND_URL"] = "https://shop.example.test",
-            ["DATABASE_PATH"] = apiDatabase,
-            ["CHECKOUT_RATE_LIMIT_PER_MINUTE"] = "0",
-            ["ConnectionStrings:messaging"] = brokerUri,
-        });
-        system.Api = system._api.CreateClient();
-
-        system._fulfillment = await StartFulfillmentAsync(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:messaging"] = brokerUri,
-            ["FULFILLMENT_DATABASE_PATH"] = system._folder.File("fulfillment.db"),
-            ["WREN_API_TOKEN"] = dryRun ? "wren_test_00000000-0000-4000-8000-000000000000" : WrenToken,
-            ["WREN_API_BASE"] = system.Wren.BaseAddress.ToString(),
-            ["WREN_DRY_RUN"] = dryRun.ToString(),
-        });
+        var system = new PuffinSystem();
+        await system.StartServicesAsync(dryRun);
         return system;
     }
 
-    private static async Task<IHost> StartFulfillmentAsync(Dictionary<string, string?> settings)
+    private async Task StartServicesAsync(bool dryRun)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.AddServiceDefaults();
-        builder.AddFulfillmentServices();
-        builder.Services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
-        var host = builder.Build();
-        await host.MigrateDatabaseAsync<FulfillmentDbContext>();
-        await host.StartAsync();
-        return host;
+        var brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
+        Stripe = await StripeSandboxHost.StartAsync();
+        Wren = await WrenSandboxServer.StartAsync(options => options.LiveTokens.Add(WrenToken));
+        var storefrontOrigin = Stripe.BaseAddress.GetLeftPart(UriPartial.Authority);
+
+        Api = await ServiceHost.StartAsync(new Dictionary<string, string?>
+            {
+                ["STRIPE_SECRET_KEY"] = "sk_test_TESTONLYsystem",
+                ["STRIPE_WEBHOOK_SECRET"] = WebhookSecret,
+                ["STRIPE_API_BASE"] = Stripe.BaseAddress.ToString(),
+                ["WREN_API_BASE"] = Wren.BaseAddress.ToString(),
+                ["WREN_API_TOKEN"] = WrenToken,
+                ["FRONTEND_URL"] = storefrontOrigin,
+                ["DATABASE_PATH"] = _folder.File("orders.db"),
+                ["CHECKOUT_RATE_LIMIT_PER_MINUTE"] = "0",
+                ["ConnectionStrings:messaging"] = brokerUri,
+                ["Outbox:MinRetryDelay"] = "00:00:00.100",
+                ["Outbox:MaxRetryDelay"] = "00:00:01",
+            },
+            builder => builder.AddApiServices(),
+            app => app.UseApi(),
+            app => app.MigrateDatabaseAsync<ApiDbContext>());
+        ApiClient = new HttpClient { BaseAddress = Api.BaseAddress };
+
+        Fulfillment = await ServiceHost.StartAsync(new Dictionary<string, string?>
+            {
+                ["WREN_API_BASE"] = Wren.BaseAddress.ToString(),
+                ["WREN_API_TOKEN"] = dryRun ? WrenTestToken : WrenToken,
+                ["WREN_DRY_RUN"] = dryRun.ToString(),
+                ["FULFILLMENT_DATABASE_PATH"] = _folder.File("fulfillment.db"),
+                ["Fulfillment:PollInterval"] = "00:00:00.500",
+                ["ConnectionStrings:messaging"] = brokerUri,
+                ["Outbox:MinRetryDelay"] = "00:00:00.100",
+                ["Outbox:MaxRetryDelay"] = "00:00:01",
+            },
+            builder => builder.AddFulfillmentServices(),
+            app => app.UseFulfillment(),
+            app => app.MigrateDatabaseAsync<FulfillmentDbContext>());
+
+        // As the AppHost wires it: Stripe posts to the Api, and the storefront calls the Api.
+        StripeOptions.WebhookUrl = new Uri(Api.BaseAddress, "/api/webhooks/stripe");
+        StripeOptions.WebhookSecret = WebhookSecret;
+        StripeOptions.PuffinApiUrl = Api.BaseAddress;
     }
 
     public async Task<CheckoutSession> CreateSessionAsync(decimal tons, int portfolioId = 21)
     {
-        using var response = await Api.PostAsJsonAsync("/api/checkout/create-session",
+        using var response = await ApiClient.PostAsJsonAsync("/api/checkout/create-session",
             new { tons, portfolioId, customerEmail = "captain@example.com" });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<CheckoutSession>())!;
@@ -109,34 +119,24 @@ public sealed class PuffinSystem : IAsyncDisposable
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };
         request.Headers.TryAddWithoutValidation("Stripe-Signature", WebhookSigner.Header(body, DateTimeOffset.UtcNow, WebhookSecret));
-        return await Api.SendAsync(request);
+        return await ApiClient.SendAsync(request);
     }
 
     public async ValueTask DisposeAsync()
     {
-        Api.Dispose();
-        await _fulfillment.StopAsync();
-        _fulfillment.Dispose();
-        await _api.DisposeAsync();
+        ApiClient?.Dispose();
+        if (Fulfillment is not null)
+        {
+            await Fulfillment.DisposeAsync();
+        }
+
+        if (Api is not null)
+        {
+            await Api.DisposeAsync();
+        }
+
         await Wren.DisposeAsync();
         await Stripe.DisposeAsync();
         _folder.Dispose();
-    }
-
-    private sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<ApiEntryPoint>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            // Benchmarks are not test projects: there is no content-root manifest, and the Api serves no files.
-            builder.UseContentRoot(AppContext.BaseDirectory);
-            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            builder.ConfigureServices(services =>
-                services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true));
-        }
     }
 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace PuffinOffset.EndToEnd.Tests.Support;
+namespace PuffinOffset.TestSupport;
 
 /// <summary>
 /// A service built the way its Program builds it (service defaults, the service's own registrations and
