@@ -14,6 +14,9 @@ namespace PuffinOffset.TestSupport;
 public sealed class RabbitMqBroker : IAsyncDisposable
 {
     private const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+
+    /// <summary>How often the readiness and shutdown waits look again; each wait has its own deadline.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly Lazy<Task<RabbitMqBroker>> SharedBroker = new(() => StartAsync("shared"));
 
     private readonly string _baseFolder;
@@ -161,7 +164,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
                 // Not listening yet.
             }
 
-            await Task.Delay(250);
+            await Task.Delay(PollInterval);
         }
 
         throw new TimeoutException($"RabbitMQ node {_nodeName} was not ready within {timeout}.");
@@ -223,7 +226,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
                 return;
             }
 
-            await Task.Delay(100);
+            await Task.Delay(PollInterval);
         }
     }
 
