@@ -43,33 +43,40 @@ public abstract class SandboxTestBase : IAsyncLifetime
         await Receiver.DisposeAsync();
     }
 
+    /// <summary>Stripe.net pointed at the sandbox, without its own retries (so each call is one request).</summary>
+    protected SessionService Sessions(string secretKey = "sk_test_TESTONLYsecretkey") =>
+        new(new StripeClient(secretKey, httpClient: new SystemNetHttpClient(maxNetworkRetries: 0), apiBase: Sandbox.BaseAddress.ToString().TrimEnd('/')));
+
+    /// <summary>The parameters the Api sends for one order (one line item of <paramref name="amount"/> cents).</summary>
+    protected static SessionCreateOptions CheckoutOptions(string orderId, string? customerEmail = "buyer@example.com", long amount = 2500) => new()
+    {
+        Mode = "payment",
+        ClientReferenceId = orderId,
+        CustomerEmail = customerEmail,
+        Metadata = new Dictionary<string, string> { ["orderId"] = orderId },
+        SuccessUrl = $"{ShopOrigin}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
+        CancelUrl = $"{ShopOrigin}/checkout/cancel",
+        LineItems =
+        [
+            new SessionLineItemOptions
+            {
+                Quantity = 1,
+                PriceData = new SessionLineItemPriceDataOptions
+                {
+                    Currency = "usd",
+                    UnitAmount = amount,
+                    ProductData = new SessionLineItemPriceDataProductDataOptions { Name = "Carbon offset: 2.5 t CO2e" },
+                },
+            },
+        ],
+    };
+
     /// <summary>A session created the way the Api creates it (Stripe.net, form-encoded, Idempotency-Key).</summary>
     protected async Task<Session> CreateSessionAsync(string? customerEmail = "buyer@example.com", long amount = 2500)
     {
         var orderId = Guid.NewGuid().ToString();
-        var client = new StripeClient("sk_test_TESTONLYsecretkey", apiBase: Sandbox.BaseAddress.ToString().TrimEnd('/'));
-        return await new SessionService(client).CreateAsync(new SessionCreateOptions
-        {
-            Mode = "payment",
-            ClientReferenceId = orderId,
-            CustomerEmail = customerEmail,
-            Metadata = new Dictionary<string, string> { ["orderId"] = orderId },
-            SuccessUrl = $"{ShopOrigin}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
-            CancelUrl = $"{ShopOrigin}/checkout/cancel",
-            LineItems =
-            [
-                new SessionLineItemOptions
-                {
-                    Quantity = 1,
-                    PriceData = new SessionLineItemPriceDataOptions
-                    {
-                        Currency = "usd",
-                        UnitAmount = amount,
-                        ProductData = new SessionLineItemPriceDataProductDataOptions { Name = "Carbon offset: 2.5 t CO2e" },
-                    },
-                },
-            ],
-        }, new RequestOptions { IdempotencyKey = $"checkout-create-{orderId}" });
+        return await Sessions().CreateAsync(CheckoutOptions(orderId, customerEmail, amount),
+            new RequestOptions { IdempotencyKey = $"checkout-create-{orderId}" });
     }
 
     /// <summary>Waits until the receiver has <paramref name="count"/> requests.</summary>
