@@ -18,6 +18,12 @@ public sealed class Order
     public bool? DryRun { get; private set; }
     public string? IdempotencyKey { get; private set; }
     public string? RequestHash { get; private set; }
+    /// <summary>Cents Stripe refunded so far (0 when none).</summary>
+    public long AmountRefunded { get; private set; }
+    /// <summary>True while a dispute (chargeback) on the payment is open.</summary>
+    public bool Disputed { get; private set; }
+    /// <summary>Null, or a sentence for an operator when money and offset disagree; cleared by an operator's resolve.</summary>
+    public string? Attention { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset UpdatedAt { get; private set; }
 
@@ -80,5 +86,39 @@ public sealed class Order
         WrenOrderId = wrenOrderId;
         DryRun = dryRun;
         return true;
+    }
+
+    /// <summary>
+    /// Asks an operator to look at this order. A second reason is appended rather than replacing the first,
+    /// so nothing an operator must see is overwritten before they have seen it.
+    /// </summary>
+    public void RequireAttention(string reason, DateTimeOffset now)
+    {
+        if (Attention is not null && Attention.Contains(reason, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        Attention = Attention is null ? reason : $"{Attention}; {reason}";
+        UpdatedAt = now;
+    }
+
+    /// <summary>Clears <see cref="Attention"/> once an operator has dealt with it.</summary>
+    public void ClearAttention(DateTimeOffset now)
+    {
+        Attention = null;
+        UpdatedAt = now;
+    }
+
+    public void RecordRefund(long amountRefunded, DateTimeOffset now)
+    {
+        AmountRefunded = Math.Max(AmountRefunded, amountRefunded);
+        UpdatedAt = now;
+    }
+
+    public void SetDisputed(bool disputed, DateTimeOffset now)
+    {
+        Disputed = disputed;
+        UpdatedAt = now;
     }
 }

@@ -13,4 +13,5 @@ public enum OrderStatus
     [JsonStringEnumMemberName("fulfillment_failed")] FulfillmentFailed,
     [JsonStringEnumMemberName("payment_failed")] PaymentFailed,
     [JsonStringEnumMemberName("expired")] Expired,
+    [JsonStringEnumMemberName("refunded")] Refunded,
 }

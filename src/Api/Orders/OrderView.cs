@@ -13,9 +13,13 @@ public sealed record OrderView(
     string? WrenOrderId,
     bool? DryRun,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    long AmountRefunded,
+    bool Disputed,
+    string? Attention)
 {
     public static OrderView From(Order order) => new(
         order.Id, order.CheckoutSessionId, order.Status, order.Tons, order.PortfolioId, order.AmountTotal,
-        Order.Currency, order.CustomerEmail, order.WrenOrderId, order.DryRun, order.CreatedAt, order.UpdatedAt);
+        Order.Currency, order.CustomerEmail, order.WrenOrderId, order.DryRun, order.CreatedAt, order.UpdatedAt,
+        order.AmountRefunded, order.Disputed, order.Attention);
 }

@@ -22,5 +22,7 @@ public sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         order.Property(o => o.WrenOrderId).HasMaxLength(255);
         order.Property(o => o.IdempotencyKey).HasMaxLength(255);
         order.Property(o => o.RequestHash).HasMaxLength(64);
+        order.Property(o => o.Attention).HasMaxLength(2000);
+        order.HasIndex(o => o.PaymentIntentId);
     }
 }

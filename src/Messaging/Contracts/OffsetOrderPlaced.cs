@@ -1,6 +1,10 @@
 namespace PuffinOffset.Messaging.Contracts;
 
-/// <summary>Fulfillment → Api: Wren accepted the offset order (<c>WrenOrderId</c> is null on a dry run).</summary>
+/// <summary>
+/// Fulfillment → Api: Wren accepted the offset order (<c>WrenOrderId</c> is null on a dry run).
+/// <c>DuplicateWrenOrderIds</c> lists further Wren orders found with this order's note (empty normally): the
+/// Api flags the order for an operator.
+/// </summary>
 public sealed record OffsetOrderPlaced(
     Guid OrderId,
     string? WrenOrderId,
@@ -8,4 +12,5 @@ public sealed record OffsetOrderPlaced(
     int PortfolioId,
     long AmountCharged,
     bool DryRun,
-    DateTimeOffset PlacedAt);
+    DateTimeOffset PlacedAt,
+    IReadOnlyList<string>? DuplicateWrenOrderIds = null);

@@ -16,6 +16,9 @@ public sealed class OrderStateMachineTests
         (OrderStatus.Paid, OrderStatus.Fulfilled),
         (OrderStatus.Paid, OrderStatus.FulfillmentFailed),
         (OrderStatus.FulfillmentFailed, OrderStatus.Fulfilled),
+        (OrderStatus.Paid, OrderStatus.Refunded),
+        (OrderStatus.Fulfilled, OrderStatus.Refunded),
+        (OrderStatus.FulfillmentFailed, OrderStatus.Refunded),
     ];
 
     public static TheoryData<OrderStatus, OrderStatus> EveryPair()
@@ -68,6 +71,28 @@ public sealed class OrderStateMachineTests
         Assert.Null(order.PaymentIntentId);
     }
 
+    [Fact]
+    public void Attention_reasons_accumulate_until_an_operator_clears_them()
+    {
+        var order = OrderIn(OrderStatus.Paid);
+        var now = DateTimeOffset.UtcNow;
+        order.RequireAttention("dispute opened", now);
+        order.RequireAttention("dispute opened", now);
+        order.RequireAttention("partial refund", now);
+        Assert.Equal("dispute opened; partial refund", order.Attention);
+        order.ClearAttention(now);
+        Assert.Null(order.Attention);
+    }
+
+    [Fact]
+    public void A_smaller_refund_total_never_lowers_the_amount_refunded()
+    {
+        var order = OrderIn(OrderStatus.Paid);
+        order.RecordRefund(500, DateTimeOffset.UtcNow);
+        order.RecordRefund(200, DateTimeOffset.UtcNow);
+        Assert.Equal(500, order.AmountRefunded);
+    }
+
     /// <summary>Walks a new order along allowed transitions to <paramref name="status"/>.</summary>
     public static Order OrderIn(OrderStatus status)
     {
@@ -76,7 +101,7 @@ public sealed class OrderStateMachineTests
         OrderStatus[] path = status switch
         {
             OrderStatus.Pending => [],
-            OrderStatus.Fulfilled or OrderStatus.FulfillmentFailed => [OrderStatus.Paid, status],
+            OrderStatus.Fulfilled or OrderStatus.FulfillmentFailed or OrderStatus.Refunded => [OrderStatus.Paid, status],
             _ => [status],
         };
         foreach (var step in path)

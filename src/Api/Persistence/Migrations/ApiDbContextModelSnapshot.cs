@@ -23,8 +23,15 @@ namespace PuffinOffset.Api.Persistence.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("AmountRefunded")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("AmountTotal")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Attention")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("CheckoutSessionId")
                         .HasMaxLength(255)
@@ -40,6 +47,9 @@ namespace PuffinOffset.Api.Persistence.Migrations
                     b.Property<string>("CustomerEmail")
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("Disputed")
+                        .HasColumnType("INTEGER");
 
                     b.Property<bool?>("DryRun")
                         .HasColumnType("INTEGER");
@@ -82,6 +92,8 @@ namespace PuffinOffset.Api.Persistence.Migrations
 
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
+
+                    b.HasIndex("PaymentIntentId");
 
                     b.ToTable("orders", (string)null);
                 });
