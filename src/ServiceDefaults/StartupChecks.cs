@@ -36,6 +36,36 @@ public static class StartupChecks
 
             return 1;
         }
+        catch (Exception ex) when (StartupRefusal(ex) is { } refusal)
+        {
+            await Console.Error.WriteLineAsync($"{applicationName} cannot start: {refusal}");
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// The key in <see cref="Exception.Data"/> of an exception that refuses the start for a reason an operator
+    /// must fix (e.g. a second process on one SQLite file; Messaging's SqliteFileLock.StartupRefusal): its
+    /// message is printed as one line, without a stack trace.
+    /// </summary>
+    public const string StartupRefusalKey = "PuffinOffset.StartupRefusal";
+
+    public static string? StartupRefusal(Exception? exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current.Data.Contains(StartupRefusalKey))
+            {
+                return current.Message;
+            }
+
+            if (current is AggregateException { InnerExceptions: var inner } && inner.Select(StartupRefusal).FirstOrDefault(m => m is not null) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

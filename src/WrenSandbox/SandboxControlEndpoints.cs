@@ -8,6 +8,8 @@ public static class SandboxControlEndpoints
 {
     public sealed record FaultRequest(string Kind, int Count = 1, int Status = 503, int DelayMilliseconds = 0);
 
+    public sealed record SeedRequest(string Note, decimal Tons = 1m, int AgeSeconds = 0);
+
     public static IEndpointRouteBuilder MapSandboxControl(this IEndpointRouteBuilder app)
     {
         var sandbox = app.MapGroup("/sandbox");
@@ -24,17 +26,26 @@ public static class SandboxControlEndpoints
                 case "drop":
                     state.DropConnectionAfterStoringNextPosts(fault.Count);
                     break;
+                case "store-after-delay":
+                    state.StoreAfterDelayForNextPosts(fault.Count, TimeSpan.FromMilliseconds(fault.DelayMilliseconds));
+                    break;
+                case "ok-without-id":
+                    state.AnswerWithoutIdForNextPosts(fault.Count);
+                    break;
                 case "lookup-status":
                     state.FailNextLookups(fault.Count, fault.Status);
                     break;
                 default:
-                    return Results.Problem(statusCode: 400, title: "Unknown fault kind", detail: "kind is one of status, delay, drop, lookup-status.");
+                    return Results.Problem(statusCode: 400, title: "Unknown fault kind", detail: "kind is one of status, delay, drop, store-after-delay, ok-without-id, lookup-status.");
             }
 
             return Results.NoContent();
         });
         sandbox.MapGet("/posts", (SandboxState state) => state.ReceivedPosts);
         sandbox.MapGet("/orders", (SandboxState state) => state.Orders);
+        // An order placed "earlier", e.g. a second one with the note of a paid order (a duplicate to detect).
+        sandbox.MapPost("/orders", (SeedRequest seed, SandboxState state, TimeProvider time) =>
+            Results.Json(state.Seed(seed.Tons, seed.Note, time.GetUtcNow() - TimeSpan.FromSeconds(seed.AgeSeconds))));
         sandbox.MapPost("/reset", (SandboxState state) =>
         {
             state.Reset();

@@ -10,9 +10,15 @@ public sealed class SandboxState
     private readonly ConcurrentQueue<ReceivedPost> _posts = new();
     private readonly ConcurrentQueue<StoredOrder> _orders = new();
     private long _sequence;
+    private int _postsStarted;
 
+    /// <summary>Recorded when a POST is answered (or dropped); a slow one shows up in <see cref="PostsStarted"/> first.</summary>
     public IReadOnlyList<ReceivedPost> ReceivedPosts => [.. _posts];
 
+    /// <summary>POSTs whose handling has begun, answered or not.</summary>
+    public int PostsStarted => Volatile.Read(ref _postsStarted);
+
+    /// <summary>In the order they were stored (oldest first).</summary>
     public IReadOnlyList<StoredOrder> Orders => [.. _orders];
 
     /// <summary>Answers the next <paramref name="count"/> POSTs with <paramref name="status"/> and creates nothing.</summary>
@@ -28,6 +34,18 @@ public sealed class SandboxState
         _postFaults.Enqueue(new PostFault.Hold(release.Task));
         return release;
     }
+
+    /// <summary>
+    /// Works on the next POSTs for <paramref name="delay"/> and then stores the order even if the client has
+    /// gone (timed out, shut down): Wren finishing a request nobody waits for any more.
+    /// </summary>
+    public void StoreAfterDelayForNextPosts(int count, TimeSpan delay) => Enqueue(count, new PostFault.StoreAfterDelay(delay));
+
+    /// <summary>Stores the next orders and answers 200 with an empty JSON object (no <c>id</c>).</summary>
+    public void AnswerWithoutIdForNextPosts(int count) => Enqueue(count, new PostFault.OkWithoutId());
+
+    /// <summary>Adds an order as if placed earlier (e.g. a duplicate with the same note), for lookup tests and benchmarks.</summary>
+    public StoredOrder Seed(decimal tons, string? note, DateTimeOffset createdAt) => Store(tons, note, createdAt);
 
     /// <summary>Stores the next orders, then aborts the connection instead of answering (a lost response).</summary>
     public void DropConnectionAfterStoringNextPosts(int count) => Enqueue(count, new PostFault.StoreThenDrop());
@@ -50,9 +68,12 @@ public sealed class SandboxState
     public void Reset()
     {
         ClearFaults();
+        Interlocked.Exchange(ref _postsStarted, 0);
         _posts.Clear();
         _orders.Clear();
     }
+
+    internal void PostStarted() => Interlocked.Increment(ref _postsStarted);
 
     internal PostFault? TakePostFault() => _postFaults.TryDequeue(out var fault) ? fault : null;
 
@@ -85,6 +106,10 @@ public abstract record PostFault
     public sealed record Delay(TimeSpan Duration) : PostFault;
 
     public sealed record StoreThenDrop : PostFault;
+
+    public sealed record StoreAfterDelay(TimeSpan Duration) : PostFault;
+
+    public sealed record OkWithoutId : PostFault;
 
     public sealed record Hold(Task Released) : PostFault;
 }

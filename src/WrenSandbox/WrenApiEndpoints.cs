@@ -46,8 +46,9 @@ public static class WrenApiEndpoints
                 return Message(status, "Injected failure.");
             }
 
-            // Test mode writes nothing, so it has nothing to list.
-            var orders = mode == TokenMode.Test ? [] : state.Orders;
+            // Test mode writes nothing, so it has nothing to list. Newest first: Wren documents no order,
+            // and a client must not take "the first match" for "the original order".
+            var orders = mode == TokenMode.Test ? [] : state.Orders.Reverse().ToList();
             return Results.Json(new
             {
                 offsetOrders = orders.Select(o => new { id = o.Id, tons = o.Tons, createdAt = o.CreatedAt, note = o.Note }),
@@ -60,6 +61,7 @@ public static class WrenApiEndpoints
     private static async Task<IResult> CreateOffsetOrderAsync(
         HttpContext http, SandboxState state, IOptions<WrenSandboxOptions> options, TimeProvider time)
     {
+        state.PostStarted();
         var settings = options.Value;
         var mode = Authenticate(http.Request, settings);
         var request = await ReadAsync(http.Request);
@@ -69,6 +71,12 @@ public static class WrenApiEndpoints
         if (fault is PostFault.Delay delay)
         {
             await Task.Delay(delay.Duration, time, http.RequestAborted);
+        }
+
+        if (fault is PostFault.StoreAfterDelay slow)
+        {
+            // Deliberately not cancelled by the client going away: the order is written all the same.
+            await Task.Delay(slow.Duration, time, CancellationToken.None);
         }
 
         if (fault is PostFault.Hold hold)
@@ -130,6 +138,11 @@ public static class WrenApiEndpoints
         }
 
         Record(200);
+        if (fault is PostFault.OkWithoutId)
+        {
+            return Results.Json(new { });
+        }
+
         var body = new Dictionary<string, object?>
         {
             ["id"] = id,

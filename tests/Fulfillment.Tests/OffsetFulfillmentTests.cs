@@ -56,17 +56,18 @@ public sealed class OffsetFulfillmentTests
     }
 
     [Fact]
-    public void After_an_unknown_outcome_the_lookup_waits_for_the_settle_time()
+    public void After_an_unknown_outcome_the_lookup_waits_for_the_Wren_timeout_and_the_settle_time_from_the_attempts_start()
     {
-        var policy = Policy with { UnknownOutcomeSettleTime = TimeSpan.FromSeconds(10) };
+        var policy = Policy with { UnknownOutcomeSettleTime = TimeSpan.FromSeconds(10), WrenTimeout = TimeSpan.FromSeconds(30) };
         var fulfillment = Scheduled();
         fulfillment.BeginAttempt(false, T0);
-        fulfillment.RecordTransientFailure("timed out", outcomeUnknown: true, policy, T0);
-        Assert.Equal(T0.AddSeconds(10), fulfillment.NextAttemptAt);
+        // A 503 after 2 s: Wren may still be writing the order until our timeout, and then some.
+        fulfillment.RecordTransientFailure("Wren answered 503", outcomeUnknown: true, policy, T0.AddSeconds(2));
+        Assert.Equal(T0.AddSeconds(40), fulfillment.NextAttemptAt);
 
-        fulfillment.BeginAttempt(false, T0.AddSeconds(10));
-        fulfillment.RecordTransientFailure("Wren answered 429", outcomeUnknown: false, policy, T0.AddSeconds(10));
-        Assert.Equal(T0.AddSeconds(15), fulfillment.NextAttemptAt);
+        fulfillment.BeginAttempt(false, T0.AddSeconds(40));
+        fulfillment.RecordTransientFailure("Wren answered 429", outcomeUnknown: false, policy, T0.AddSeconds(40));
+        Assert.Equal(T0.AddSeconds(45), fulfillment.NextAttemptAt);
     }
 
     [Fact]
@@ -89,21 +90,22 @@ public sealed class OffsetFulfillmentTests
         var fulfillment = Scheduled();
         fulfillment.BeginAttempt(false, T0);
 
-        fulfillment.RecoverInterruptedAttempt(TimeSpan.FromSeconds(10), T0.AddMinutes(5));
+        fulfillment.RecoverInterruptedAttempt(Policy with { UnknownOutcomeSettleTime = TimeSpan.FromSeconds(10), WrenTimeout = TimeSpan.FromSeconds(30) }, T0.AddMinutes(5));
 
         Assert.Equal((FulfillmentState.Scheduled, true), (fulfillment.State, fulfillment.OutcomeUnknown));
         Assert.True(fulfillment.IsDue(T0.AddMinutes(5)));
     }
 
     [Fact]
-    public void An_attempt_interrupted_moments_ago_is_looked_up_only_after_the_settle_time()
+    public void An_attempt_interrupted_moments_ago_is_looked_up_only_after_the_Wren_timeout_and_the_settle_time()
     {
         var fulfillment = Scheduled();
         fulfillment.BeginAttempt(false, T0);
 
-        fulfillment.RecoverInterruptedAttempt(TimeSpan.FromSeconds(10), T0.AddSeconds(2));
+        // A shutdown 2 s into the POST: the request may run at Wren for the full timeout.
+        fulfillment.RecoverInterruptedAttempt(Policy with { UnknownOutcomeSettleTime = TimeSpan.FromSeconds(10), WrenTimeout = TimeSpan.FromSeconds(30) }, T0.AddSeconds(2));
 
-        Assert.Equal(T0.AddSeconds(10), fulfillment.NextAttemptAt);
+        Assert.Equal(T0.AddSeconds(40), fulfillment.NextAttemptAt);
     }
 
     [Fact]
@@ -135,7 +137,7 @@ public sealed class OffsetFulfillmentTests
     {
         var fulfillment = Scheduled();
         Assert.Throws<InvalidOperationException>(() => fulfillment.MarkRejected("x", T0));
-        Assert.Throws<InvalidOperationException>(() => fulfillment.RecoverInterruptedAttempt(TimeSpan.Zero, T0));
+        Assert.Throws<InvalidOperationException>(() => fulfillment.RecoverInterruptedAttempt(Policy, T0));
         fulfillment.BeginAttempt(false, T0);
         Assert.Throws<InvalidOperationException>(() => fulfillment.BeginAttempt(false, T0));
         fulfillment.MarkPlaced(null, 100, T0);

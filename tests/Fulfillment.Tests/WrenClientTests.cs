@@ -72,6 +72,77 @@ public sealed class WrenClientTests
         Assert.IsType<WrenPlaceResult.NotCreated>(await client.PlaceOrderAsync(new WrenOrderRequest(1, 21, "n", false), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_history_of_100000_orders_is_read_as_a_stream_and_the_order_found()
+    {
+        await using var wren = await WrenSandboxServer.StartAsync(options => options.LiveTokens.Add("live-token"));
+        var start = DateTimeOffset.UtcNow.AddDays(-400);
+        for (var i = 0; i < 100_000; i++)
+        {
+            wren.State.Seed(1m, $"puffin-offset order {i:D8}", start.AddMinutes(i));
+        }
+
+        var client = Client(wren, "live-token");
+
+        var found = Assert.IsType<WrenLookupResult.Found>(await client.FindOrderByNoteAsync("puffin-offset order 00031337", CancellationToken.None));
+        Assert.Equal(wren.State.Orders[31_337].Id, found.WrenOrderId);
+        Assert.Equal([found.WrenOrderId], found.AllIds);
+    }
+
+    [Fact]
+    public async Task Several_orders_with_one_note_resolve_to_the_oldest_and_all_are_reported()
+    {
+        await using var wren = await WrenSandboxServer.StartAsync(options => options.LiveTokens.Add("live-token"));
+        var note = "puffin-offset order dup";
+        var now = DateTimeOffset.UtcNow;
+        var middle = wren.State.Seed(1m, note, now.AddMinutes(-5));
+        var oldest = wren.State.Seed(1m, note, now.AddMinutes(-10));
+        wren.State.Seed(1m, "another order", now.AddMinutes(-20));
+        var newest = wren.State.Seed(1m, note, now);
+
+        var found = Assert.IsType<WrenLookupResult.Found>(await Client(wren, "live-token").FindOrderByNoteAsync(note, CancellationToken.None));
+
+        Assert.Equal(oldest.Id, found.WrenOrderId);
+        Assert.Equal([oldest.Id, middle.Id, newest.Id], found.AllIds);
+        Assert.Equal([middle.Id, newest.Id], found.Duplicates);
+    }
+
+    [Theory]
+    [InlineData("""[{"id":"ch_1","note":"other"},{"id":"ch_2","note":"the note","extra":{"nested":[1,2]}}]""", "ch_2")]
+    [InlineData(""" {"stats":{"totalTons":3},"offsetOrders":[{"id":42,"note":" The Note "}]}""", "42")]
+    public async Task Both_list_shapes_are_read(string body, string expectedId)
+    {
+        var client = new WrenClient(new HttpClient(new FixedAnswer(HttpStatusCode.OK, body)) { BaseAddress = new Uri("http://wren.invalid/") }, NullLogger<WrenClient>.Instance);
+
+        var found = Assert.IsType<WrenLookupResult.Found>(await client.FindOrderByNoteAsync("the note", CancellationToken.None));
+
+        Assert.Equal(expectedId, found.WrenOrderId);
+    }
+
+    [Fact]
+    public async Task An_unreadable_list_is_a_failed_lookup_not_a_missing_order()
+    {
+        var client = new WrenClient(new HttpClient(new FixedAnswer(HttpStatusCode.OK, """{"offsetOrders":[{"id":"ch_1","note":"the""")) { BaseAddress = new Uri("http://wren.invalid/") }, NullLogger<WrenClient>.Instance);
+
+        Assert.IsType<WrenLookupResult.Failed>(await client.FindOrderByNoteAsync("the note", CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(false, typeof(WrenPlaceResult.Unknown))]
+    [InlineData(true, typeof(WrenPlaceResult.Created))]
+    public async Task A_200_without_an_id_is_an_unknown_outcome_unless_it_was_a_dry_run(bool dryRun, Type expected)
+    {
+        var client = new WrenClient(new HttpClient(new FixedAnswer(HttpStatusCode.OK, "{}")) { BaseAddress = new Uri("http://wren.invalid/") }, NullLogger<WrenClient>.Instance);
+
+        Assert.IsType(expected, await client.PlaceOrderAsync(new WrenOrderRequest(1, 21, "n", dryRun), CancellationToken.None));
+    }
+
+    private sealed class FixedAnswer(HttpStatusCode status, string body) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") });
+    }
+
     private static WrenClient Client(WrenSandboxServer wren, string token)
     {
         var http = new HttpClient { BaseAddress = wren.BaseAddress };

@@ -5,7 +5,10 @@ using PuffinOffset.Messaging.Inbox;
 
 namespace PuffinOffset.Api.Fulfillment;
 
-/// <summary>Wren accepted the offset order: the order becomes <c>fulfilled</c>, once per message.</summary>
+/// <summary>
+/// Wren accepted the offset order: the order becomes <c>fulfilled</c>, once per message. When Fulfillment
+/// found more than one Wren order for it (a duplicate purchase), the order is flagged for an operator.
+/// </summary>
 public sealed partial class OffsetOrderPlacedConsumer(ApiDbContext db, TimeProvider time, ILogger<OffsetOrderPlacedConsumer> logger)
     : IConsumer<OffsetOrderPlaced>
 {
@@ -24,7 +27,18 @@ public sealed partial class OffsetOrderPlacedConsumer(ApiDbContext db, TimeProvi
             {
                 LogRefused(logger, message.OrderId, order.Status);
             }
+
+            if (message.DuplicateWrenOrderIds is { Count: > 0 } duplicates)
+            {
+                // Paid for twice at Wren: someone must refund the extras. RequireAttention ignores a repeat.
+                var ids = string.Join(", ", new[] { message.WrenOrderId }.OfType<string>().Concat(duplicates));
+                order.RequireAttention($"two Wren orders for one paid order: {ids}", time.GetUtcNow());
+                LogDuplicates(logger, message.OrderId, ids);
+            }
         });
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId} has several Wren orders ({WrenOrderIds}): flagged for an operator to refund the extras")]
+    private static partial void LogDuplicates(ILogger logger, Guid orderId, string wrenOrderIds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OffsetOrderPlaced for unknown order {OrderId}")]
     private static partial void LogUnknownOrder(ILogger logger, Guid orderId);

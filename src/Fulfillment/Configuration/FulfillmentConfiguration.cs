@@ -18,15 +18,17 @@ public static class FulfillmentConfiguration
                     options.ApiBase = apiBase;
                 }
 
-                var dryRun = config["WREN_DRY_RUN"];
-                options.DryRun = string.IsNullOrWhiteSpace(dryRun) || !bool.TryParse(dryRun, out var parsed) || parsed;
+                // Absent means dry run; anything but true/false is refused by the validator (never read as either).
+                options.DryRun = StrictBinding.StrictBoolean(config["WREN_DRY_RUN"], out _) ?? true;
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WrenOptions>, WrenOptionsValidator>();
         services.AddOptions<FulfillmentOptions>()
-            .BindConfiguration(FulfillmentOptions.Section)
+            .BindStrictly(FulfillmentOptions.Section)
             .ValidateDataAnnotations()
+            .Validate(options => options.RetryDelays.All(delay => delay >= TimeSpan.Zero), "Fulfillment__RetryDelays__<n> must not be negative.")
             .ValidateOnStart();
+        services.AddHostedService<DryRunWarning>();
         return services;
     }
 

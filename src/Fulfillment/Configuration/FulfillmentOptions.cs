@@ -8,7 +8,7 @@ public sealed class FulfillmentOptions
     public const string Section = "Fulfillment";
 
     /// <summary>Fallback poll: the worker is normally woken by the consumer's signal or by the next due time.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "Fulfillment__PollInterval must be between {1} and {2}.")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
@@ -18,22 +18,23 @@ public sealed class FulfillmentOptions
     public TimeSpan[] RetryDelays { get; set; } = [];
 
     /// <summary>How long after the first attempt transient failures are still retried.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00", ErrorMessage = "Fulfillment__RetryHorizon must be between {1} and {2}.")]
     public TimeSpan RetryHorizon { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
-    /// Minimum wait after an unknown outcome before looking the order up: a request that timed out on our
-    /// side may still be running at Wren, and a lookup too early would miss it and lead to a second order.
+    /// Extra wait, beyond <see cref="WrenTimeout"/> from the attempt's start, before an unknown outcome is
+    /// looked up: a request we gave up on (or were shut down during) may still be finishing at Wren, and a
+    /// lookup too early would miss it and lead to a second order.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Fulfillment__UnknownOutcomeSettleTime must be between {1} and {2} (never negative).")]
     public TimeSpan UnknownOutcomeSettleTime { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Per-request timeout of a Wren call; a POST that times out has an unknown outcome.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Fulfillment__WrenTimeout must be between {1} and {2} (more than zero).")]
     public TimeSpan WrenTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Different orders fulfilled at once; one order is never processed twice at the same time.</summary>
-    [Range(1, 64)]
+    [Range(1, 64, ErrorMessage = "Fulfillment__MaxConcurrency must be between {1} and {2}.")]
     public int MaxConcurrency { get; set; } = 4;
 
     public static readonly TimeSpan[] DefaultRetryDelays =
@@ -43,5 +44,5 @@ public sealed class FulfillmentOptions
         TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(60),
     ];
 
-    public RetryPolicy RetryPolicy => new(RetryDelays.Length > 0 ? RetryDelays : DefaultRetryDelays, RetryHorizon, UnknownOutcomeSettleTime);
+    public RetryPolicy RetryPolicy => new(RetryDelays.Length > 0 ? RetryDelays : DefaultRetryDelays, RetryHorizon, UnknownOutcomeSettleTime, WrenTimeout);
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace PuffinOffset.Fulfillment.Configuration;
 
-public sealed class WrenOptionsValidator : IValidateOptions<WrenOptions>
+public sealed class WrenOptionsValidator(IConfiguration configuration) : IValidateOptions<WrenOptions>
 {
     public ValidateOptionsResult Validate(string? name, WrenOptions options)
     {
@@ -10,6 +10,18 @@ public sealed class WrenOptionsValidator : IValidateOptions<WrenOptions>
         if (string.IsNullOrWhiteSpace(options.ApiToken))
         {
             failures.Add("WREN_API_TOKEN is required, dry run included: a Wren team token (wren_test_… serves dry runs).");
+        }
+
+        // "0", "no" or a typo used to mean dry run silently: the order showed fulfilled and nothing was bought.
+        StrictBinding.StrictBoolean(configuration["WREN_DRY_RUN"], out var malformed);
+        if (malformed)
+        {
+            failures.Add($"WREN_DRY_RUN must be true or false, not '{configuration["WREN_DRY_RUN"]}'.");
+        }
+
+        if (configuration["WREN_API_BASE"] is { Length: > 0 } apiBase && !Uri.TryCreate(apiBase, UriKind.Absolute, out _))
+        {
+            failures.Add($"WREN_API_BASE must be an absolute http(s) URL, not '{apiBase}'.");
         }
 
         if (options.ApiBase.Scheme is not ("http" or "https"))

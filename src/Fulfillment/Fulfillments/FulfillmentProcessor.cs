@@ -33,7 +33,7 @@ public sealed partial class FulfillmentProcessor(
             // The worker only hands over Attempting rows nobody in this process is working on: an
             // earlier process (or attempt) stopped between committing Attempting and recording the outcome.
             LogInterrupted(orderId, fulfillment.Attempts);
-            fulfillment.RecoverInterruptedAttempt(_retryPolicy.UnknownOutcomeSettleTime, time.GetUtcNow());
+            fulfillment.RecoverInterruptedAttempt(_retryPolicy, time.GetUtcNow());
             await db.SaveChangesAsync(cancellationToken);
         }
 
@@ -84,14 +84,16 @@ public sealed partial class FulfillmentProcessor(
         switch (lookup)
         {
             case WrenLookupResult.Found found:
-                if (found.Matches > 1)
+                if (found.AllIds.Count > 1)
                 {
-                    LogDuplicates(fulfillment.OrderId, found.Matches);
+                    // Oldest first: the first is the order, the later ones are what to refund.
+                    telemetry.DuplicateOrdersDetected(found.AllIds.Count - 1);
+                    LogDuplicates(fulfillment.OrderId, found.AllIds.Count, found.WrenOrderId, string.Join(", ", found.Duplicates));
                 }
 
                 LogFoundByNote(fulfillment.OrderId, found.WrenOrderId);
                 // The list does not carry the amount: the placed message reports 0 cents charged.
-                fulfillment.MarkPlaced(found.WrenOrderId, amountCharged: null, now);
+                fulfillment.MarkPlaced(found.WrenOrderId, amountCharged: null, now, found.AllIds);
                 break;
             case WrenLookupResult.NotFound:
                 LogNotFoundByNote(fulfillment.OrderId);
@@ -146,8 +148,8 @@ public sealed partial class FulfillmentProcessor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Offset order for {OrderId} not found at Wren by its note; a new attempt is safe")]
     private partial void LogNotFoundByNote(Guid orderId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Wren holds {Matches} offset orders with the note of order {OrderId}: refund the extras")]
-    private partial void LogDuplicates(Guid orderId, int matches);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Wren holds {Matches} offset orders with the note of order {OrderId}: kept the oldest, {WrenOrderId}; refund {Duplicates}")]
+    private partial void LogDuplicates(Guid orderId, int matches, string wrenOrderId, string duplicates);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Offset order for {OrderId} placed as {WrenOrderId} (dry run {DryRun}) after {Attempts} attempt(s)")]
     private partial void LogPlaced(Guid orderId, string? wrenOrderId, bool dryRun, int attempts);

@@ -33,6 +33,11 @@ public sealed class OffsetFulfillment
     public string? LastError { get; private set; }
 
     public string? WrenOrderId { get; private set; }
+    /// <summary>
+    /// Every Wren order found with this order's note when there was more than one (oldest first, the first
+    /// being <see cref="WrenOrderId"/>); empty normally. More than one is a duplicate an operator must refund.
+    /// </summary>
+    public List<string> MatchingWrenOrderIds { get; private set; } = [];
     public bool DryRun { get; private set; }
     public long? AmountCharged { get; private set; }
     public DateTimeOffset? PlacedAt { get; private set; }
@@ -81,24 +86,29 @@ public sealed class OffsetFulfillment
     }
 
     /// <summary>Found in the Attempting state with nobody working on it: the process stopped mid-attempt.</summary>
-    /// <remarks>The lookup waits until the settle time has passed since the attempt started.</remarks>
-    public void RecoverInterruptedAttempt(TimeSpan settleTime, DateTimeOffset now)
+    /// <remarks>
+    /// A crash, or a shutdown that cancelled the POST: either way Wren may have the order, or be writing it
+    /// still. The lookup waits until the POST can no longer be running (<see cref="RetryPolicy.EarliestLookup"/>).
+    /// </remarks>
+    public void RecoverInterruptedAttempt(RetryPolicy policy, DateTimeOffset now)
     {
         Require(FulfillmentState.Attempting);
         State = FulfillmentState.Scheduled;
         OutcomeUnknown = true;
         LastError = "The previous attempt was interrupted before its outcome was recorded.";
-        var settled = (AttemptStartedAt ?? now) + settleTime;
+        var settled = policy.EarliestLookup(AttemptStartedAt ?? now);
         NextAttemptAt = settled > now ? settled : now;
         Touch(now);
     }
 
     /// <summary>From Attempting (Wren answered) or Scheduled (an unknown outcome resolved by the note lookup).</summary>
-    public void MarkPlaced(string? wrenOrderId, long? amountCharged, DateTimeOffset now)
+    /// <param name="matchingWrenOrderIds">All orders found by note, oldest (the placed one) first, when there were several.</param>
+    public void MarkPlaced(string? wrenOrderId, long? amountCharged, DateTimeOffset now, IReadOnlyList<string>? matchingWrenOrderIds = null)
     {
         Require(FulfillmentState.Attempting, FulfillmentState.Scheduled);
         State = FulfillmentState.Placed;
         WrenOrderId = wrenOrderId;
+        MatchingWrenOrderIds = matchingWrenOrderIds is { Count: > 1 } ? [.. matchingWrenOrderIds] : [];
         AmountCharged = amountCharged;
         OutcomeUnknown = false;
         LastError = null;
@@ -123,7 +133,7 @@ public sealed class OffsetFulfillment
         TransientFailures++;
         OutcomeUnknown = outcomeUnknown;
         LastError = error;
-        var next = now + policy.DelayBeforeRetry(TransientFailures, outcomeUnknown);
+        var next = policy.NextTry(TransientFailures, outcomeUnknown, AttemptStartedAt ?? now, now);
         if (next > (FirstAttemptAt ?? CreatedAt) + policy.Horizon)
         {
             Fail(outcomeUnknown
@@ -149,8 +159,10 @@ public sealed class OffsetFulfillment
         Touch(now);
     }
 
+    /// <summary>The recorded outcome; sent again, unchanged, whenever the payment is announced again.</summary>
     public OffsetOrderPlaced ToPlacedMessage() =>
-        new(OrderId, WrenOrderId, Tons, PortfolioId, AmountCharged ?? 0, DryRun, PlacedAt ?? UpdatedAt);
+        new(OrderId, WrenOrderId, Tons, PortfolioId, AmountCharged ?? 0, DryRun, PlacedAt ?? UpdatedAt,
+            MatchingWrenOrderIds.Count > 1 ? [.. MatchingWrenOrderIds.Where(id => id != WrenOrderId)] : null);
 
     public OffsetOrderFailed ToFailedMessage() =>
         new(OrderId, LastError ?? "Offset order failed.", Attempts, FailedAt ?? UpdatedAt);

@@ -14,6 +14,7 @@ public sealed class FulfillmentTelemetry : IDisposable
     private readonly Counter<long> _failed;
     private readonly Counter<long> _attempts;
     private readonly Histogram<double> _paymentToPlaced;
+    private readonly Counter<long> _duplicates;
 
     public FulfillmentTelemetry(IMeterFactory meters)
     {
@@ -21,6 +22,7 @@ public sealed class FulfillmentTelemetry : IDisposable
         _placed = _meter.CreateCounter<long>("puffin.offsets.placed", "{order}", "Offset orders placed at Wren (dry runs included).");
         _failed = _meter.CreateCounter<long>("puffin.offsets.failed", "{order}", "Offset orders that ended fulfillment_failed.");
         _attempts = _meter.CreateCounter<long>("puffin.wren.attempts", "{request}", "Wren order requests, by outcome.");
+        _duplicates = _meter.CreateCounter<long>("wren.duplicate_orders_detected", "{order}", "Extra Wren orders found with the note of an order that already has one (zero tolerance: each is paid twice).");
         _paymentToPlaced = _meter.CreateHistogram<double>("puffin.offsets.payment_to_placed.duration", "s", "Time from payment to the placed Wren order.");
     }
 
@@ -29,6 +31,9 @@ public sealed class FulfillmentTelemetry : IDisposable
         _placed.Add(1, new KeyValuePair<string, object?>("dry_run", dryRun));
         _paymentToPlaced.Record(Math.Max(0, sincePayment.TotalSeconds), new KeyValuePair<string, object?>("dry_run", dryRun));
     }
+
+    /// <summary><paramref name="extraOrders"/>: the Wren orders beyond the one kept.</summary>
+    public void DuplicateOrdersDetected(int extraOrders) => _duplicates.Add(extraOrders);
 
     public void Failed(string kind) => _failed.Add(1, new KeyValuePair<string, object?>("reason", kind));
 

@@ -34,6 +34,13 @@ public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logg
                     return new WrenPlaceResult.Unknown($"Wren answered {status} with an unreadable body");
                 }
 
+                if (created.WrenOrderId is null && !order.DryRun)
+                {
+                    // Only a dry run has no id. Without one we cannot tell what was created: resolve by note.
+                    LogMissingId(status, order.PortfolioId, order.Tons);
+                    return new WrenPlaceResult.Unknown($"Wren answered {status} without an order id");
+                }
+
                 LogPlaced(order.PortfolioId, order.Tons, created.AmountCharged, created.WrenOrderId);
                 return created;
             }
@@ -48,24 +55,33 @@ public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logg
         }
     }
 
+    /// <summary>
+    /// Looks for orders carrying <paramref name="note"/> in the account's full order list, read as a stream
+    /// (headers first, then the body element by element): the list has no filter or pagination and grows
+    /// with every order ever placed. Several matches mean duplicates: the oldest is the order, all are reported.
+    /// </summary>
     public async Task<WrenLookupResult> FindOrderByNoteAsync(string note, CancellationToken cancellationToken)
     {
+        // HttpClient.Timeout stops at the headers when the body is streamed: the whole read gets the same bound.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(http.Timeout);
         try
         {
-            using var response = await http.GetAsync("api/offset-orders", cancellationToken);
+            using var response = await http.GetAsync("api/offset-orders", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
                 return new WrenLookupResult.Failed($"order lookup answered {(int)response.StatusCode} {response.StatusCode}");
             }
 
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
-            var matches = OffsetOrders(document.RootElement)
-                .Where(o => o.TryGetProperty("note", out var n) && n.ValueKind == JsonValueKind.String
-                    && string.Equals(n.GetString()?.Trim(), note, StringComparison.OrdinalIgnoreCase))
-                .Select(o => o.TryGetProperty("id", out var id) ? id.ToString() : "")
-                .ToList();
-            return matches.Count == 0 ? new WrenLookupResult.NotFound() : new WrenLookupResult.Found(matches[0], matches.Count);
+            await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+            var matches = await WrenOrderList.ReadMatchesAsync(stream, note, timeout.Token);
+            if (matches.Count == 0)
+            {
+                return new WrenLookupResult.NotFound();
+            }
+
+            var byAge = matches.OrderBy(m => m.CreatedAt ?? DateTimeOffset.MaxValue).ThenBy(m => m.Position).Select(m => m.Id).ToList();
+            return new WrenLookupResult.Found(byAge[0], byAge);
         }
         catch (JsonException)
         {
@@ -101,7 +117,7 @@ public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logg
 
     private static string Describe(Exception ex) => ex switch
     {
-        TaskCanceledException or TimeoutRejectedException or TimeoutException => "timed out",
+        OperationCanceledException or TimeoutRejectedException or TimeoutException => "timed out",
         HttpRequestException { HttpRequestError: var error } when error != HttpRequestError.Unknown => $"connection error ({error})",
         HttpRequestException => "connection error",
         _ => ex.GetType().Name,
@@ -126,15 +142,6 @@ public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logg
         }
     }
 
-    /// <summary>The documented <c>{"offsetOrders": [...]}</c>, or a bare array as older clients saw it.</summary>
-    private static IEnumerable<JsonElement> OffsetOrders(JsonElement root) =>
-        root.ValueKind switch
-        {
-            JsonValueKind.Array => root.EnumerateArray(),
-            JsonValueKind.Object when root.TryGetProperty("offsetOrders", out var orders) && orders.ValueKind == JsonValueKind.Array => orders.EnumerateArray(),
-            _ => throw new JsonException("No offsetOrders array."),
-        };
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Placing Wren offset order: portfolio {PortfolioId}, {Tons} t, dry run {DryRun}")]
     private partial void LogPlacing(int portfolioId, decimal tons, bool dryRun);
 
@@ -143,6 +150,9 @@ public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logg
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Wren refused offset order with {Status}: portfolio {PortfolioId}, {Tons} t")]
     private partial void LogRefused(int portfolioId, decimal tons, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Wren answered {Status} without an order id to a live order (portfolio {PortfolioId}, {Tons} t): its outcome is unknown and will be looked up by note")]
+    private partial void LogMissingId(int status, int portfolioId, decimal tons);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Wren offset order lookup failed ({ExceptionType})")]
     private partial void LogLookupFailed(string exceptionType);

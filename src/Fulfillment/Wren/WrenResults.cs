@@ -5,7 +5,7 @@ public abstract record WrenPlaceResult
 {
     private WrenPlaceResult() { }
 
-    /// <summary>200: the order exists (id null on a dry run).</summary>
+    /// <summary>2xx with an id, or any 2xx on a dry run (whose id is null).</summary>
     public sealed record Created(string? WrenOrderId, long AmountCharged) : WrenPlaceResult;
 
     /// <summary>400/401/402/403 and other 4xx: permanent; <paramref name="Reason"/> is ours and safe to show an operator.</summary>
@@ -31,7 +31,11 @@ public abstract record WrenLookupResult
 {
     private WrenLookupResult() { }
 
-    public sealed record Found(string WrenOrderId, int Matches) : WrenLookupResult;
+    /// <summary>The oldest match is the order; <paramref name="AllIds"/> lists every match, oldest first (more than one: duplicates).</summary>
+    public sealed record Found(string WrenOrderId, IReadOnlyList<string> AllIds) : WrenLookupResult
+    {
+        public IReadOnlyList<string> Duplicates => [.. AllIds.Skip(1)];
+    }
 
     public sealed record NotFound : WrenLookupResult;
 

@@ -23,6 +23,9 @@ public static class SqliteDatabase
             Pooling = true,
         }.ToString();
 
+        // One process per file: taken before migrations (MigrateDatabaseAsync) and by the first hosted service.
+        services.AddSingleton(_ => new SqliteFileLock(path));
+        services.AddHostedService<SqliteFileLock.Holder>();
         services.AddSingleton<IInterceptor, SqlitePragmasInterceptor>();
         services.AddDbContext<TContext>((provider, options) => options
             .UseSqlite(connectionString)
@@ -52,6 +55,8 @@ public static class SqliteDatabase
     /// <summary>Creates the database folder and applies pending migrations before the host starts serving.</summary>
     public static async Task MigrateDatabaseAsync<TContext>(this IHost host) where TContext : DbContext
     {
+        // A second process on the same file must not even migrate it.
+        host.Services.GetService<SqliteFileLock>()?.Acquire();
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         var dataSource = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;

@@ -37,6 +37,21 @@ public sealed class FulfillmentConsumerTests : ApiTestBase
     }
 
     [Fact]
+    public async Task Several_Wren_orders_for_one_paid_order_fulfil_it_and_flag_it_for_an_operator()
+    {
+        await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
+        var order = await PaidOrderAsync();
+
+        await broker.Publisher.Publish(new OffsetOrderPlaced(order.OrderId, "ch_oldest", 2.5m, 21, 0, DryRun: false, DateTimeOffset.UtcNow,
+            DuplicateWrenOrderIds: ["ch_newer"]));
+
+        await Eventually.TrueAsync(async () => (await OrderAsync(order.OrderId)).Status == OrderStatus.Fulfilled, Delivery);
+        var flagged = await OrderAsync(order.OrderId);
+        Assert.Equal("ch_oldest", flagged.WrenOrderId);
+        Assert.Equal("two Wren orders for one paid order: ch_oldest, ch_newer", flagged.Attention);
+    }
+
+    [Fact]
     public async Task Offset_order_failed_marks_the_order_for_an_operator()
     {
         await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);

@@ -2,7 +2,7 @@ using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests.Configuration;
 
-/// <summary>The built Fulfillment, run as its own process, refuses to start without a Wren token, dry run included.</summary>
+/// <summary>The built Fulfillment, run as its own process, refuses to start on configuration that cannot be trusted.</summary>
 public sealed class FulfillmentStartupTests
 {
     [Fact]
@@ -22,6 +22,32 @@ public sealed class FulfillmentStartupTests
         Assert.Equal(1, outcome.ExitCode);
         Assert.Contains("Fulfillment cannot start: its configuration is invalid.", outcome.Output, StringComparison.Ordinal);
         Assert.Contains("  - WREN_API_TOKEN is required", outcome.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", outcome.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(database), "a misconfigured Fulfillment touches no database");
+    }
+
+    [Theory]
+    [InlineData("WREN_DRY_RUN", "0", "  - WREN_DRY_RUN must be true or false, not '0'")]
+    [InlineData("Fulfillment__WrenTimeout", "30s", "  - Fulfillment__WrenTimeout is not a valid TimeSpan")]
+    public async Task Fulfillment_exits_non_zero_naming_a_malformed_variable(string variable, string value, string expected)
+    {
+        using var data = new TempFolder();
+        var database = data.File("fulfillment.db");
+        var variables = new Dictionary<string, string>
+        {
+            ["WREN_API_TOKEN"] = "wren_test_startup",
+            ["WREN_DRY_RUN"] = "true",
+            ["FULFILLMENT_DATABASE_PATH"] = database,
+            ["ConnectionStrings__messaging"] = "amqp://guest:guest@127.0.0.1:1/",
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+        };
+        variables[variable] = value;
+
+        var outcome = await ServiceProcess.RunUntilExitAsync(typeof(FulfillmentEntryPoint).Assembly.Location, variables, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains("Fulfillment cannot start: its configuration is invalid.", outcome.Output, StringComparison.Ordinal);
+        Assert.Contains(expected, outcome.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(" at ", outcome.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(database), "a misconfigured Fulfillment touches no database");
     }

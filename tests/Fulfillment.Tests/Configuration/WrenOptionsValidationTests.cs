@@ -25,12 +25,70 @@ public sealed class WrenOptionsValidationTests
     [InlineData("False", false)]
     [InlineData("true", true)]
     [InlineData("", true)]
-    [InlineData("not-a-bool", true)] // anything unclear stays on the side that charges nothing
     public void WREN_DRY_RUN_turns_off_only_when_explicitly_false(string value, bool dryRun)
     {
         using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", ["WREN_DRY_RUN"] = value });
 
+        Assert.Empty(Failures(services));
         Assert.Equal(dryRun, services.GetRequiredService<IOptions<WrenOptions>>().Value.DryRun);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    [InlineData("no")]
+    [InlineData("flase")]
+    public void WREN_DRY_RUN_other_than_true_or_false_is_a_startup_error_naming_it(string value)
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", ["WREN_DRY_RUN"] = value });
+
+        var failure = Assert.Single(Failures(services));
+        Assert.StartsWith($"WREN_DRY_RUN must be true or false, not '{value}'", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Fulfillment:WrenTimeout", "30s", "Fulfillment__WrenTimeout is not a valid TimeSpan")]
+    [InlineData("Fulfillment:UnknownOutcomeSettleTime", "ten seconds", "Fulfillment__UnknownOutcomeSettleTime is not a valid TimeSpan")]
+    [InlineData("Fulfillment:RetryDelays:1", "5 min", "Fulfillment__RetryDelays__1 is not a valid list of TimeSpans")]
+    [InlineData("Fulfillment:MaxConcurrency", "four", "Fulfillment__MaxConcurrency is not a valid whole number")]
+    public void A_malformed_fulfilment_setting_is_a_startup_error_naming_its_variable(string key, string value, string expected)
+    {
+        using var services = Services(new()
+        {
+            ["WREN_API_TOKEN"] = "wren_test_token",
+            ["Fulfillment:RetryDelays:0"] = "00:00:01",
+            [key] = value,
+        });
+
+        var failure = Assert.Single(Failures(services));
+        Assert.StartsWith(expected, failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Fulfillment:WrenTimeout", "00:00:00")]
+    [InlineData("Fulfillment:UnknownOutcomeSettleTime", "-00:00:01")]
+    public void A_zero_timeout_or_a_negative_settle_time_is_a_startup_error(string key, string value)
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", [key] = value });
+
+        Assert.Contains(Failures(services), f => f.Contains(key.Split(':')[1], StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Well_formed_fulfilment_settings_are_bound()
+    {
+        using var services = Services(new()
+        {
+            ["WREN_API_TOKEN"] = "wren_test_token",
+            ["Fulfillment:WrenTimeout"] = "00:00:45",
+            ["Fulfillment:RetryDelays:0"] = "00:00:02",
+            ["Fulfillment:RetryDelays:1"] = "00:01:00",
+        });
+
+        Assert.Empty(Failures(services));
+        var options = services.GetRequiredService<IOptions<FulfillmentOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(45), options.WrenTimeout);
+        Assert.Equal([TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1)], options.RetryDelays);
     }
 
     [Fact]

@@ -51,6 +51,10 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
+                    b.PrimitiveCollection<string>("MatchingWrenOrderIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("TEXT");
 

@@ -1,0 +1,169 @@
+using System.Collections;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace PuffinOffset.Fulfillment.Wren;
+
+/// <summary>
+/// Reads <c>GET /api/offset-orders</c> as a stream and keeps only the orders carrying one note. The
+/// serializer reads the array element by element (built-in converters resume across buffer refills) and
+/// hands each order to <see cref="MatchingOrders.Add"/>, which drops it unless its note matches: memory
+/// stays at one buffer plus the matches, however long the account's history is.
+/// </summary>
+internal static class WrenOrderList
+{
+    public static async Task<IReadOnlyList<WrenListedOrder>> ReadMatchesAsync(Stream body, string note, CancellationToken cancellationToken)
+    {
+        var options = OptionsFor(note);
+        // The documented {"offsetOrders": [...]}; an older shape was a bare array, told apart by its first byte.
+        var prefixed = await PeekingStream.OpenAsync(body, cancellationToken);
+        if (prefixed.FirstByte == (byte)'[')
+        {
+            var list = await JsonSerializer.DeserializeAsync<MatchingOrders>(prefixed, options, cancellationToken);
+            return list?.Matches ?? throw new JsonException("The order list is null.");
+        }
+
+        var page = await JsonSerializer.DeserializeAsync<OrderPage>(prefixed, options, cancellationToken);
+        return page?.OffsetOrders?.Matches ?? throw new JsonException("No offsetOrders array.");
+    }
+
+    /// <summary>A fresh contract per lookup: the collection needs the note before the first element arrives.</summary>
+    private static JsonSerializerOptions OptionsFor(string note) => new(JsonSerializerDefaults.Web)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                info =>
+                {
+                    if (info.Type == typeof(MatchingOrders))
+                    {
+                        info.CreateObject = () => new MatchingOrders(note);
+                    }
+                },
+            },
+        },
+    };
+
+    private sealed class OrderPage
+    {
+        public MatchingOrders? OffsetOrders { get; set; }
+    }
+
+    /// <summary>One listed order; the id is kept as Wren wrote it (a string, or a number in older data).</summary>
+    internal sealed class ListedOrder
+    {
+        public JsonElement Id { get; set; }
+        public string? Note { get; set; }
+        public DateTimeOffset? CreatedAt { get; set; }
+    }
+
+    /// <summary>Keeps the matches only; everything else is dropped as soon as it is read.</summary>
+    internal sealed class MatchingOrders(string note) : ICollection<ListedOrder>
+    {
+        private readonly List<WrenListedOrder> _matches = [];
+
+        public MatchingOrders() : this("") { }
+
+        public IReadOnlyList<WrenListedOrder> Matches => _matches;
+
+        public int Count => _matches.Count;
+
+        public bool IsReadOnly => false;
+
+        public void Add(ListedOrder item)
+        {
+            if (item.Note is { } listed && string.Equals(listed.Trim(), note, StringComparison.OrdinalIgnoreCase))
+            {
+                var id = item.Id.ValueKind switch
+                {
+                    JsonValueKind.String => item.Id.GetString() ?? "",
+                    JsonValueKind.Undefined or JsonValueKind.Null => "",
+                    _ => item.Id.GetRawText(),
+                };
+                _matches.Add(new WrenListedOrder(id, item.CreatedAt, _matches.Count));
+            }
+        }
+
+        public void Clear() => _matches.Clear();
+
+        public bool Contains(ListedOrder item) => false;
+
+        public void CopyTo(ListedOrder[] array, int arrayIndex) => throw new NotSupportedException();
+
+        public bool Remove(ListedOrder item) => throw new NotSupportedException();
+
+        public IEnumerator<ListedOrder> GetEnumerator() => Enumerable.Empty<ListedOrder>().GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>Gives back the bytes read to look at the first non-blank character, then the rest of the body.</summary>
+    private sealed class PeekingStream(Stream inner, byte[] prefix, int prefixLength, byte firstByte) : Stream
+    {
+        private int _prefixPosition;
+
+        public byte FirstByte { get; } = firstByte;
+
+        public static async Task<PeekingStream> OpenAsync(Stream inner, CancellationToken cancellationToken)
+        {
+            var buffer = new byte[256];
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    throw new JsonException("The order list starts with too much white space.");
+                }
+
+                var read = await inner.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    throw new JsonException("The order list is empty.");
+                }
+
+                for (var i = length; i < length + read; i++)
+                {
+                    if (buffer[i] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF or 0xBB or 0xBF))
+                    {
+                        return new PeekingStream(inner, buffer, length + read, buffer[i]);
+                    }
+                }
+
+                length += read;
+            }
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+        {
+            if (_prefixPosition < prefixLength)
+            {
+                var count = Math.Min(destination.Length, prefixLength - _prefixPosition);
+                prefix.AsMemory(_prefixPosition, count).CopyTo(destination);
+                _prefixPosition += count;
+                return count;
+            }
+
+            return await inner.ReadAsync(destination, cancellationToken);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
+
+/// <summary>An order found by its note: <paramref name="Position"/> is its place among the matches as listed.</summary>
+public sealed record WrenListedOrder(string Id, DateTimeOffset? CreatedAt, int Position);

@@ -1,0 +1,54 @@
+using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.Fulfillment.Tests;
+
+/// <summary>An attempt whose outcome we do not know is resolved by a lookup no earlier than it can have finished at Wren.</summary>
+public sealed class UnknownOutcomeTests : FulfillmentScenario
+{
+    [Fact]
+    public async Task A_shutdown_during_a_post_that_Wren_stores_later_leaves_one_Wren_order_after_restart()
+    {
+        // Our client would wait 20 s; Wren takes 15 s and stores the order even though we have gone.
+        void Slow(Dictionary<string, string?> settings)
+        {
+            settings["Fulfillment:WrenTimeout"] = "00:00:20";
+            settings["Fulfillment:UnknownOutcomeSettleTime"] = "00:00:01";
+        }
+
+        Wren.State.StoreAfterDelayForNextPosts(1, TimeSpan.FromSeconds(15));
+        var orderId = Guid.NewGuid();
+        await using (var first = await StartFulfillmentAsync(Slow))
+        {
+            await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+            await Eventually.TrueAsync(() => Wren.State.PostsStarted == 1, because: "the POST reached Wren");
+            await Task.Delay(TimeSpan.FromSeconds(1)); // the scenario: shut down 1 s into the POST
+            Assert.Empty(Wren.State.Orders);
+        } // StopAsync, as on SIGTERM: the POST is cancelled on our side
+
+        await using var second = await StartFulfillmentAsync(Slow);
+
+        await Eventually.TrueAsync(() => Api.Placed.Any(p => p.OrderId == orderId), TimeSpan.FromSeconds(90), "placed after the restart");
+        var order = Assert.Single(Wren.State.Orders);
+        Assert.Equal(1, Wren.State.PostsStarted);
+        Assert.Equal(order.Id, Assert.Single(Api.Placed).WrenOrderId);
+        var row = await second.FulfillmentAsync(orderId);
+        Assert.Equal((FulfillmentState.Placed, 1), (row!.State, row.Attempts));
+    }
+
+    [Fact]
+    public async Task A_live_200_without_an_id_is_looked_up_and_not_taken_as_placed()
+    {
+        await using var fulfillment = await StartFulfillmentAsync();
+        Wren.State.AnswerWithoutIdForNextPosts(1);
+        var orderId = Guid.NewGuid();
+
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+
+        await PlacedAsync(orderId);
+        var order = Assert.Single(Wren.State.Orders);
+        Assert.Single(Wren.State.ReceivedPosts);
+        Assert.Equal(order.Id, Assert.Single(Api.Placed).WrenOrderId);
+        Assert.Equal(order.Id, (await fulfillment.FulfillmentAsync(orderId))!.WrenOrderId);
+    }
+}
