@@ -16,6 +16,14 @@ using PuffinOffset.WrenSandbox;
 // Phase 1 (latency): paced PaymentCompleted messages, latency from publish to the Wren POST.
 // Phase 2 (throughput): a burst of messages, fulfilled orders per second until the last OffsetOrderPlaced.
 // Usage: dotnet run -c Release --project bench/FulfillmentBench -- [pacedCount] [pacedIntervalMs] [burstCount]
+// Lookup: dotnet run -c Release --project bench/FulfillmentBench -- lookup [orders] [runs] (the note lookup over a long history)
+if (args is ["lookup", ..])
+{
+    return await PuffinOffset.FulfillmentBench.LookupBench.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5);
+}
+
 var pacedCount = args.Length > 0 ? int.Parse(args[0]) : 200;
 var pacedInterval = TimeSpan.FromMilliseconds(args.Length > 1 ? int.Parse(args[1]) : 50);
 var burstCount = args.Length > 2 ? int.Parse(args[2]) : 1000;

@@ -51,7 +51,11 @@ public sealed class OutcomeRepublishTests : FulfillmentScenario
     public async Task A_payment_announced_again_for_a_scheduled_order_adds_nothing()
     {
         // Wren says 429 and the next try is an hour away: the fulfilment waits, Scheduled.
-        await using var fulfillment = await StartFulfillmentAsync(settings => settings["Fulfillment:RetryDelays:0"] = "01:00:00");
+        await using var fulfillment = await StartFulfillmentAsync(settings =>
+        {
+            settings["Fulfillment:RetryDelays:0"] = "01:00:00";
+            settings["Fulfillment:RetryHorizon"] = "02:00:00";
+        });
         Wren.State.FailNextPosts(1, 429);
         var orderId = Guid.NewGuid();
         await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
