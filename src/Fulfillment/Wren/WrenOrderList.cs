@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -31,6 +32,8 @@ internal static class WrenOrderList
     /// <summary>A fresh contract per lookup: the collection needs the note before the first element arrives.</summary>
     private static JsonSerializerOptions OptionsFor(string note) => new(JsonSerializerDefaults.Web)
     {
+        // Fewer, larger reads from the response stream; still a fixed amount of memory.
+        DefaultBufferSize = 64 * 1024,
         TypeInfoResolver = new DefaultJsonTypeInfoResolver
         {
             Modifiers =
@@ -51,12 +54,31 @@ internal static class WrenOrderList
         public MatchingOrders? OffsetOrders { get; set; }
     }
 
-    /// <summary>One listed order; the id is kept as Wren wrote it (a string, or a number in older data).</summary>
+    /// <summary>
+    /// One listed order, read cheaply (it is dropped at once unless it matches): the id as Wren wrote it (a
+    /// string, or a number in older data), the time parsed only for a match.
+    /// </summary>
     internal sealed class ListedOrder
     {
-        public JsonElement Id { get; set; }
+        [JsonConverter(typeof(IdAsText))]
+        public string? Id { get; set; }
         public string? Note { get; set; }
-        public DateTimeOffset? CreatedAt { get; set; }
+        public string? CreatedAt { get; set; }
+    }
+
+    private sealed class IdAsText : JsonConverter<string?>
+    {
+        public override bool HandleNull => true;
+
+        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan),
+            JsonTokenType.Null => null,
+            _ => throw new JsonException("An order id is a string or a number."),
+        };
+
+        public override void Write(Utf8JsonWriter writer, string? value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
 
     /// <summary>Keeps the matches only; everything else is dropped as soon as it is read.</summary>
@@ -76,13 +98,9 @@ internal static class WrenOrderList
         {
             if (item.Note is { } listed && string.Equals(listed.Trim(), note, StringComparison.OrdinalIgnoreCase))
             {
-                var id = item.Id.ValueKind switch
-                {
-                    JsonValueKind.String => item.Id.GetString() ?? "",
-                    JsonValueKind.Undefined or JsonValueKind.Null => "",
-                    _ => item.Id.GetRawText(),
-                };
-                _matches.Add(new WrenListedOrder(id, item.CreatedAt, _matches.Count));
+                DateTimeOffset? createdAt = DateTimeOffset.TryParse(item.CreatedAt, System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : null;
+                _matches.Add(new WrenListedOrder(item.Id ?? "", createdAt, _matches.Count));
             }
         }
 
