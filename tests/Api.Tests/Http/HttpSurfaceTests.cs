@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Tests.Support;
+using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Api.Tests.Http;
 
@@ -91,11 +93,21 @@ public sealed class HttpSurfaceTests : ApiTestBase
         Assert.True(paths.GetProperty("/api/orders/{orderId}").GetProperty("get").GetProperty("responses").TryGetProperty("200", out _));
     }
 
+    /// <summary>
+    /// A second Api on the test's database whose matching SQL commands fail. It shares the file on purpose,
+    /// next to the running Api, so it takes a lock of its own instead of the one-process-per-file lock.
+    /// </summary>
+    private WebApplicationFactory<ApiEntryPoint> WithFailingCommands(Func<string, bool> failing) =>
+        Api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<IInterceptor>(new FailingCommandInterceptor(failing));
+            services.AddSingleton(_ => new SqliteFileLock(Folder.File("fault-injecting-api.db")));
+        }));
+
     [Fact]
     public async Task An_unexpected_failure_is_a_500_problem_without_internals()
     {
-        await using var failing = Api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-            services.AddSingleton<IInterceptor>(new FailingCommandInterceptor(sql => sql.Contains("FROM \"orders\"")))));
+        await using var failing = WithFailingCommands(sql => sql.Contains("FROM \"orders\""));
         using var client = failing.CreateClient();
 
         using var response = await client.GetAsync($"/api/orders/{Guid.NewGuid()}");
@@ -108,8 +120,7 @@ public sealed class HttpSurfaceTests : ApiTestBase
     {
         var created = await CreateOrderAsync();
         var before = await DatabaseSnapshotAsync();
-        await using var failing = Api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-            services.AddSingleton<IInterceptor>(new FailingCommandInterceptor(sql => sql.Contains("INSERT INTO \"stripe_events\"")))));
+        await using var failing = WithFailingCommands(sql => sql.Contains("INSERT INTO \"stripe_events\""));
         using var client = failing.CreateClient();
         var body = StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/stripe") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
