@@ -8,7 +8,7 @@ public sealed class StripeEventRecord
     public string? ApiVersion { get; init; }
     public Guid? OrderId { get; init; }
 
-    /// <summary>What handling it did: applied, refused_transition, unknown_order or ignored.</summary>
+    /// <summary>What handling it did: applied, attention, refused_transition, unknown_order or ignored.</summary>
     public string Outcome { get; init; } = "";
     public DateTimeOffset ReceivedAt { get; init; }
 }
