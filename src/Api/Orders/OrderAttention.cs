@@ -16,4 +16,7 @@ public static class OrderAttention
 
     public static string DisputeClosed(string? disputeId, string? status) =>
         $"dispute {disputeId} closed: {status ?? "unknown"}";
+
+    public static string PaymentEventsBeforeCheckout(IEnumerable<string> eventTypes) =>
+        $"Stripe sent {string.Join(", ", eventTypes)} for this payment before its Checkout event: check the payment in Stripe";
 }

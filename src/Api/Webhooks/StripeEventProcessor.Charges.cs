@@ -40,6 +40,25 @@ public sealed partial class StripeEventProcessor
         }
     }
 
+    /// <summary>
+    /// A refund or dispute can reach us before the Checkout event that tells us its payment intent (that event
+    /// failed and Stripe is still retrying it): it was recorded as <c>unknown_order</c> with its payment intent.
+    /// When the order learns the payment intent, an operator is asked to look, since the payment may be gone.
+    /// </summary>
+    private async Task FlagEarlierPaymentEventsAsync(Order order, string paymentIntentId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var earlier = await db.StripeEvents
+            .Where(e => e.PaymentIntentId == paymentIntentId && e.Outcome == WebhookOutcome.UnknownOrder)
+            .OrderBy(e => e.ReceivedAt)
+            .Select(e => e.Type)
+            .ToListAsync(cancellationToken);
+        if (earlier.Count > 0)
+        {
+            order.RequireAttention(OrderAttention.PaymentEventsBeforeCheckout(earlier.Distinct()), now);
+            LogEarlierPaymentEvents(logger, order.Id, paymentIntentId, string.Join(", ", earlier));
+        }
+    }
+
     private string ApplyRefund(ChargeEvent stripeEvent, Order order, DateTimeOffset now)
     {
         var from = order.Status;
@@ -59,6 +78,9 @@ public sealed partial class StripeEventProcessor
                 return WebhookOutcome.RefusedTransition;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId} learned payment intent {PaymentIntentId}, for which Stripe had already sent {EventTypes}: an operator must check the payment")]
+    private static partial void LogEarlierPaymentEvents(ILogger logger, Guid orderId, string paymentIntentId, string eventTypes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId} ({EventType}) is for payment intent {PaymentIntentId}, which matches no order")]
     private static partial void LogUnknownPaymentIntent(ILogger logger, string eventId, string eventType, string? paymentIntentId);

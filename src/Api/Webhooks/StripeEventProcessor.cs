@@ -58,6 +58,7 @@ public sealed partial class StripeEventProcessor(
                 Type = stripeEvent.Type,
                 ApiVersion = stripeEvent.ApiVersion,
                 OrderId = orderId,
+                PaymentIntentId = (stripeEvent as ChargeEvent)?.PaymentIntentId,
                 Outcome = outcome,
                 ReceivedAt = now,
             });
@@ -108,6 +109,7 @@ public sealed partial class StripeEventProcessor(
         }
 
         var from = order.Status;
+        var learnsPaymentIntent = stripeEvent.PaymentIntentId is not null && order.PaymentIntentId != stripeEvent.PaymentIntentId;
         var moved = target == OrderStatus.Paid
             ? order.TryMarkPaid(stripeEvent.PaymentIntentId, stripeEvent.CustomerEmail, now)
             : order.TryMoveTo(target, now);
@@ -115,6 +117,11 @@ public sealed partial class StripeEventProcessor(
         {
             if (target == OrderStatus.Paid && from is OrderStatus.Expired or OrderStatus.PaymentFailed)
             {
+                if (learnsPaymentIntent)
+                {
+                    await FlagEarlierPaymentEventsAsync(order, stripeEvent.PaymentIntentId!, now, cancellationToken);
+                }
+
                 return FlagPaymentForUnfulfillableOrder(stripeEvent, order, now);
             }
 
@@ -123,6 +130,10 @@ public sealed partial class StripeEventProcessor(
         }
 
         order.RememberPaymentIntent(stripeEvent.PaymentIntentId);
+        if (learnsPaymentIntent)
+        {
+            await FlagEarlierPaymentEventsAsync(order, stripeEvent.PaymentIntentId!, now, cancellationToken);
+        }
 
         if (target == OrderStatus.Paid)
         {

@@ -161,6 +161,20 @@ public sealed class RefundAndDisputeTests : ApiTestBase
         Assert.Empty(await OutboxAsync<OrderRefunded>());
     }
 
+    [Fact]
+    public async Task A_refund_that_overtakes_its_checkout_event_is_kept_and_flags_the_order_once_it_is_known()
+    {
+        var created = await CreateOrderAsync();
+        await PostAsync(StripeEventFixture.Raw(StripeEventFixture.ChargeRefundedFull)); // the Checkout event is still being retried
+
+        await PostFixtureAsync(StripeEventFixture.CompletedPaid, created);
+
+        var order = await OrderAsync(created.OrderId);
+        Assert.Equal("Stripe sent charge.refunded for this payment before its Checkout event: check the payment in Stripe", order.Attention);
+        var record = await Api.WithDbAsync(db => db.StripeEvents.SingleAsync(e => e.Type == "charge.refunded"));
+        Assert.Equal(("unknown_order", PaymentIntent), (record.Outcome, record.PaymentIntentId));
+    }
+
     private async Task<CreatedOrder> PaidOrderAsync()
     {
         var created = await CreateOrderAsync();
