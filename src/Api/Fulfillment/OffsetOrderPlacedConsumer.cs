@@ -23,18 +23,28 @@ public sealed partial class OffsetOrderPlacedConsumer(ApiDbContext db, TimeProvi
                 return;
             }
 
-            if (!order.TryMarkFulfilled(message.WrenOrderId, message.DryRun, time.GetUtcNow()))
-            {
-                LogRefused(logger, message.OrderId, order.Status);
-            }
-
+            var now = time.GetUtcNow();
             if (message.DuplicateWrenOrderIds is { Count: > 0 } duplicates)
             {
                 // Paid for twice at Wren: someone must refund the extras. RequireAttention ignores a repeat.
                 var ids = string.Join(", ", new[] { message.WrenOrderId }.OfType<string>().Concat(duplicates));
-                order.RequireAttention($"two Wren orders for one paid order: {ids}", time.GetUtcNow());
+                order.RequireAttention($"two Wren orders for one paid order: {ids}", now);
                 LogDuplicates(logger, message.OrderId, ids);
             }
+
+            if (order.TryMarkFulfilled(message.WrenOrderId, message.DryRun, now))
+            {
+                return;
+            }
+
+            // The refund raced the Wren POST: the offset exists and the money is gone.
+            if (order.RecordOffsetAfterRefund(message.WrenOrderId, message.DryRun, now))
+            {
+                LogPlacedAfterRefund(logger, message.OrderId, message.WrenOrderId);
+                return;
+            }
+
+            LogRefused(logger, message.OrderId, order.Status);
         });
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId} has several Wren orders ({WrenOrderIds}): flagged for an operator to refund the extras")]
@@ -42,6 +52,9 @@ public sealed partial class OffsetOrderPlacedConsumer(ApiDbContext db, TimeProvi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OffsetOrderPlaced for unknown order {OrderId}")]
     private static partial void LogUnknownOrder(ILogger logger, Guid orderId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Offset {WrenOrderId} was bought for order {OrderId}, whose payment was refunded: an operator must decide")]
+    private static partial void LogPlacedAfterRefund(ILogger logger, Guid orderId, string? wrenOrderId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OffsetOrderPlaced for order {OrderId} ignored: it is {Status}")]
     private static partial void LogRefused(ILogger logger, Guid orderId, Orders.OrderStatus status);

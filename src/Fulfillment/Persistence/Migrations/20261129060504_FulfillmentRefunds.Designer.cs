@@ -11,8 +11,8 @@ using PuffinOffset.Fulfillment.Persistence;
 namespace PuffinOffset.Fulfillment.Persistence.Migrations
 {
     [DbContext(typeof(FulfillmentDbContext))]
-    [Migration("20261129061125_FulfillmentDuplicateWrenOrders")]
-    partial class FulfillmentDuplicateWrenOrders
+    [Migration("20261129060504_FulfillmentRefunds")]
+    partial class FulfillmentRefunds
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -38,6 +38,9 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("CancelledAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -54,10 +57,6 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
-                    b.PrimitiveCollection<string>("MatchingWrenOrderIds")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("TEXT");
 
@@ -72,6 +71,9 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
 
                     b.Property<int>("PortfolioId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("RefundedAt")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("State")
                         .IsRequired()
