@@ -2,7 +2,7 @@ using MassTransit;
 using PuffinOffset.Api.Admin;
 using PuffinOffset.Api.Checkout;
 using PuffinOffset.Api.Configuration;
-using PuffinOffset.Api.Fulfillment;
+using PuffinOffset.Api.FulfillmentOutcomes;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
