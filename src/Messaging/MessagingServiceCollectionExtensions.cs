@@ -43,6 +43,7 @@ public static class MessagingServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<OutboxDispatcher<TContext>>();
+        services.AddScoped<ParkedOutboxMessages<TContext>>();
         services.AddOptions<MessageRetentionOptions>()
             .BindConfiguration(MessageRetentionOptions.Section)
             .ValidateDataAnnotations()

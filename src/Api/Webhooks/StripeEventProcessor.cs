@@ -30,7 +30,8 @@ public sealed partial class StripeEventProcessor(
     ApiMetrics metrics,
     ILogger<StripeEventProcessor> logger)
 {
-    public async Task<string> ProcessAsync(CheckoutSessionEvent stripeEvent)
+    /// <param name="fromWebhook">False for reconciliation's events, read from Stripe's API: not counted as webhook deliveries.</param>
+    public async Task<string> ProcessAsync(CheckoutSessionEvent stripeEvent, bool fromWebhook = true)
     {
         // Not the request's token: once Stripe's event is being recorded, a client disconnect must not
         // leave the decision half-made (a rollback would be safe, but gains nothing).
@@ -42,7 +43,7 @@ public sealed partial class StripeEventProcessor(
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             if (await db.StripeEvents.AnyAsync(e => e.EventId == stripeEvent.EventId, cancellationToken))
             {
-                return Record(stripeEvent, WebhookOutcome.Duplicate);
+                return Record(stripeEvent, WebhookOutcome.Duplicate, fromWebhook);
             }
 
             var now = time.GetUtcNow();
@@ -69,7 +70,7 @@ public sealed partial class StripeEventProcessor(
             outcome = WebhookOutcome.Duplicate;
         }
 
-        return Record(stripeEvent, outcome);
+        return Record(stripeEvent, outcome, fromWebhook);
     }
 
     private async Task<(string Outcome, Guid? OrderId)> ApplyAsync(CheckoutSessionEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken)
@@ -105,8 +106,7 @@ public sealed partial class StripeEventProcessor(
 
         if (target == OrderStatus.Paid)
         {
-            db.Enqueue(new PaymentCompleted(order.Id, order.CheckoutSessionId ?? stripeEvent.SessionId ?? "", order.PaymentIntentId,
-                order.Tons, order.PortfolioId, order.AmountTotal, Order.Currency, order.CustomerEmail, now), now);
+            db.Enqueue(order.ToPaymentCompleted(), now);
         }
 
         LogApplied(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, from, target);
@@ -147,9 +147,13 @@ public sealed partial class StripeEventProcessor(
         return await db.StripeEvents.AnyAsync(e => e.EventId == eventId);
     }
 
-    private string Record(CheckoutSessionEvent stripeEvent, string outcome)
+    private string Record(CheckoutSessionEvent stripeEvent, string outcome, bool fromWebhook)
     {
-        metrics.WebhookEvent(stripeEvent.Type, outcome);
+        if (fromWebhook)
+        {
+            metrics.WebhookEvent(stripeEvent.Type, outcome);
+        }
+
         if (outcome == WebhookOutcome.Duplicate)
         {
             LogDuplicate(logger, stripeEvent.EventId, stripeEvent.Type);
