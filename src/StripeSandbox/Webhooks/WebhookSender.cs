@@ -47,12 +47,6 @@ public sealed partial class WebhookSender(
             return;
         }
 
-        if (!settings.DeliverWebhooks)
-        {
-            LogDeliveryOff(logger, stripeEvent.Type, stripeEvent.Id);
-            return;
-        }
-
         // Continues the trace of the click that raised the event, so one trace runs from checkout to Wren.
         using var activity = Activities.StartActivity($"webhook {stripeEvent.Type}", ActivityKind.Producer, stripeEvent.Cause);
         activity?.SetTag("stripe.event_id", stripeEvent.Id);
@@ -134,7 +128,4 @@ public sealed partial class WebhookSender(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {EventType} {EventId} not delivered: STRIPE_SANDBOX_WEBHOOK_URL is not set")]
     private static partial void LogNoEndpoint(ILogger logger, string eventType, string eventId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Event {EventType} {EventId} not delivered: STRIPE_SANDBOX_WEBHOOKS=off")]
-    private static partial void LogDeliveryOff(ILogger logger, string eventType, string eventId);
 }
