@@ -65,7 +65,7 @@ public sealed class LostMessageTests
         var outage = new DatabaseOutage(TimeProvider.System);
         var broker = await RabbitMqBroker.Shared;
         await using var system = await PuffinSystem.StartAsync(
-            configureFulfillment: builder => builder.Services.AddSingleton<IInterceptor>(outage));
+            configureFulfillmentServices: builder => builder.Services.AddSingleton<IInterceptor>(outage));
         var session = await system.CreateSessionAsync(1m);
 
         outage.Begin(TimeSpan.FromSeconds(10));

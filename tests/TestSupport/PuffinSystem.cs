@@ -34,7 +34,8 @@ public sealed class PuffinSystem : IAsyncDisposable
     private readonly TempFolder _folder = new();
     private string _brokerUri = "";
     private bool _dryRun;
-    private Action<WebApplicationBuilder>? _configureFulfillment;
+    private Action<Dictionary<string, string?>>? _configureFulfillment;
+    private Action<WebApplicationBuilder>? _configureFulfillmentServices;
 
     public StripeSandboxHost Stripe { get; private set; } = null!;
     public WrenSandboxServer Wren { get; private set; } = null!;
@@ -59,11 +60,17 @@ public sealed class PuffinSystem : IAsyncDisposable
 
     /// <param name="dryRun">Fulfillment sends <c>dryRun: true</c> with a <c>wren_test_</c> token.</param>
     /// <param name="apiSettings">Variables of the Api that a test changes (e.g. PAID_ORDER_RESEND_AFTER).</param>
-    /// <param name="configureFulfillment">Extra registrations in Fulfillment (e.g. a database fault), on every start.</param>
-    public static async Task<PuffinSystem> StartAsync(bool dryRun = false, IReadOnlyDictionary<string, string?>? apiSettings = null,
-        Action<WebApplicationBuilder>? configureFulfillment = null)
+    /// <param name="configureFulfillment">Settings a test changes in Fulfillment (e.g. its retry delays).</param>
+    /// <param name="configureFulfillmentServices">Extra registrations in Fulfillment (e.g. a database fault), on every start.</param>
+    public static async Task<PuffinSystem> StartAsync(bool dryRun = false, Action<Dictionary<string, string?>>? configureFulfillment = null,
+        IReadOnlyDictionary<string, string?>? apiSettings = null, Action<WebApplicationBuilder>? configureFulfillmentServices = null)
     {
-        var system = new PuffinSystem { _dryRun = dryRun, _configureFulfillment = configureFulfillment };
+        var system = new PuffinSystem
+        {
+            _dryRun = dryRun,
+            _configureFulfillment = configureFulfillment,
+            _configureFulfillmentServices = configureFulfillmentServices,
+        };
         await system.StartServicesAsync(apiSettings ?? new Dictionary<string, string?>());
         return system;
     }
@@ -118,7 +125,7 @@ public sealed class PuffinSystem : IAsyncDisposable
     /// <summary>Starts Fulfillment (again) on its database file and the system's virtual host.</summary>
     public async Task StartFulfillmentAsync()
     {
-        Fulfillment = await ServiceHost.StartAsync(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
             {
                 ["WREN_API_BASE"] = Wren.BaseAddress.ToString(),
                 ["WREN_API_TOKEN"] = _dryRun ? WrenTestToken : WrenToken,
@@ -128,11 +135,13 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["ConnectionStrings:messaging"] = _brokerUri,
                 ["Outbox:MinRetryDelay"] = "00:00:00.100",
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
-            },
+            };
+        _configureFulfillment?.Invoke(settings);
+        Fulfillment = await ServiceHost.StartAsync(settings,
             builder =>
             {
                 builder.AddFulfillmentServices();
-                _configureFulfillment?.Invoke(builder);
+                _configureFulfillmentServices?.Invoke(builder);
             },
             app => app.UseFulfillment(),
             app => app.MigrateDatabaseAsync<FulfillmentDbContext>());

@@ -14,6 +14,8 @@ public sealed class ApiMetrics
     private readonly Counter<long> _reconciled;
     private long _paidWithoutOutcome;
     private double _oldestPaidWithoutOutcomeSeconds;
+    private readonly Counter<long> _refunded;
+    private readonly Counter<long> _paidForUnfulfillable;
 
     public ApiMetrics(IMeterFactory meterFactory)
     {
@@ -25,6 +27,9 @@ public sealed class ApiMetrics
         _reconciled = meter.CreateCounter<long>("stripe.reconciled_orders", "{order}", "Orders moved by asking Stripe, because their webhook did not arrive: alert on a non-zero rate.");
         meter.CreateObservableGauge("orders.paid_without_outcome", () => Interlocked.Read(ref _paidWithoutOutcome), "{order}", "Paid orders Fulfillment has not answered yet.");
         meter.CreateObservableGauge("orders.paid_without_outcome.oldest_age", () => Volatile.Read(ref _oldestPaidWithoutOutcomeSeconds), "s", "Time since the oldest paid order without an outcome was paid.");
+        _refunded = meter.CreateCounter<long>("orders.refunded", "{order}", "Orders refunded in full (charge.refunded).");
+        _paidForUnfulfillable = meter.CreateCounter<long>("orders.paid_for_unfulfillable", "{order}",
+            "Payments taken for an expired or payment_failed order: refund or replay them.");
     }
 
     public void CheckoutSessionCreated() => _sessionsCreated.Add(1);
@@ -46,4 +51,8 @@ public sealed class ApiMetrics
 
     public void UnknownOrderEvent(string eventType) =>
         _unknownOrderEvents.Add(1, new KeyValuePair<string, object?>("stripe.event_type", eventType));
+
+    public void OrderRefunded() => _refunded.Add(1);
+
+    public void PaidForUnfulfillable() => _paidForUnfulfillable.Add(1);
 }

@@ -4,15 +4,15 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Api.Persistence;
 
 #nullable disable
 
-namespace PuffinOffset.Fulfillment.Persistence.Migrations
+namespace PuffinOffset.Api.Persistence.Migrations
 {
-    [DbContext(typeof(FulfillmentDbContext))]
-    [Migration("20261129061423_OutboxParking")]
-    partial class OutboxParking
+    [DbContext(typeof(ApiDbContext))]
+    [Migration("20261129071746_OrderRecoveryAndOutboxParking")]
+    partial class OrderRecoveryAndOutboxParking
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -20,91 +20,134 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
-            modelBuilder.Entity("PuffinOffset.Fulfillment.Fulfillments.OffsetFulfillment", b =>
+            modelBuilder.Entity("PuffinOffset.Api.Orders.Order", b =>
                 {
-                    b.Property<Guid>("OrderId")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
-                    b.Property<long?>("AmountCharged")
+                    b.Property<long>("AmountRefunded")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("AmountTotal")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime?>("AttemptStartedAt")
+                    b.Property<string>("Attention")
+                        .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("Attempts")
-                        .HasColumnType("INTEGER");
+                    b.Property<string>("CheckoutSessionId")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CheckoutUrl")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<bool>("DryRun")
+                    b.Property<string>("CustomerEmail")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Disputed")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime?>("FailedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("FirstAttemptAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("LastError")
-                        .HasMaxLength(1000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("NextAttemptAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<bool>("OutcomeUnknown")
+                    b.Property<bool?>("DryRun")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("PaidAt")
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("PlacedAt")
+                    b.Property<DateTime?>("NextPaymentCompletedResendAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PaidAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("PaymentCompletedResends")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PaymentIntentId")
+                        .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("PortfolioId")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("State")
+                    b.Property<string>("RequestHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
                         .IsRequired()
-                        .HasMaxLength(20)
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StripeCheckedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<decimal>("Tons")
-                        .HasPrecision(18, 3)
+                        .HasPrecision(12, 3)
                         .HasColumnType("TEXT");
-
-                    b.Property<string>("TraceParent")
-                        .HasMaxLength(55)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("TraceState")
-                        .HasMaxLength(512)
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("TransientFailures")
-                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("Version")
-                        .IsConcurrencyToken()
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("WrenOrderId")
-                        .HasMaxLength(200)
+                        .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
-                    b.HasKey("OrderId");
+                    b.HasKey("Id");
 
-                    b.HasIndex("State", "NextAttemptAt");
+                    b.HasIndex("CheckoutSessionId")
+                        .IsUnique();
 
-                    b.ToTable("offset_fulfillments", (string)null);
+                    b.HasIndex("IdempotencyKey")
+                        .IsUnique();
+
+                    b.HasIndex("PaymentIntentId");
+
+                    b.ToTable("orders", (string)null);
+                });
+
+            modelBuilder.Entity("PuffinOffset.Api.Webhooks.StripeEventRecord", b =>
+                {
+                    b.Property<string>("EventId")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ApiVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OrderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PaymentIntentId")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("EventId");
+
+                    b.HasIndex("PaymentIntentId");
+
+                    b.ToTable("stripe_events", (string)null);
                 });
 
             modelBuilder.Entity("PuffinOffset.Messaging.Inbox.InboxMessage", b =>

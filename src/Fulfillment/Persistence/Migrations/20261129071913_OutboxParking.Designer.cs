@@ -4,15 +4,15 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using PuffinOffset.Api.Persistence;
+using PuffinOffset.Fulfillment.Persistence;
 
 #nullable disable
 
-namespace PuffinOffset.Api.Persistence.Migrations
+namespace PuffinOffset.Fulfillment.Persistence.Migrations
 {
-    [DbContext(typeof(ApiDbContext))]
-    [Migration("20261129061334_OrderRecoveryAndOutboxParking")]
-    partial class OrderRecoveryAndOutboxParking
+    [DbContext(typeof(FulfillmentDbContext))]
+    [Migration("20261129071913_OutboxParking")]
+    partial class OutboxParking
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -20,128 +20,97 @@ namespace PuffinOffset.Api.Persistence.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
-            modelBuilder.Entity("PuffinOffset.Api.Orders.Order", b =>
+            modelBuilder.Entity("PuffinOffset.Fulfillment.Fulfillments.OffsetFulfillment", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<Guid>("OrderId")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("AmountRefunded")
+                    b.Property<long?>("AmountCharged")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("AmountTotal")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Attention")
-                        .HasMaxLength(2000)
+                    b.Property<DateTime?>("AttemptStartedAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("CheckoutSessionId")
-                        .HasMaxLength(255)
-                        .HasColumnType("TEXT");
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
 
-                    b.Property<string>("CheckoutUrl")
-                        .HasMaxLength(2048)
+                    b.Property<DateTime?>("CancelledAt")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("CustomerEmail")
-                        .HasMaxLength(254)
-                        .HasColumnType("TEXT");
-
-                    b.Property<bool>("Disputed")
+                    b.Property<bool>("DryRun")
                         .HasColumnType("INTEGER");
 
-                    b.Property<bool?>("DryRun")
+                    b.Property<DateTime?>("FailedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FirstAttemptAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NextAttemptAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("OutcomeUnknown")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("IdempotencyKey")
-                        .HasMaxLength(255)
+                    b.Property<DateTime>("PaidAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("NextPaymentCompletedResendAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("PaidAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("PaymentCompletedResends")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("PaymentIntentId")
-                        .HasMaxLength(255)
+                    b.Property<DateTime?>("PlacedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("PortfolioId")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("RequestHash")
-                        .HasMaxLength(64)
+                    b.Property<DateTime?>("RefundedAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Status")
+                    b.Property<string>("State")
                         .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("StripeCheckedAt")
+                        .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
                     b.Property<decimal>("Tons")
-                        .HasPrecision(12, 3)
+                        .HasPrecision(18, 3)
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(55)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TraceState")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TransientFailures")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("WrenOrderId")
-                        .HasMaxLength(255)
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Id");
+                    b.HasKey("OrderId");
 
-                    b.HasIndex("CheckoutSessionId")
-                        .IsUnique();
+                    b.HasIndex("State", "NextAttemptAt");
 
-                    b.HasIndex("IdempotencyKey")
-                        .IsUnique();
-
-                    b.HasIndex("PaymentIntentId");
-
-                    b.ToTable("orders", (string)null);
-                });
-
-            modelBuilder.Entity("PuffinOffset.Api.Webhooks.StripeEventRecord", b =>
-                {
-                    b.Property<string>("EventId")
-                        .HasMaxLength(255)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ApiVersion")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid?>("OrderId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Outcome")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("ReceivedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Type")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("EventId");
-
-                    b.ToTable("stripe_events", (string)null);
+                    b.ToTable("offset_fulfillments", (string)null);
                 });
 
             modelBuilder.Entity("PuffinOffset.Messaging.Inbox.InboxMessage", b =>
