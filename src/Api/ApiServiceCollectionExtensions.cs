@@ -2,11 +2,12 @@ using MassTransit;
 using PuffinOffset.Api.Admin;
 using PuffinOffset.Api.Checkout;
 using PuffinOffset.Api.Configuration;
-using PuffinOffset.Api.Fulfillment;
+using PuffinOffset.Api.FulfillmentOutcomes;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Api.Portfolios;
+using PuffinOffset.Api.Recovery;
 using PuffinOffset.Api.Security;
 using PuffinOffset.Api.Webhooks;
 using PuffinOffset.Messaging;
@@ -38,6 +39,11 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<StripeSignatureVerifier>();
         services.AddSingleton<WebhookWriteGate>();
         services.AddScoped<StripeEventProcessor>();
+
+        services.AddSingleton<PaidOrderResender>();
+        services.AddHostedService(provider => provider.GetRequiredService<PaidOrderResender>());
+        services.AddSingleton<StripeReconciler>();
+        services.AddHostedService(provider => provider.GetRequiredService<StripeReconciler>());
 
         services.AddMessaging<ApiDbContext>(builder.Configuration, bus =>
         {

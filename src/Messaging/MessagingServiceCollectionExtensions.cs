@@ -43,6 +43,7 @@ public static class MessagingServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<OutboxDispatcher<TContext>>();
+        services.AddScoped<ParkedOutboxMessages<TContext>>();
         services.AddOptions<MessageRetentionOptions>()
             .BindConfiguration(MessageRetentionOptions.Section)
             .ValidateDataAnnotations()
@@ -52,16 +53,31 @@ public static class MessagingServiceCollectionExtensions
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             BrokerConnectivityCheck.Name, _ => new BrokerConnectivityCheck(brokerUri), HealthStatus.Unhealthy, tags: [], BrokerConnectivityCheck.Timeout));
 
+        var consumerQueues = new List<string>();
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
             configureConsumers(bus);
+            consumerQueues.AddRange(ConsumerQueues(services));
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 rabbit.Host(brokerUri);
                 rabbit.ConfigureEndpoints(context);
             });
         });
+        services.AddSingleton(provider => ActivatorUtilities.CreateInstance<ErrorQueueMonitor>(provider, brokerUri, (IReadOnlyList<string>)consumerQueues));
+        services.AddHostedService(provider => provider.GetRequiredService<ErrorQueueMonitor>());
         return services;
+    }
+
+    /// <summary>The receive queue of every consumer registered so far, named as the kebab-case formatter names it.</summary>
+    private static IEnumerable<string> ConsumerQueues(IServiceCollection services)
+    {
+        var name = typeof(KebabCaseEndpointNameFormatter).GetMethod(nameof(KebabCaseEndpointNameFormatter.Consumer))!;
+        return services
+            .Select(d => d.ServiceType)
+            .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IConsumer).IsAssignableFrom(t))
+            .Distinct()
+            .Select(t => (string)name.MakeGenericMethod(t).Invoke(KebabCaseEndpointNameFormatter.Instance, null)!);
     }
 }

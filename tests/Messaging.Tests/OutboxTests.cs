@@ -49,9 +49,13 @@ public sealed class OutboxTests : IAsyncLifetime, IDisposable
         await CommitAsync(host, Payment(orderId));
 
         await Eventually.TrueAsync(async () => await ReceiptsAsync(host, orderId) == 1, because: "the message is consumed");
-        await using var scope = host.Services.CreateAsyncScope();
-        var row = await scope.ServiceProvider.GetRequiredService<TestDbContext>().OutboxMessages.SingleAsync();
-        Assert.NotNull(row.DispatchedAt);
+        // The consumer may commit before the dispatcher records the broker's confirm: wait for that write.
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var scope = host.Services.CreateAsyncScope();
+            var row = await scope.ServiceProvider.GetRequiredService<TestDbContext>().OutboxMessages.AsNoTracking().SingleAsync();
+            return row.DispatchedAt is not null;
+        }, because: "the row is marked dispatched");
         await host.StopAsync();
     }
 

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using PuffinOffset.StripeSandbox.Configuration;
 using PuffinOffset.StripeSandbox.HostedCheckout;
 using PuffinOffset.StripeSandbox.Tests.Support;
@@ -30,6 +33,55 @@ public sealed class WebhookDeliveryTests : SandboxTestBase
         Assert.Null(paid.Url);
         Assert.Equal(session.Metadata["orderId"], paid.Metadata["orderId"]);
         Assert.Equal("buyer@example.com", paid.CustomerDetails.Email);
+    }
+
+    [Fact]
+    public async Task With_webhooks_off_an_event_is_recorded_but_not_delivered_and_the_API_still_reports_the_payment()
+    {
+        Options.DeliverWebhooks = false;
+        var unseen = await CreateSessionAsync();
+        Checkout.PayByCard(unseen.Id, Customer);
+
+        // Delivery on again: an event raised while it was off stays undelivered, as with a disabled endpoint.
+        Options.DeliverWebhooks = true;
+        var seen = await CreateSessionAsync();
+        Checkout.PayByCard(seen.Id, Customer);
+
+        var delivered = Assert.Single(await ReceivedAsync(1));
+        Assert.Equal(seen.Id, Assert.IsType<Session>(Verify(delivered).Data.Object).Id);
+        Assert.Single(Events.EventsFor(unseen.Id));
+        Assert.DoesNotContain(Events.Attempts, a => a.EventId == Events.EventsFor(unseen.Id)[0].Id);
+        var asked = await Sessions().GetAsync(unseen.Id);
+        Assert.Equal(("complete", "paid"), (asked.Status, asked.PaymentStatus));
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("on", true)]
+    [InlineData("off", false)]
+    public void STRIPE_SANDBOX_WEBHOOKS_turns_delivery_on_or_off(string? value, bool delivers)
+    {
+        using var services = SandboxSettings(value);
+
+        Assert.Equal(delivers, services.GetRequiredService<IOptions<StripeSandboxOptions>>().Value.DeliverWebhooks);
+    }
+
+    [Fact]
+    public void Any_other_STRIPE_SANDBOX_WEBHOOKS_value_is_a_startup_error_naming_it()
+    {
+        using var services = SandboxSettings("no");
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<StripeSandboxOptions>>().Value);
+        Assert.Contains("STRIPE_SANDBOX_WEBHOOKS must be on or off.", error.Failures);
+    }
+
+    private static ServiceProvider SandboxSettings(string? webhooks)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["STRIPE_SANDBOX_WEBHOOKS"] = webhooks }).Build());
+        services.AddStripeSandboxOptions();
+        return services.BuildServiceProvider();
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PuffinOffset.Api;
@@ -31,6 +32,10 @@ public sealed class PuffinSystem : IAsyncDisposable
     public const string WrenTestToken = "wren_test_00000000-0000-4000-8000-000000000000";
 
     private readonly TempFolder _folder = new();
+    private string _brokerUri = "";
+    private bool _dryRun;
+    private Action<Dictionary<string, string?>>? _configureFulfillment;
+    private Action<WebApplicationBuilder>? _configureFulfillmentServices;
 
     public StripeSandboxHost Stripe { get; private set; } = null!;
     public WrenSandboxServer Wren { get; private set; } = null!;
@@ -47,23 +52,37 @@ public sealed class PuffinSystem : IAsyncDisposable
 
     public EventLog StripeEvents => Stripe.Services.GetRequiredService<EventLog>();
 
+    /// <summary>The AMQP URI of this system's own virtual host.</summary>
+    public string BrokerUri => _brokerUri;
+
+    /// <summary>The virtual host's name, as the broker's management API wants it.</summary>
+    public string VirtualHost => Uri.UnescapeDataString(new Uri(_brokerUri).AbsolutePath.TrimStart('/'));
+
     /// <param name="dryRun">Fulfillment sends <c>dryRun: true</c> with a <c>wren_test_</c> token.</param>
+    /// <param name="apiSettings">Variables of the Api that a test changes (e.g. PAID_ORDER_RESEND_AFTER).</param>
     /// <param name="configureFulfillment">Settings a test changes in Fulfillment (e.g. its retry delays).</param>
-    public static async Task<PuffinSystem> StartAsync(bool dryRun = false, Action<Dictionary<string, string?>>? configureFulfillment = null)
+    /// <param name="configureFulfillmentServices">Extra registrations in Fulfillment (e.g. a database fault), on every start.</param>
+    public static async Task<PuffinSystem> StartAsync(bool dryRun = false, Action<Dictionary<string, string?>>? configureFulfillment = null,
+        IReadOnlyDictionary<string, string?>? apiSettings = null, Action<WebApplicationBuilder>? configureFulfillmentServices = null)
     {
-        var system = new PuffinSystem();
-        await system.StartServicesAsync(dryRun, configureFulfillment);
+        var system = new PuffinSystem
+        {
+            _dryRun = dryRun,
+            _configureFulfillment = configureFulfillment,
+            _configureFulfillmentServices = configureFulfillmentServices,
+        };
+        await system.StartServicesAsync(apiSettings ?? new Dictionary<string, string?>());
         return system;
     }
 
-    private async Task StartServicesAsync(bool dryRun, Action<Dictionary<string, string?>>? configureFulfillment)
+    private async Task StartServicesAsync(IReadOnlyDictionary<string, string?> apiSettings)
     {
-        var brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
+        var brokerUri = _brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
         Stripe = await StripeSandboxHost.StartAsync();
         Wren = await WrenSandboxServer.StartAsync(options => options.LiveTokens.Add(WrenToken));
         var storefrontOrigin = Stripe.BaseAddress.GetLeftPart(UriPartial.Authority);
 
-        Api = await ServiceHost.StartAsync(new Dictionary<string, string?>
+        var api = new Dictionary<string, string?>
             {
                 ["STRIPE_SECRET_KEY"] = "sk_test_TESTONLYsystem",
                 ["STRIPE_WEBHOOK_SECRET"] = WebhookSecret,
@@ -76,33 +95,56 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["ConnectionStrings:messaging"] = brokerUri,
                 ["Outbox:MinRetryDelay"] = "00:00:00.100",
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
-            },
+            };
+        foreach (var (key, value) in apiSettings)
+        {
+            api[key] = value;
+        }
+
+        Api = await ServiceHost.StartAsync(api,
             builder => builder.AddApiServices(),
             app => app.UseApi(),
             app => app.MigrateDatabaseAsync<ApiDbContext>());
         ApiClient = new HttpClient { BaseAddress = Api.BaseAddress };
 
-        var fulfillmentSettings = new Dictionary<string, string?>
-            {
-                ["WREN_API_BASE"] = Wren.BaseAddress.ToString(),
-                ["WREN_API_TOKEN"] = dryRun ? WrenTestToken : WrenToken,
-                ["WREN_DRY_RUN"] = dryRun.ToString(),
-                ["FULFILLMENT_DATABASE_PATH"] = _folder.File("fulfillment.db"),
-                ["Fulfillment:PollInterval"] = "00:00:00.500",
-                ["ConnectionStrings:messaging"] = brokerUri,
-                ["Outbox:MinRetryDelay"] = "00:00:00.100",
-                ["Outbox:MaxRetryDelay"] = "00:00:01",
-            };
-        configureFulfillment?.Invoke(fulfillmentSettings);
-        Fulfillment = await ServiceHost.StartAsync(fulfillmentSettings,
-            builder => builder.AddFulfillmentServices(),
-            app => app.UseFulfillment(),
-            app => app.MigrateDatabaseAsync<FulfillmentDbContext>());
+        await StartFulfillmentAsync();
 
         // As the AppHost wires it: Stripe posts to the Api, and the storefront calls the Api.
         StripeOptions.WebhookUrl = new Uri(Api.BaseAddress, "/api/webhooks/stripe");
         StripeOptions.WebhookSecret = WebhookSecret;
         StripeOptions.PuffinApiUrl = Api.BaseAddress;
+    }
+
+    /// <summary>Stops Fulfillment gracefully; its database and queue stay, as in a deploy.</summary>
+    public async Task StopFulfillmentAsync()
+    {
+        await Fulfillment.DisposeAsync();
+        Fulfillment = null!;
+    }
+
+    /// <summary>Starts Fulfillment (again) on its database file and the system's virtual host.</summary>
+    public async Task StartFulfillmentAsync()
+    {
+        var settings = new Dictionary<string, string?>
+            {
+                ["WREN_API_BASE"] = Wren.BaseAddress.ToString(),
+                ["WREN_API_TOKEN"] = _dryRun ? WrenTestToken : WrenToken,
+                ["WREN_DRY_RUN"] = _dryRun.ToString(),
+                ["FULFILLMENT_DATABASE_PATH"] = _folder.File("fulfillment.db"),
+                ["Fulfillment:PollInterval"] = "00:00:00.500",
+                ["ConnectionStrings:messaging"] = _brokerUri,
+                ["Outbox:MinRetryDelay"] = "00:00:00.100",
+                ["Outbox:MaxRetryDelay"] = "00:00:01",
+            };
+        _configureFulfillment?.Invoke(settings);
+        Fulfillment = await ServiceHost.StartAsync(settings,
+            builder =>
+            {
+                builder.AddFulfillmentServices();
+                _configureFulfillmentServices?.Invoke(builder);
+            },
+            app => app.UseFulfillment(),
+            app => app.MigrateDatabaseAsync<FulfillmentDbContext>());
     }
 
     public async Task<CheckoutSession> CreateSessionAsync(decimal tons, int portfolioId = 21)
@@ -117,6 +159,12 @@ public sealed class PuffinSystem : IAsyncDisposable
     public async Task<HttpResponseMessage> DeliverAsync(string fixture, CheckoutSession session, string? eventId = null)
     {
         var body = StripeEventFixture.For(fixture, session.SessionId, session.OrderId, eventId);
+        return await DeliverAsync(body);
+    }
+
+    /// <summary>Posts <paramref name="body"/> (an event's JSON) to the Api's webhook, signed now as Stripe signs.</summary>
+    public async Task<HttpResponseMessage> DeliverAsync(string body)
+    {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/stripe")
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),

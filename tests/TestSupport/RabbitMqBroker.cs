@@ -78,6 +78,13 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         return json.RootElement.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0;
     }
 
+    /// <summary>Drops every ready message of <paramref name="queue"/>, as a mistaken operator or a lost node would.</summary>
+    public async Task PurgeQueueAsync(string vhost, string queue)
+    {
+        using var response = await _management.DeleteAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}/contents");
+        response.EnsureSuccessStatusCode();
+    }
+
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>Starts the node again on the same ports and data (after <see cref="StopAsync"/>).</summary>

@@ -6,7 +6,7 @@ using Stripe.Checkout;
 
 namespace PuffinOffset.Api.Checkout;
 
-/// <summary>Creates the Stripe Checkout session of an order; the only place that calls Stripe's API.</summary>
+/// <summary>Creates and reads the Stripe Checkout session of an order; the only place that calls Stripe's API.</summary>
 public sealed class StripeCheckout(
     IHttpClientFactory httpClientFactory,
     IOptions<StripeOptions> stripeOptions,
@@ -51,6 +51,10 @@ public sealed class StripeCheckout(
         var requestOptions = new RequestOptions { IdempotencyKey = IdempotencyKey(order.Id) };
         return await new SessionService(CreateClient()).CreateAsync(options, requestOptions, cancellationToken);
     }
+
+    /// <summary>The session as Stripe sees it now (status, payment_status), for reconciliation.</summary>
+    public Task<Session> GetSessionAsync(string sessionId, CancellationToken cancellationToken) =>
+        new SessionService(CreateClient()).GetAsync(sessionId, cancellationToken: cancellationToken);
 
     public static string IdempotencyKey(Guid orderId) => $"checkout-create-{orderId}";
 

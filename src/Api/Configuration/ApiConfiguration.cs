@@ -21,6 +21,8 @@ public static class ApiConfiguration
                     options.ApiBase = apiBase;
                 }
             })
+            .Validate<IConfiguration>((_, config) => ConfigurationValues.IsHttpUrlOrUnset(config["STRIPE_API_BASE"]),
+                "STRIPE_API_BASE must be an absolute http(s) URL, e.g. https://api.stripe.com.")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StripeOptions>, StripeOptionsValidator>();
 
@@ -33,7 +35,8 @@ public static class ApiConfiguration
                     options.ApiBase = apiBase;
                 }
             })
-            .Validate(o => o.ApiBase.Scheme is "http" or "https", "WREN_API_BASE must be an http(s) URL.")
+            .Validate<IConfiguration>((o, config) => o.ApiBase.Scheme is "http" or "https" && ConfigurationValues.IsHttpUrlOrUnset(config["WREN_API_BASE"]),
+                "WREN_API_BASE must be an absolute http(s) URL, e.g. https://www.wren.co.")
             .ValidateOnStart();
 
         services.AddOptions<FrontendOptions>()
@@ -43,6 +46,8 @@ public static class ApiConfiguration
                     .OfType<Uri>()
                     .ToList())
             .Validate(o => o.Origins.Count > 0, "FRONTEND_URL is required: the storefront origin(s), comma-separated, e.g. https://puffinoffset.example.")
+            .Validate<IConfiguration>((o, config) => o.Origins.Count == 0 || o.Origins.Count == SplitList(config["FRONTEND_URL"]).Count,
+                "FRONTEND_URL must list only absolute URLs, comma-separated, e.g. https://puffinoffset.example.")
             .ValidateOnStart();
 
         services.AddOptions<CheckoutOptions>()
@@ -57,8 +62,27 @@ public static class ApiConfiguration
             .Validate(o => o.RateLimitPerMinute >= 0, "CHECKOUT_RATE_LIMIT_PER_MINUTE must be a whole number ≥ 0 (0 turns the limit off).")
             .ValidateOnStart();
 
+        services.AddOptions<OrderRecoveryOptions>()
+            .Configure<IConfiguration>((options, config) =>
+            {
+                options.PaidOrderResendAfter = ConfigurationValues.TimeSpanOr(config[PaidOrderResendAfter], options.PaidOrderResendAfter);
+                options.StripeReconcileInterval = ConfigurationValues.TimeSpanOr(config[StripeReconcileInterval], options.StripeReconcileInterval);
+                options.StripeReconcileAfter = ConfigurationValues.TimeSpanOr(config[StripeReconcileAfter], options.StripeReconcileAfter);
+            })
+            .Validate<IConfiguration>((o, config) => ConfigurationValues.IsTimeSpanOrUnset(config[PaidOrderResendAfter]) && o.PaidOrderResendAfter > TimeSpan.Zero,
+                $"{PaidOrderResendAfter} must be a positive time span written hh:mm:ss, e.g. 00:15:00.")
+            .Validate<IConfiguration>((o, config) => ConfigurationValues.IsTimeSpanOrUnset(config[StripeReconcileInterval]) && o.StripeReconcileInterval > TimeSpan.Zero,
+                $"{StripeReconcileInterval} must be a positive time span written hh:mm:ss, e.g. 00:01:00.")
+            .Validate<IConfiguration>((o, config) => ConfigurationValues.IsTimeSpanOrUnset(config[StripeReconcileAfter]) && o.StripeReconcileAfter >= TimeSpan.Zero,
+                $"{StripeReconcileAfter} must be a time span written hh:mm:ss, e.g. 00:10:00.")
+            .ValidateOnStart();
+
         return services;
     }
+
+    public const string PaidOrderResendAfter = "PAID_ORDER_RESEND_AFTER";
+    public const string StripeReconcileInterval = "STRIPE_RECONCILE_INTERVAL";
+    public const string StripeReconcileAfter = "STRIPE_RECONCILE_AFTER";
 
     public static IReadOnlyList<string> SplitList(string? value) =>
         (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

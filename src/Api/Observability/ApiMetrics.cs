@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 
 namespace PuffinOffset.Api.Observability;
 
-/// <summary>Meter <c>PuffinOffset.Api</c>: checkout sessions and webhook outcomes.</summary>
+/// <summary>Meter <c>PuffinOffset.Api</c>: checkout sessions, webhook outcomes, and the jobs that heal lost messages.</summary>
 public sealed class ApiMetrics
 {
     public const string MeterName = "PuffinOffset.Api";
@@ -10,6 +10,10 @@ public sealed class ApiMetrics
     private readonly Counter<long> _sessionsCreated;
     private readonly Counter<long> _webhookEvents;
     private readonly Counter<long> _unknownOrderEvents;
+    private readonly Counter<long> _resends;
+    private readonly Counter<long> _reconciled;
+    private long _paidWithoutOutcome;
+    private double _oldestPaidWithoutOutcomeSeconds;
     private readonly Counter<long> _refunded;
     private readonly Counter<long> _paidForUnfulfillable;
 
@@ -19,6 +23,10 @@ public sealed class ApiMetrics
         _sessionsCreated = meter.CreateCounter<long>("checkout.sessions_created", "{session}", "Stripe Checkout sessions created.");
         _webhookEvents = meter.CreateCounter<long>("stripe.webhook_events", "{event}", "Stripe webhook deliveries by event type and outcome.");
         _unknownOrderEvents = meter.CreateCounter<long>("stripe.webhook_unknown_order_events", "{event}", "Checkout events for a session and order this Api does not know.");
+        _resends = meter.CreateCounter<long>("orders.payment_completed_resends", "{message}", "PaymentCompleted published again for a paid order without an outcome.");
+        _reconciled = meter.CreateCounter<long>("stripe.reconciled_orders", "{order}", "Orders moved by asking Stripe, because their webhook did not arrive: alert on a non-zero rate.");
+        meter.CreateObservableGauge("orders.paid_without_outcome", () => Interlocked.Read(ref _paidWithoutOutcome), "{order}", "Paid orders Fulfillment has not answered yet.");
+        meter.CreateObservableGauge("orders.paid_without_outcome.oldest_age", () => Volatile.Read(ref _oldestPaidWithoutOutcomeSeconds), "s", "Time since the oldest paid order without an outcome was paid.");
         _refunded = meter.CreateCounter<long>("orders.refunded", "{order}", "Orders refunded in full (charge.refunded).");
         _paidForUnfulfillable = meter.CreateCounter<long>("orders.paid_for_unfulfillable", "{order}",
             "Payments taken for an expired or payment_failed order: refund or replay them.");
@@ -29,6 +37,17 @@ public sealed class ApiMetrics
     public void WebhookEvent(string eventType, string outcome) => _webhookEvents.Add(1,
         new KeyValuePair<string, object?>("stripe.event_type", eventType),
         new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void PaidWithoutOutcome(long count, TimeSpan oldestAge)
+    {
+        Interlocked.Exchange(ref _paidWithoutOutcome, count);
+        Volatile.Write(ref _oldestPaidWithoutOutcomeSeconds, oldestAge.TotalSeconds);
+    }
+
+    public void PaymentCompletedResent() => _resends.Add(1);
+
+    /// <param name="outcome">paid, awaiting_payment, payment_failed or expired.</param>
+    public void Reconciled(string outcome) => _reconciled.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void UnknownOrderEvent(string eventType) =>
         _unknownOrderEvents.Add(1, new KeyValuePair<string, object?>("stripe.event_type", eventType));

@@ -1,3 +1,5 @@
+using PuffinOffset.Messaging.Contracts;
+
 namespace PuffinOffset.Api.Orders;
 
 /// <summary>One purchase of offsets: created before the Stripe session, then moved by webhooks and Fulfillment.</summary>
@@ -26,6 +28,14 @@ public sealed class Order
     public string? Attention { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset UpdatedAt { get; private set; }
+    /// <summary>When the order became paid; the <see cref="PaymentCompleted"/> it sends carries it on every resend.</summary>
+    public DateTimeOffset? PaidAt { get; private set; }
+    /// <summary>How often <see cref="PaymentCompleted"/> was published again because no outcome came back.</summary>
+    public int PaymentCompletedResends { get; private set; }
+    /// <summary>When the next resend is due; null until the first (which is due at paid + the resend delay).</summary>
+    public DateTimeOffset? NextPaymentCompletedResendAt { get; private set; }
+    /// <summary>When reconciliation last asked Stripe about this order's session; it asks the least recently asked first.</summary>
+    public DateTimeOffset? StripeCheckedAt { get; private set; }
 
     private Order() { }
 
@@ -73,8 +83,25 @@ public sealed class Order
 
         PaymentIntentId = paymentIntentId ?? PaymentIntentId;
         CustomerEmail ??= customerEmail;
+        PaidAt = now;
         return true;
     }
+
+    /// <summary>
+    /// What Fulfillment needs to buy this order's offset; built here only, so the first send and every
+    /// resend carry the same facts (Fulfillment builds its outcome the same way).
+    /// </summary>
+    public PaymentCompleted ToPaymentCompleted() => new(Id, CheckoutSessionId ?? "", PaymentIntentId, Tons, PortfolioId,
+        AmountTotal, Currency, CustomerEmail, PaidAt ?? UpdatedAt);
+
+    /// <summary>Counts one more resend of <see cref="PaymentCompleted"/> and when the next is due.</summary>
+    public void RecordPaymentCompletedResent(DateTimeOffset nextResendAt)
+    {
+        PaymentCompletedResends++;
+        NextPaymentCompletedResendAt = nextResendAt;
+    }
+
+    public void RecordStripeChecked(DateTimeOffset now) => StripeCheckedAt = now;
 
     public bool TryMarkFulfilled(string? wrenOrderId, bool dryRun, DateTimeOffset now)
     {

@@ -35,7 +35,8 @@ public sealed partial class StripeEventProcessor(
     /// <summary>Counted only once the transaction committed.</summary>
     private readonly List<Action> _afterCommit = [];
 
-    public async Task<string> ProcessAsync(StripeWebhookEvent stripeEvent)
+    /// <param name="fromWebhook">False for reconciliation's events, read from Stripe's API: not counted as webhook deliveries.</param>
+    public async Task<string> ProcessAsync(StripeWebhookEvent stripeEvent, bool fromWebhook = true)
     {
         // Not the request's token: once Stripe's event is being recorded, a client disconnect must not
         // leave the decision half-made (a rollback would be safe, but gains nothing).
@@ -47,7 +48,7 @@ public sealed partial class StripeEventProcessor(
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             if (await db.StripeEvents.AnyAsync(e => e.EventId == stripeEvent.EventId, cancellationToken))
             {
-                return Record(stripeEvent, WebhookOutcome.Duplicate);
+                return Record(stripeEvent, WebhookOutcome.Duplicate, fromWebhook);
             }
 
             var now = time.GetUtcNow();
@@ -76,7 +77,7 @@ public sealed partial class StripeEventProcessor(
             outcome = WebhookOutcome.Duplicate;
         }
 
-        return Record(stripeEvent, outcome);
+        return Record(stripeEvent, outcome, fromWebhook);
     }
 
     private Task<(string Outcome, Guid? OrderId)> ApplyAsync(StripeWebhookEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -137,8 +138,7 @@ public sealed partial class StripeEventProcessor(
 
         if (target == OrderStatus.Paid)
         {
-            db.Enqueue(new PaymentCompleted(order.Id, order.CheckoutSessionId ?? stripeEvent.SessionId ?? "", order.PaymentIntentId,
-                order.Tons, order.PortfolioId, order.AmountTotal, Order.Currency, order.CustomerEmail, now), now);
+            db.Enqueue(order.ToPaymentCompleted(), now);
         }
 
         LogApplied(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, from, target);
@@ -194,9 +194,13 @@ public sealed partial class StripeEventProcessor(
         return await db.StripeEvents.AnyAsync(e => e.EventId == eventId);
     }
 
-    private string Record(StripeWebhookEvent stripeEvent, string outcome)
+    private string Record(StripeWebhookEvent stripeEvent, string outcome, bool fromWebhook)
     {
-        metrics.WebhookEvent(stripeEvent.Type, outcome);
+        if (fromWebhook)
+        {
+            metrics.WebhookEvent(stripeEvent.Type, outcome);
+        }
+
         if (outcome == WebhookOutcome.Duplicate)
         {
             LogDuplicate(logger, stripeEvent.EventId, stripeEvent.Type);

@@ -1,13 +1,14 @@
 using MassTransit;
+using PuffinOffset.Messaging;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
 
-/// <summary>Same policy as <see cref="PaymentCompletedConsumerDefinition"/>: a few in-process retries, then <c>_error</c>.</summary>
+/// <summary>The retry policy shared by every consumer (<see cref="ConsumerRetry"/>), then <c>_error</c>.</summary>
 public sealed class OrderRefundedConsumerDefinition : ConsumerDefinition<OrderRefundedConsumer>
 {
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<OrderRefundedConsumer> consumerConfigurator,
         IRegistrationContext context) =>
-        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 1000, 5000));
+        endpointConfigurator.UseConsumerRetry();
 }

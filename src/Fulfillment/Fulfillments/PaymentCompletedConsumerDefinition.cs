@@ -1,11 +1,9 @@
 using MassTransit;
+using PuffinOffset.Messaging;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
 
-/// <summary>
-/// Retries a failed delivery (database busy, a lost race on the order's key) a few times in process;
-/// after that the message goes to the <c>_error</c> queue. No delayed redelivery: the broker has no plugin for it.
-/// </summary>
+/// <summary>Up to 8 payments scheduled at once, each retried by the policy shared by every consumer.</summary>
 public sealed class PaymentCompletedConsumerDefinition : ConsumerDefinition<PaymentCompletedConsumer>
 {
     public PaymentCompletedConsumerDefinition() => ConcurrentMessageLimit = 8;
@@ -14,5 +12,5 @@ public sealed class PaymentCompletedConsumerDefinition : ConsumerDefinition<Paym
         IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<PaymentCompletedConsumer> consumerConfigurator,
         IRegistrationContext context) =>
-        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 1000, 5000));
+        endpointConfigurator.UseConsumerRetry();
 }

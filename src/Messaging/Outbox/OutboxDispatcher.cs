@@ -12,8 +12,9 @@ namespace PuffinOffset.Messaging.Outbox;
 /// <summary>
 /// Publishes committed outbox rows in sequence order, one at a time, each with its stored message id
 /// and trace context. Rows are marked dispatched only after the broker confirmed them, so a crash in
-/// between publishes them again with the same ids and the receiver's inbox drops the copies. On failure it
-/// stops (preserving order) and retries with capped exponential backoff.
+/// between publishes them again with the same ids and the receiver's inbox drops the copies. When the
+/// broker fails it stops and retries with capped exponential backoff; a row that alone keeps failing is
+/// parked so it cannot block the rows behind it.
 /// </summary>
 public sealed partial class OutboxDispatcher<TContext>(
     IServiceScopeFactory scopeFactory,
@@ -63,35 +64,73 @@ public sealed partial class OutboxDispatcher<TContext>(
         }
     }
 
-    /// <summary>Returns true when no undelivered rows remain.</summary>
+    /// <summary>
+    /// Returns true when no deliverable rows remain. A row that fails is skipped so the rows behind it
+    /// still flow (consumers tolerate reordering); two failures in a row mean the broker, not a row, is
+    /// the problem, and the batch stops for the backoff. A row that cannot be read (unknown type after a
+    /// rollback, a broken payload) is parked at once; one that keeps failing while others get through is
+    /// parked after <see cref="OutboxOptions.MaxPublishAttempts"/>.
+    /// </summary>
     private async Task<bool> DispatchBatchAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
 
         var batch = await db.OutboxMessages
-            .Where(m => m.DispatchedAt == null)
+            .Where(m => m.DispatchedAt == null && m.ParkedAt == null)
             .OrderBy(m => m.Sequence)
             .Take(_options.BatchSize)
             .ToListAsync(cancellationToken);
         await ReportBacklogAsync(db, batch, cancellationToken);
 
         var published = new List<OutboxMessage>(batch.Count);
+        var failed = new List<OutboxMessage>();
+        OutboxPublishException? brokerFailure = null;
+        var consecutiveFailures = 0;
         try
         {
             foreach (var row in batch)
             {
-                await PublishAsync(row, cancellationToken);
-                row.MarkDispatched(time.GetUtcNow());
-                published.Add(row);
+                try
+                {
+                    await PublishAsync(row, cancellationToken);
+                    row.MarkDispatched(time.GetUtcNow());
+                    published.Add(row);
+                    consecutiveFailures = 0;
+                }
+                catch (OutboxPublishException ex)
+                {
+                    row.RecordFailedAttempt(ex.InnerException?.Message ?? ex.Message);
+                    failed.Add(row);
+                    if (ex.Unreadable)
+                    {
+                        Park(row);
+                        continue;
+                    }
+
+                    brokerFailure = ex;
+                    if (++consecutiveFailures >= 2)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            // Others got through, so the broker is fine and these rows are the problem.
+            if (published.Count > 0)
+            {
+                foreach (var row in failed.Where(r => r.ParkedAt is null && r.Attempts >= _options.MaxPublishAttempts))
+                {
+                    Park(row);
+                }
             }
         }
         finally
         {
-            // One write for everything the broker confirmed, even when a later row failed: the single
-            // SQLite writer is shared with the business transactions. A crash before this write
-            // republishes those rows with the same message ids, which the receivers' inboxes drop.
-            if (published.Count > 0)
+            // One write for everything the broker confirmed and every attempt counted, even when a later row
+            // failed: the single SQLite writer is shared with the business transactions. A crash before this
+            // write republishes those rows with the same message ids, which the receivers' inboxes drop.
+            if (published.Count + failed.Count > 0)
             {
                 await db.SaveChangesAsync(CancellationToken.None);
                 foreach (var row in published)
@@ -101,17 +140,39 @@ public sealed partial class OutboxDispatcher<TContext>(
             }
         }
 
+        if (brokerFailure is not null && failed.Any(r => r.ParkedAt is null))
+        {
+            throw brokerFailure;
+        }
+
         return batch.Count < _options.BatchSize;
+    }
+
+    private void Park(OutboxMessage row)
+    {
+        row.Park(time.GetUtcNow());
+        LogParked(logger, row.MessageType, row.MessageId, row.Sequence, row.Attempts, row.LastError);
     }
 
     private async Task PublishAsync(OutboxMessage row, CancellationToken cancellationToken)
     {
         using var activity = StartActivity(row);
+        object message;
+        try
+        {
+            message = row.Deserialize();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.Text.Json.JsonException or NotSupportedException)
+        {
+            metrics.PublishFailed(row.MessageType);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw new OutboxPublishException(row.MessageType, row.MessageId, ex, unreadable: true);
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.PublishTimeout);
         try
         {
-            var message = row.Deserialize();
             await bus.Publish(message, message.GetType(), Pipe.Execute<PublishContext>(context =>
             {
                 context.MessageId = row.MessageId;
@@ -128,7 +189,7 @@ public sealed partial class OutboxDispatcher<TContext>(
         {
             metrics.PublishFailed(row.MessageType);
             activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
-            throw new OutboxPublishException(row.MessageType, row.MessageId, ex);
+            throw new OutboxPublishException(row.MessageType, row.MessageId, ex, unreadable: false);
         }
     }
 
@@ -152,9 +213,10 @@ public sealed partial class OutboxDispatcher<TContext>(
     {
         var pending = batch.Count < _options.BatchSize
             ? batch.Count
-            : await db.OutboxMessages.CountAsync(m => m.DispatchedAt == null, cancellationToken);
+            : await db.OutboxMessages.CountAsync(m => m.DispatchedAt == null && m.ParkedAt == null, cancellationToken);
         var oldest = batch.Count > 0 ? time.GetUtcNow() - batch[0].CreatedAt : TimeSpan.Zero;
         metrics.Backlog(pending, oldest);
+        metrics.Parked(await db.OutboxMessages.CountAsync(m => m.DispatchedAt == null && m.ParkedAt != null, cancellationToken));
     }
 
     private TimeSpan RetryDelay(int consecutiveFailures)
@@ -170,9 +232,16 @@ public sealed partial class OutboxDispatcher<TContext>(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Published {MessageType} {MessageId} (outbox sequence {Sequence})")]
     private static partial void LogPublished(ILogger logger, string messageType, Guid messageId, long sequence);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox row {Sequence} ({MessageType} {MessageId}) parked after {Attempts} failed publishes: {LastError}. Later rows flow; an operator re-queues it")]
+    private static partial void LogParked(ILogger logger, string messageType, Guid messageId, long sequence, int attempts, string? lastError);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox dispatch failed ({ConsecutiveFailures} in a row); retrying in {Delay}")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception, int consecutiveFailures, TimeSpan delay);
 }
 
-public sealed class OutboxPublishException(string messageType, Guid messageId, Exception inner)
-    : Exception($"Publishing {messageType} {messageId} failed: {inner.Message}", inner);
+public sealed class OutboxPublishException(string messageType, Guid messageId, Exception inner, bool unreadable)
+    : Exception($"Publishing {messageType} {messageId} failed: {inner.Message}", inner)
+{
+    /// <summary>The row itself cannot become a message (unknown type, broken payload): retrying cannot help.</summary>
+    public bool Unreadable { get; } = unreadable;
+}

@@ -18,6 +18,12 @@ public sealed class OutboxMessage
     public string? TraceState { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset? DispatchedAt { get; private set; }
+    /// <summary>Failed publishes since the row was written or last re-queued.</summary>
+    public int Attempts { get; private set; }
+    /// <summary>Why the last publish failed (the exception's message, no payload).</summary>
+    public string? LastError { get; private set; }
+    /// <summary>Set when the dispatcher gave up on the row: it is skipped until an operator re-queues it.</summary>
+    public DateTimeOffset? ParkedAt { get; private set; }
 
     private OutboxMessage() { }
 
@@ -41,4 +47,21 @@ public sealed class OutboxMessage
         ?? throw new InvalidOperationException($"Outbox message {MessageId} has an empty payload.");
 
     public void MarkDispatched(DateTimeOffset now) => DispatchedAt = now;
+
+    public const int MaxErrorLength = 1000;
+
+    public void RecordFailedAttempt(string error)
+    {
+        Attempts++;
+        LastError = error.Length <= MaxErrorLength ? error : error[..MaxErrorLength];
+    }
+
+    public void Park(DateTimeOffset now) => ParkedAt = now;
+
+    /// <summary>An operator's "try again": a fresh attempt budget, same message id (a receiver that has it already drops the copy).</summary>
+    public void Requeue()
+    {
+        ParkedAt = null;
+        Attempts = 0;
+    }
 }

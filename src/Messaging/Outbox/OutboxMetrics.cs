@@ -15,6 +15,7 @@ public sealed class OutboxMetrics
     private readonly Histogram<double> _delay;
     private long _pending;
     private double _oldestPendingAgeSeconds;
+    private long _parked;
 
     public OutboxMetrics(IMeterFactory meterFactory)
     {
@@ -23,6 +24,7 @@ public sealed class OutboxMetrics
         _failures = meter.CreateCounter<long>("outbox.publish_failures", "{attempt}", "Publish attempts that failed and will be retried.");
         _delay = meter.CreateHistogram<double>("outbox.dispatch_delay", "ms", "Time from the business commit to the broker's publish confirm.");
         meter.CreateObservableGauge("outbox.pending", () => Interlocked.Read(ref _pending), "{message}", "Messages committed but not yet published.");
+        meter.CreateObservableGauge("outbox.parked", () => Interlocked.Read(ref _parked), "{message}", "Rows the dispatcher gave up on, waiting for an operator to re-queue them.");
         meter.CreateObservableGauge("outbox.oldest_pending_age", () => Volatile.Read(ref _oldestPendingAgeSeconds), "s", "Age of the oldest unpublished message.");
     }
 
@@ -35,6 +37,8 @@ public sealed class OutboxMetrics
 
     public void PublishFailed(string messageType) =>
         _failures.Add(1, new KeyValuePair<string, object?>("message.type", messageType));
+
+    public void Parked(long parked) => Interlocked.Exchange(ref _parked, parked);
 
     public void Backlog(long pending, TimeSpan oldestAge)
     {

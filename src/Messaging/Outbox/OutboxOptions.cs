@@ -21,6 +21,13 @@ public sealed class OutboxOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Failed publishes of one row before it is parked (kept, skipped, listed for an operator) — counted
+    /// only while other rows do get through, so a broker outage parks nothing.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxPublishAttempts { get; set; } = 10;
+
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan MinRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 

@@ -26,8 +26,9 @@ public abstract class MessagingDbContext(DbContextOptions options) : DbContext(o
             outbox.HasIndex(m => m.MessageId).IsUnique();
             outbox.Property(m => m.MessageType).HasMaxLength(200);
             outbox.Property(m => m.TraceParent).HasMaxLength(55);
-            // The dispatcher's query: undelivered rows in sequence order.
-            outbox.HasIndex(m => new { m.DispatchedAt, m.Sequence });
+            outbox.Property(m => m.LastError).HasMaxLength(OutboxMessage.MaxErrorLength);
+            // The dispatcher's query: undelivered, unparked rows in sequence order.
+            outbox.HasIndex(m => new { m.DispatchedAt, m.ParkedAt, m.Sequence });
         });
 
         modelBuilder.Entity<InboxMessage>(inbox =>

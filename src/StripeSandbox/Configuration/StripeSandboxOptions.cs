@@ -12,6 +12,12 @@ public sealed class StripeSandboxOptions
     /// <summary>The endpoint's signing secret (<c>whsec_…</c>), the same the Api verifies with.</summary>
     public string? WebhookSecret { get; set; }
 
+    /// <summary>
+    /// False (<c>STRIPE_SANDBOX_WEBHOOKS=off</c>) records events but delivers none, as a disabled endpoint
+    /// would, so a person can watch the Api's reconciliation find the payment by asking the API instead.
+    /// </summary>
+    public bool DeliverWebhooks { get; set; } = true;
+
     /// <summary>Delivers every event twice (two signed requests, same event id) to show the Api's idempotency.</summary>
     public bool DeliverTwice { get; set; }
 

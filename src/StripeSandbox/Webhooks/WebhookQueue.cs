@@ -8,7 +8,7 @@ namespace PuffinOffset.StripeSandbox.Webhooks;
 public sealed record WebhookDelivery(StripeEvent Event, int Copy, int Attempt);
 
 /// <summary>Raises events: records them and queues their delivery for <see cref="WebhookSender"/>.</summary>
-public sealed class WebhookQueue(EventLog log, IOptions<StripeSandboxOptions> options, TimeProvider time)
+public sealed partial class WebhookQueue(EventLog log, IOptions<StripeSandboxOptions> options, TimeProvider time, ILogger<WebhookQueue> logger)
 {
     private readonly Channel<WebhookDelivery> _channel = Channel.CreateUnbounded<WebhookDelivery>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -27,6 +27,13 @@ public sealed class WebhookQueue(EventLog log, IOptions<StripeSandboxOptions> op
     private StripeEvent Raise(StripeEvent stripeEvent)
     {
         log.Add(stripeEvent);
+        // As a disabled endpoint: the event exists (the API and the log show it) but is never sent, not even later.
+        if (!options.Value.DeliverWebhooks)
+        {
+            LogDeliveryOff(logger, stripeEvent.Type, stripeEvent.Id);
+            return stripeEvent;
+        }
+
         var copies = options.Value.DeliverTwice ? 2 : 1;
         for (var copy = 1; copy <= copies; copy++)
         {
@@ -37,4 +44,7 @@ public sealed class WebhookQueue(EventLog log, IOptions<StripeSandboxOptions> op
     }
 
     public void Retry(WebhookDelivery delivery) => _channel.Writer.TryWrite(delivery with { Attempt = delivery.Attempt + 1 });
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event {EventType} {EventId} not delivered: STRIPE_SANDBOX_WEBHOOKS=off")]
+    private static partial void LogDeliveryOff(ILogger logger, string eventType, string eventId);
 }

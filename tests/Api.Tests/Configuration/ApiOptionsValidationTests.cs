@@ -61,6 +61,27 @@ public sealed class ApiOptionsValidationTests
     }
 
     [Fact]
+    public void The_recovery_jobs_read_their_time_spans_as_hh_mm_ss_with_the_contract_defaults()
+    {
+        using var defaults = Services(Valid);
+        using var configured = Services(With(new()
+        {
+            ["PAID_ORDER_RESEND_AFTER"] = "00:05:00",
+            ["STRIPE_RECONCILE_INTERVAL"] = "00:00:30",
+            ["STRIPE_RECONCILE_AFTER"] = "01:00:00",
+        }));
+
+        Assert.Empty(Failures(defaults));
+        Assert.Empty(Failures(configured));
+        var fallback = defaults.GetRequiredService<IOptions<OrderRecoveryOptions>>().Value;
+        Assert.Equal((TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10)),
+            (fallback.PaidOrderResendAfter, fallback.StripeReconcileInterval, fallback.StripeReconcileAfter));
+        var set = configured.GetRequiredService<IOptions<OrderRecoveryOptions>>().Value;
+        Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30), TimeSpan.FromHours(1)),
+            (set.PaidOrderResendAfter, set.StripeReconcileInterval, set.StripeReconcileAfter));
+    }
+
+    [Fact]
     public void Nothing_configured_names_every_required_variable_once()
     {
         using var services = Services(new());
@@ -92,6 +113,14 @@ public sealed class ApiOptionsValidationTests
     [InlineData("STRIPE_WEBHOOK_SECRET", "whsec_fine,SECRET_VALUE_2")]
     [InlineData("CHECKOUT_RATE_LIMIT_PER_MINUTE", "-1")]
     [InlineData("CHECKOUT_RATE_LIMIT_PER_MINUTE", "lots")]
+    [InlineData("PAID_ORDER_RESEND_AFTER", "15m")]
+    [InlineData("PAID_ORDER_RESEND_AFTER", "15")]
+    [InlineData("PAID_ORDER_RESEND_AFTER", "00:00:00")]
+    [InlineData("STRIPE_RECONCILE_INTERVAL", "1 minute")]
+    [InlineData("STRIPE_RECONCILE_AFTER", "-00:10:00")]
+    [InlineData("STRIPE_API_BASE", "api.stripe.com")]
+    [InlineData("WREN_API_BASE", "not a url")]
+    [InlineData("FRONTEND_URL", "https://shop.example, shop two")]
     public void A_malformed_variable_is_named_without_echoing_its_value(string variable, string value)
     {
         using var services = Services(With(new() { [variable] = value }));

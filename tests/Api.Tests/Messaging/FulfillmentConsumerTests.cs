@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using PuffinOffset.Api.Fulfillment;
+using PuffinOffset.Api.FulfillmentOutcomes;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Tests.Support;
 using PuffinOffset.Messaging.Contracts;

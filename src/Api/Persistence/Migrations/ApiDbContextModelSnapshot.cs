@@ -58,6 +58,15 @@ namespace PuffinOffset.Api.Persistence.Migrations
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("NextPaymentCompletedResendAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PaidAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("PaymentCompletedResends")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("PaymentIntentId")
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
@@ -72,6 +81,9 @@ namespace PuffinOffset.Api.Persistence.Migrations
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StripeCheckedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<decimal>("Tons")
@@ -158,10 +170,17 @@ namespace PuffinOffset.Api.Persistence.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("DispatchedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("MessageId")
@@ -170,6 +189,9 @@ namespace PuffinOffset.Api.Persistence.Migrations
                     b.Property<string>("MessageType")
                         .IsRequired()
                         .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ParkedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Payload")
@@ -188,7 +210,7 @@ namespace PuffinOffset.Api.Persistence.Migrations
                     b.HasIndex("MessageId")
                         .IsUnique();
 
-                    b.HasIndex("DispatchedAt", "Sequence");
+                    b.HasIndex("DispatchedAt", "ParkedAt", "Sequence");
 
                     b.ToTable("outbox_messages", (string)null);
                 });

@@ -137,10 +137,17 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("DispatchedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("MessageId")
@@ -149,6 +156,9 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
                     b.Property<string>("MessageType")
                         .IsRequired()
                         .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ParkedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Payload")
@@ -167,7 +177,7 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
                     b.HasIndex("MessageId")
                         .IsUnique();
 
-                    b.HasIndex("DispatchedAt", "Sequence");
+                    b.HasIndex("DispatchedAt", "ParkedAt", "Sequence");
 
                     b.ToTable("outbox_messages", (string)null);
                 });

@@ -4,7 +4,7 @@ using PuffinOffset.Api.Persistence;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Inbox;
 
-namespace PuffinOffset.Api.Fulfillment;
+namespace PuffinOffset.Api.FulfillmentOutcomes;
 
 /// <summary>Wren refused for good or retries were spent: the order becomes <c>fulfillment_failed</c> for an operator.</summary>
 public sealed partial class OffsetOrderFailedConsumer(ApiDbContext db, TimeProvider time, ILogger<OffsetOrderFailedConsumer> logger)
@@ -39,11 +39,4 @@ public sealed partial class OffsetOrderFailedConsumer(ApiDbContext db, TimeProvi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OffsetOrderFailed for order {OrderId} ignored: it is {Status}")]
     private static partial void LogRefused(ILogger logger, Guid orderId, OrderStatus status);
-}
-
-public sealed class OffsetOrderFailedConsumerDefinition : ConsumerDefinition<OffsetOrderFailedConsumer>
-{
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<OffsetOrderFailedConsumer> consumerConfigurator, IRegistrationContext context) =>
-        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000, 5_000, 15_000));
 }

@@ -3,7 +3,7 @@ using PuffinOffset.Api.Persistence;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Inbox;
 
-namespace PuffinOffset.Api.Fulfillment;
+namespace PuffinOffset.Api.FulfillmentOutcomes;
 
 /// <summary>
 /// Wren accepted the offset order: the order becomes <c>fulfilled</c>, once per message. When Fulfillment
@@ -58,12 +58,4 @@ public sealed partial class OffsetOrderPlacedConsumer(ApiDbContext db, TimeProvi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OffsetOrderPlaced for order {OrderId} ignored: it is {Status}")]
     private static partial void LogRefused(ILogger logger, Guid orderId, Orders.OrderStatus status);
-}
-
-public sealed class OffsetOrderPlacedConsumerDefinition : ConsumerDefinition<OffsetOrderPlacedConsumer>
-{
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<OffsetOrderPlacedConsumer> consumerConfigurator, IRegistrationContext context) =>
-        // SQLite busy or a transient error: retry in-process; when spent, the message goes to _error.
-        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000, 5_000, 15_000));
 }

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using PuffinOffset.Api.Persistence;
+using PuffinOffset.StripeSandbox.HostedCheckout;
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.Pipeline.Tests;
+
+/// <summary>
+/// Messages lost after the outbox handed them over, or never sent at all: each paid order still ends
+/// fulfilled with exactly one Wren order, healed by the Api's resend, the consumers' retry policy, or
+/// reconciliation with Stripe.
+/// </summary>
+public sealed class LostMessageTests
+{
+    private static readonly TimeSpan Healing = TimeSpan.FromSeconds(120);
+
+    private sealed record OrderView(Guid OrderId, string Status, string? WrenOrderId);
+
+    private static Task<OrderView> OrderWhenAsync(PuffinSystem system, string sessionId, string status) =>
+        Eventually.ValueAsync(
+            async () => (await system.ApiClient.GetFromJsonAsync<OrderView>($"/api/checkout/session/{sessionId}"))!,
+            order => order.Status == status,
+            Healing,
+            $"the order becomes {status}");
+
+    private static async Task<T> ApiDbAsync<T>(PuffinSystem system, Func<ApiDbContext, Task<T>> query)
+    {
+        await using var scope = system.Api.Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<ApiDbContext>());
+    }
+
+    [Fact]
+    public async Task A_PaymentCompleted_purged_from_its_queue_is_resent_and_the_order_ends_fulfilled()
+    {
+        await using var system = await PuffinSystem.StartAsync(apiSettings: new Dictionary<string, string?>
+        {
+            ["PAID_ORDER_RESEND_AFTER"] = "00:00:02",
+        });
+        var broker = await RabbitMqBroker.Shared;
+        var session = await system.CreateSessionAsync(1m);
+        await system.StopFulfillmentAsync();
+
+        using (var webhook = await system.DeliverAsync(StripeEventFixture.CompletedPaid, session))
+        {
+            Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
+        }
+
+        await Eventually.TrueAsync(async () => await broker.QueueDepthAsync(system.VirtualHost, "payment-completed") >= 1,
+            TimeSpan.FromSeconds(30), "PaymentCompleted waits in Fulfillment's queue");
+        await broker.PurgeQueueAsync(system.VirtualHost, "payment-completed");
+        await system.StartFulfillmentAsync();
+
+        var order = await OrderWhenAsync(system, session.SessionId, "fulfilled");
+        Assert.Equal(Assert.Single(system.Wren.State.Orders).Id, order.WrenOrderId);
+        Assert.True(await ApiDbAsync(system, db => db.Orders.Where(o => o.Id == session.OrderId).Select(o => o.PaymentCompletedResends).SingleAsync()) >= 1);
+    }
+
+    [Fact]
+    public async Task A_PaymentCompleted_meeting_a_ten_second_database_outage_in_Fulfillment_is_retried_until_fulfilled()
+    {
+        var outage = new DatabaseOutage(TimeProvider.System);
+        var broker = await RabbitMqBroker.Shared;
+        await using var system = await PuffinSystem.StartAsync(
+            configureFulfillmentServices: builder => builder.Services.AddSingleton<IInterceptor>(outage));
+        var session = await system.CreateSessionAsync(1m);
+
+        outage.Begin(TimeSpan.FromSeconds(10));
+        using (var webhook = await system.DeliverAsync(StripeEventFixture.CompletedPaid, session))
+        {
+            Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
+        }
+
+        var order = await OrderWhenAsync(system, session.SessionId, "fulfilled");
+        Assert.True(outage.FailedCommands > 0, "the outage struck Fulfillment");
+        Assert.Equal(Assert.Single(system.Wren.State.Orders).Id, order.WrenOrderId);
+        Assert.Equal(0, await broker.QueueDepthAsync(system.VirtualHost, "payment-completed_error") ?? 0);
+    }
+
+    [Fact]
+    public async Task A_payment_whose_webhook_never_arrives_is_found_by_reconciliation_and_the_late_webhook_changes_nothing()
+    {
+        await using var system = await PuffinSystem.StartAsync(apiSettings: new Dictionary<string, string?>
+        {
+            ["STRIPE_RECONCILE_AFTER"] = "00:00:00",
+            ["STRIPE_RECONCILE_INTERVAL"] = "00:00:01",
+        });
+        system.StripeOptions.DeliverWebhooks = false;
+        var session = await system.CreateSessionAsync(1m);
+
+        Assert.NotNull(system.Stripe.Services.GetRequiredService<HostedCheckoutSessions>()
+            .PayByCard(session.SessionId, new CheckoutCustomer("captain@example.com", "Captain")));
+
+        var order = await OrderWhenAsync(system, session.SessionId, "fulfilled");
+        Assert.Equal(Assert.Single(system.Wren.State.Orders).Id, order.WrenOrderId);
+        Assert.Empty(system.StripeEvents.Attempts);
+
+        // Stripe's endpoint comes back and delivers the event it held: nothing changes, nothing is sent again.
+        var before = await ApiDbAsync(system, db => db.Orders.AsNoTracking().SingleAsync(o => o.Id == session.OrderId));
+        var held = Assert.Single(system.StripeEvents.EventsFor(session.SessionId), e => e.Type == "checkout.session.completed");
+        using (var late = await system.DeliverAsync(held.Json))
+        {
+            Assert.Equal(HttpStatusCode.OK, late.StatusCode);
+        }
+
+        var after = await ApiDbAsync(system, db => db.Orders.AsNoTracking().SingleAsync(o => o.Id == session.OrderId));
+        Assert.Equal((before.Status, before.UpdatedAt), (after.Status, after.UpdatedAt));
+        Assert.Equal(1, await ApiDbAsync(system, db => db.OutboxMessages.CountAsync(m => m.MessageType == "PaymentCompleted")));
+        Assert.Single(system.Wren.State.ReceivedPosts);
+    }
+}
