@@ -56,12 +56,14 @@ public static class ApiServiceCollectionExtensions
         app.UseRateLimiter();
 
         app.MapOpenApi();
-        app.MapCheckoutApi();
-        app.MapOrdersApi();
-        app.MapPortfoliosApi();
-        app.MapConfigApi();
-        app.MapStripeWebhook();
-        app.MapAdminApi();
+        var api = app.MapGroup("/api");
+        api.MapCheckoutApi();
+        api.MapOrdersApi();
+        api.MapPortfoliosApi();
+        api.MapConfigApi();
+        api.MapStripeWebhook();
+        api.MapAdminApi(app.Configuration);
+        app.MapAdminConsole();
         app.MapDefaultEndpoints();
         return app;
     }
