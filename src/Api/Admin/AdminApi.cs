@@ -24,10 +24,13 @@ public static class AdminApi
         }
 
         admin.MapGet("/orders", ListOrdersAsync).WithName("AdminListOrders");
-        admin.MapGet("/orders/{orderId:guid}", GetOrderAsync).WithName("AdminGetOrder");
-        admin.MapPost("/orders/{orderId:guid}/replay", FulfillmentReplay.ReplayOneAsync).WithName("AdminReplayOrder");
+        admin.MapGet("/orders/{orderId:guid}", GetOrderAsync).WithName("AdminGetOrder")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapPost("/orders/{orderId:guid}/replay", FulfillmentReplay.ReplayOneAsync).WithName("AdminReplayOrder")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapPost("/orders/replay", FulfillmentReplay.ReplayAllAsync).WithName("AdminReplayOrders");
-        admin.MapPost("/orders/{orderId:guid}/resolve", AttentionResolve.ResolveAsync).WithName("AdminResolveOrder");
+        admin.MapPost("/orders/{orderId:guid}/resolve", AttentionResolve.ResolveAsync).WithName("AdminResolveOrder")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapGet("/overview", AdminOverviewQuery.GetAsync).WithName("AdminOverview");
         admin.ProducesProblem(StatusCodes.Status401Unauthorized);
         return api;
