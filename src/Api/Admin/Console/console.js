@@ -62,17 +62,20 @@
     const badge = document.createElement('span');
     badge.className = 'status';
     badge.dataset.status = status;
-    badge.textContent = status.replace('_', ' ');
+    badge.textContent = status.replaceAll('_', ' ');
     td.append(badge);
     return td;
   }
 
+  // Order ids are UUIDv7: the leading digits are a timestamp shared by orders of the same minute, so the
+  // random tail is what tells them apart. The full id is in the tooltip.
   function orderCell(order) {
-    return cell(order.orderId.slice(0, 8) + '…', 'id', order.orderId);
+    return cell('…' + order.orderId.slice(-12), 'id', order.orderId);
   }
 
   function actionCell(label, id, onClick) {
     const td = document.createElement('td');
+    td.className = 'actions';
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'row-action';
@@ -112,7 +115,7 @@
       li.dataset.status = status;
       const b = document.createElement('b');
       b.textContent = count;
-      li.append(status.replace('_', ' '), b);
+      li.append(status.replaceAll('_', ' '), b);
       return li;
     }));
     fill('paid', overview.paidWaitingLongest, (order) => [
@@ -297,6 +300,7 @@
     $('refresh').addEventListener('click', () => load());
     $('replay-all').addEventListener('click', replayAll);
     $('dialog-cancel').addEventListener('click', () => $('dialog').close());
+    $('dialog-note').addEventListener('input', () => { $('dialog-error').hidden = true; });
     $('dialog-form').addEventListener('submit', async (event) => {
       event.preventDefault();
       const note = $('dialog-note').value.trim();
