@@ -27,7 +27,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingletonTimeProvider();
         services.AddSingleton<ApiMetrics>();
 
-        var databasePath = builder.Configuration["DATABASE_PATH"] is { Length: > 0 } path ? path : new CheckoutOptions().DatabasePath;
+        var databasePath = builder.Configuration["DATABASE_PATH"] is { Length: > 0 } path ? path : ApiConfiguration.DefaultDatabasePath;
         services.AddSqliteDbContext<ApiDbContext>(databasePath);
         services.AddHealthChecks().AddSqliteDatabaseCheck<ApiDbContext>();
 

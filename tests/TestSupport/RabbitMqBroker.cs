@@ -64,22 +64,6 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     public string ConnectionString(string vhost = "/") =>
         $"amqp://guest:guest@127.0.0.1:{AmqpPort}/{Uri.EscapeDataString(vhost)}";
 
-    /// <summary>Number of messages ready in <paramref name="queue"/> of <paramref name="vhost"/> (null if no such queue).</summary>
-    public async Task<long?> QueueDepthAsync(string vhost, string queue)
-    {
-        using var response = await _management.GetAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}");
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        response.EnsureSuccessStatusCode();
-        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return json.RootElement.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0;
-    }
-
-    public bool IsRunning => _process is { HasExited: false };
-
     /// <summary>Starts the node again on the same ports and data (after <see cref="StopAsync"/>).</summary>
     public Task RestartAsync() => StartProcessAsync();
 
