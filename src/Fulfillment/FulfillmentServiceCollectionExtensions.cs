@@ -30,6 +30,7 @@ public static class FulfillmentServiceCollectionExtensions
             bus =>
             {
                 bus.AddConsumer<PaymentCompletedConsumer, PaymentCompletedConsumerDefinition>();
+                bus.AddConsumer<OrderRefundedConsumer, OrderRefundedConsumerDefinition>();
                 bus.AddConsumer<FulfillmentReplayRequestedConsumer, FulfillmentReplayRequestedConsumerDefinition>();
             });
         return builder;

@@ -11,8 +11,8 @@ using PuffinOffset.Api.Persistence;
 namespace PuffinOffset.Api.Persistence.Migrations
 {
     [DbContext(typeof(ApiDbContext))]
-    [Migration("20261129061342_OrderHistory")]
-    partial class OrderHistory
+    [Migration("20261129065007_StripeEventPaymentIntent")]
+    partial class StripeEventPaymentIntent
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -101,43 +101,6 @@ namespace PuffinOffset.Api.Persistence.Migrations
                     b.ToTable("orders", (string)null);
                 });
 
-            modelBuilder.Entity("PuffinOffset.Api.Orders.OrderHistoryEntry", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("At")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ClearedAttention")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Note")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid>("OrderId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("RequestedBy")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("OrderId", "At");
-
-                    b.ToTable("order_history", (string)null);
-                });
-
             modelBuilder.Entity("PuffinOffset.Api.Webhooks.StripeEventRecord", b =>
                 {
                     b.Property<string>("EventId")
@@ -156,6 +119,10 @@ namespace PuffinOffset.Api.Persistence.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PaymentIntentId")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("ReceivedAt")
                         .HasColumnType("TEXT");
 
@@ -165,6 +132,8 @@ namespace PuffinOffset.Api.Persistence.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("EventId");
+
+                    b.HasIndex("PaymentIntentId");
 
                     b.ToTable("stripe_events", (string)null);
                 });
@@ -225,15 +194,6 @@ namespace PuffinOffset.Api.Persistence.Migrations
                     b.HasIndex("DispatchedAt", "Sequence");
 
                     b.ToTable("outbox_messages", (string)null);
-                });
-
-            modelBuilder.Entity("PuffinOffset.Api.Orders.OrderHistoryEntry", b =>
-                {
-                    b.HasOne("PuffinOffset.Api.Orders.Order", null)
-                        .WithMany()
-                        .HasForeignKey("OrderId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
                 });
 #pragma warning restore 612, 618
         }
