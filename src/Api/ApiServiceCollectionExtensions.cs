@@ -28,7 +28,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingletonTimeProvider();
         services.AddSingleton<ApiMetrics>();
 
-        var databasePath = builder.Configuration["DATABASE_PATH"] is { Length: > 0 } path ? path : new CheckoutOptions().DatabasePath;
+        var databasePath = builder.Configuration["DATABASE_PATH"] is { Length: > 0 } path ? path : ApiConfiguration.DefaultDatabasePath;
         services.AddSqliteDbContext<ApiDbContext>(databasePath);
         services.AddHealthChecks().AddSqliteDatabaseCheck<ApiDbContext>();
 
@@ -62,12 +62,14 @@ public static class ApiServiceCollectionExtensions
         app.UseRateLimiter();
 
         app.MapOpenApi();
-        app.MapCheckoutApi();
-        app.MapOrdersApi();
-        app.MapPortfoliosApi();
-        app.MapConfigApi();
-        app.MapStripeWebhook();
-        app.MapAdminApi();
+        var api = app.MapGroup("/api");
+        api.MapCheckoutApi();
+        api.MapOrdersApi();
+        api.MapPortfoliosApi();
+        api.MapConfigApi();
+        api.MapStripeWebhook();
+        api.MapAdminApi(app.Configuration);
+        app.MapAdminConsole();
         app.MapDefaultEndpoints();
         return app;
     }

@@ -11,11 +11,11 @@ public sealed record ApiHealth(string Status);
 /// <summary><c>/api/config</c> for the frontend and <c>/api/health</c> for the existing frontend and probes.</summary>
 public static class ConfigApi
 {
-    public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder api)
     {
-        app.MapGet("/api/config", GetConfig).WithName("GetConfig").WithTags("Config");
-        app.MapGet("/api/health", GetHealth).WithName("GetHealth").WithTags("Config");
-        return app;
+        api.MapGet("/config", GetConfig).WithName("GetConfig").WithTags("Config");
+        api.MapGet("/health", GetHealth).WithName("GetHealth").WithTags("Config");
+        return api;
     }
 
     public static Ok<FrontendConfig> GetConfig(IOptions<StripeOptions> stripe) => TypedResults.Ok(new FrontendConfig(stripe.Value.PublishableKey));

@@ -11,7 +11,8 @@ var api = builder.AddProject<Projects.Api>("api")
     .WithHttpEndpoint()
     .WithReference(broker.ConnectionString).WaitFor(broker.Server)
     .WithApiVariables(variables)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithReplayFailedFulfilmentsCommand(variables.AdminApiKey);
 
 var fulfillment = builder.AddProject<Projects.Fulfillment>("fulfillment")
     .WithHttpEndpoint()

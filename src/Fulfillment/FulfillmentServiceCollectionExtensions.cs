@@ -1,4 +1,3 @@
-using PuffinOffset.Fulfillment.Admin;
 using MassTransit;
 using PuffinOffset.Fulfillment.Configuration;
 using PuffinOffset.Fulfillment.Fulfillments;
@@ -32,17 +31,17 @@ public static class FulfillmentServiceCollectionExtensions
             {
                 bus.AddConsumer<PaymentCompletedConsumer, PaymentCompletedConsumerDefinition>();
                 bus.AddConsumer<OrderRefundedConsumer, OrderRefundedConsumerDefinition>();
+                bus.AddConsumer<FulfillmentReplayRequestedConsumer, FulfillmentReplayRequestedConsumerDefinition>();
             });
         return builder;
     }
 
-    /// <summary>The HTTP pipeline: problem details for errors, health endpoints, operator endpoints.</summary>
+    /// <summary>The HTTP pipeline: problem details for errors and health endpoints. Operators act through the Api's admin endpoints.</summary>
     public static WebApplication UseFulfillment(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapDefaultEndpoints();
-        app.MapFulfillmentAdmin();
         return app;
     }
 }

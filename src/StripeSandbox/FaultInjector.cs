@@ -11,7 +11,6 @@ public sealed class FaultInjector
 
     public void FailNext(int count, int status) => Plan(count, new Fault(status, null));
 
-    public void DelayNext(int count, TimeSpan delay) => Plan(count, new Fault(null, delay));
 
     public void Plan(int count, Fault fault)
     {

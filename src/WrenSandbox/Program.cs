@@ -15,6 +15,3 @@ var app = builder.Build();
 app.MapWrenSandbox();
 app.MapDefaultEndpoints();
 return await app.RunServiceAsync();
-
-/// <summary>Marker for WebApplicationFactory.</summary>
-public sealed class WrenSandboxEntryPoint;

@@ -7,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PuffinOffset.Fulfillment;
-using PuffinOffset.Fulfillment.Admin;
 using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Persistence;
@@ -17,13 +16,11 @@ namespace PuffinOffset.Fulfillment.Tests;
 /// <summary>The Fulfillment service as it runs in production (service defaults included), on a real SQLite file and broker vhost.</summary>
 public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
 {
-    public const string AdminKey = "test-admin-key";
-
     public const string LiveToken = "4f1c2a9e-0000-4000-8000-00000000c0de";
 
     public IServiceProvider Services => host.Services;
 
-    /// <summary>The service's own HTTP endpoints (health, admin), on a free loopback port.</summary>
+    /// <summary>The service's own HTTP endpoints (health), on a free loopback port.</summary>
     public HttpClient CreateClient() => new() { BaseAddress = new Uri(host.Urls.First()) };
 
     public static async Task<FulfillmentTestHost> StartAsync(
@@ -51,7 +48,6 @@ public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
             ["Outbox:MinRetryDelay"] = "00:00:00.100",
             ["Outbox:MaxRetryDelay"] = "00:00:01",
             ["Outbox:PublishTimeout"] = "00:00:05",
-            ["ADMIN_API_KEY"] = AdminKey,
         };
         configure?.Invoke(settings);
 

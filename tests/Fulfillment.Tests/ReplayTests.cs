@@ -1,51 +1,49 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using PuffinOffset.Fulfillment.Admin;
+using System.Text.Json;
+using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;
 
+/// <summary>An operator's replay arrives as <c>FulfillmentReplayRequested</c> from the Api (through the inbox).</summary>
 public sealed class ReplayTests : FulfillmentScenario
 {
     [Fact]
-    public async Task An_operator_reads_the_reason_and_replays_a_failed_fulfilment_once_the_cause_is_fixed()
+    public async Task A_replay_request_places_a_failed_fulfilment_once_the_cause_is_fixed()
     {
         await using var fulfillment = await StartFulfillmentAsync();
         Wren.State.FailNextPosts(1, 402);
         var orderId = Guid.NewGuid();
         await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
         await FailedAsync(orderId);
-        using var http = fulfillment.CreateClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", FulfillmentTestHost.AdminKey);
+        Assert.Contains("top up credits", (await fulfillment.FulfillmentAsync(orderId))!.LastError);
 
-        var view = await http.GetFromJsonAsync<FulfillmentAdminEndpoints.FulfillmentView>($"/admin/fulfillments/{orderId}");
-        Assert.Equal("Failed", view!.State);
-        Assert.Contains("top up credits", view.LastError);
-
-        using var replay = await http.PostAsync($"/admin/fulfillments/{orderId}/replay", null);
-        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        await Api.RequestReplayAsync(orderId);
 
         await PlacedAsync(orderId);
-        Assert.Single(Wren.State.Orders);
+        var wrenOrder = Assert.Single(Wren.State.Orders);
         Assert.Equal([402, 200], Wren.State.ReceivedPosts.Select(p => p.Answer));
-        using var again = await http.PostAsync($"/admin/fulfillments/{orderId}/replay", null);
-        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal(wrenOrder.Id, Assert.Single(Api.Placed).WrenOrderId);
     }
 
     [Fact]
-    public async Task The_admin_endpoints_refuse_a_missing_or_wrong_key()
+    public async Task A_replay_finds_an_offset_bought_by_hand_at_Wren_by_its_note_and_posts_nothing()
     {
         await using var fulfillment = await StartFulfillmentAsync();
-        using var http = fulfillment.CreateClient();
+        Wren.State.FailNextPosts(1, 402);
+        var orderId = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await FailedAsync(orderId);
+        // The operator topped up and bought the offset by hand at Wren, with the order's note.
+        var byHand = await BuyAtWrenAsync(OffsetFulfillment.NoteFor(orderId));
 
-        using var anonymous = await http.GetAsync($"/admin/fulfillments/{Guid.NewGuid()}");
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "wrong");
-        using var wrong = await http.PostAsync($"/admin/fulfillments/{Guid.NewGuid()}/replay", null);
+        await Api.RequestReplayAsync(orderId);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
-        Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        await PlacedAsync(orderId);
+        Assert.Equal(byHand, Assert.Single(Api.Placed).WrenOrderId);
+        Assert.Single(Wren.State.Orders);
+        Assert.Equal(2, Wren.State.ReceivedPosts.Count); // the refused one and the operator's, none from the replay
     }
 
     [Fact]
@@ -61,14 +59,36 @@ public sealed class ReplayTests : FulfillmentScenario
         Assert.Contains("outcome is unknown", Assert.Single(Api.Failed).Reason);
 
         Wren.State.ClearFaults();
-        using var http = fulfillment.CreateClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", FulfillmentTestHost.AdminKey);
-        using var replay = await http.PostAsync($"/admin/fulfillments/{orderId}/replay", null);
-        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        await Api.RequestReplayAsync(orderId);
 
         await PlacedAsync(orderId);
         var order = Assert.Single(Wren.State.Orders);
         Assert.Single(Wren.State.ReceivedPosts);
         Assert.Equal(order.Id, Assert.Single(Api.Placed).WrenOrderId);
+    }
+
+    [Fact]
+    public async Task A_replay_of_a_placed_order_publishes_its_outcome_again_and_buys_nothing()
+    {
+        await using var fulfillment = await StartFulfillmentAsync();
+        var orderId = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await PlacedAsync(orderId);
+
+        // The Api still shows fulfillment_failed (it missed the outcome) and an operator replays it.
+        await Api.RequestReplayAsync(orderId);
+
+        await Eventually.TrueAsync(() => Api.Placed.Count(p => p.OrderId == orderId) == 2, TimeSpan.FromSeconds(30), "the outcome is published again");
+        Assert.Single(Wren.State.ReceivedPosts);
+        Assert.Equal(Api.Placed.First().WrenOrderId, Api.Placed.Last().WrenOrderId);
+    }
+
+    private async Task<string> BuyAtWrenAsync(string note)
+    {
+        using var http = new HttpClient { BaseAddress = Wren.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", FulfillmentTestHost.LiveToken);
+        using var response = await http.PostAsJsonAsync("/api/offset-orders", new { tons = 2.5m, portfolioId = 21, note, dryRun = false });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 }

@@ -4,7 +4,7 @@ using PuffinOffset.Messaging.Contracts;
 
 namespace PuffinOffset.Fulfillment.Tests;
 
-/// <summary>Stands in for the Api on the same vhost: publishes PaymentCompleted and records what Fulfillment answers.</summary>
+/// <summary>Stands in for the Api on the same vhost: publishes PaymentCompleted and replay requests, and records what Fulfillment answers.</summary>
 public sealed class TestBus(IBusControl bus) : IAsyncDisposable
 {
     public ConcurrentQueue<OffsetOrderPlaced> Placed { get; } = new();
@@ -35,8 +35,12 @@ public sealed class TestBus(IBusControl bus) : IAsyncDisposable
         return testBus;
     }
 
-    public Task PublishAsync(PaymentCompleted payment, Guid messageId) =>
-        bus.Publish(payment, context => context.MessageId = messageId);
+    public Task PublishAsync<T>(T message, Guid messageId) where T : class =>
+        bus.Publish(message, context => context.MessageId = messageId);
+
+    /// <summary>What the Api's admin replay publishes.</summary>
+    public Task RequestReplayAsync(Guid orderId) =>
+        PublishAsync(new FulfillmentReplayRequested(orderId, "test operator", "cause fixed"), Guid.NewGuid());
 
     public Task RefundAsync(Guid orderId, Guid? messageId = null) =>
         bus.Publish(new OrderRefunded(orderId, 100_428, DateTimeOffset.UtcNow), context => context.MessageId = messageId ?? NewId.NextGuid());

@@ -91,7 +91,7 @@ public sealed class WebhookDeliveryTests : SandboxTestBase
         Checkout.PayByCard(session.Id, Customer);
 
         using var sent = JsonDocument.Parse(Assert.Single(await ReceivedAsync(1)).Body);
-        using var fixture = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "checkout.session.completed.paid.json")));
+        using var fixture = JsonDocument.Parse(StripeEventFixture.Raw(StripeEventFixture.CompletedPaid));
         Assert.Equal(Keys(fixture.RootElement), Keys(sent.RootElement));
         Assert.Equal(Keys(fixture.RootElement.GetProperty("request")), Keys(sent.RootElement.GetProperty("request")));
         var fixtureSession = Keys(fixture.RootElement.GetProperty("data").GetProperty("object"));

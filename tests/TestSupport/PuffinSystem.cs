@@ -31,6 +31,9 @@ public sealed class PuffinSystem : IAsyncDisposable
     public const string WrenToken = "puffin-system-TESTONLY";
     public const string WrenTestToken = "wren_test_00000000-0000-4000-8000-000000000000";
 
+    /// <summary>The Api's <c>ADMIN_API_KEY</c>: the admin endpoints and the console at <c>/admin</c> exist.</summary>
+    public const string AdminKey = "admin-TESTONLY-system";
+
     private readonly TempFolder _folder = new();
     private string _brokerUri = "";
     private bool _dryRun;
@@ -44,6 +47,9 @@ public sealed class PuffinSystem : IAsyncDisposable
 
     /// <summary>An HTTP client of the Api, as the storefront and Stripe reach it.</summary>
     public HttpClient ApiClient { get; private set; } = null!;
+
+    /// <summary>An operator's HTTP client of the Api, carrying the admin key.</summary>
+    public HttpClient AdminClient { get; private set; } = null!;
 
     /// <summary>Where a person starts: the storefront the Stripe sandbox serves.</summary>
     public Uri StorefrontUrl => Stripe.BaseAddress;
@@ -92,6 +98,7 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["FRONTEND_URL"] = storefrontOrigin,
                 ["DATABASE_PATH"] = _folder.File("orders.db"),
                 ["CHECKOUT_RATE_LIMIT_PER_MINUTE"] = "0",
+                ["ADMIN_API_KEY"] = AdminKey,
                 ["ConnectionStrings:messaging"] = brokerUri,
                 ["Outbox:MinRetryDelay"] = "00:00:00.100",
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
@@ -106,6 +113,8 @@ public sealed class PuffinSystem : IAsyncDisposable
             app => app.UseApi(),
             app => app.MigrateDatabaseAsync<ApiDbContext>());
         ApiClient = new HttpClient { BaseAddress = Api.BaseAddress };
+        AdminClient = new HttpClient { BaseAddress = Api.BaseAddress };
+        AdminClient.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
 
         await StartFulfillmentAsync();
 
@@ -176,6 +185,7 @@ public sealed class PuffinSystem : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         ApiClient?.Dispose();
+        AdminClient?.Dispose();
         if (Fulfillment is not null)
         {
             await Fulfillment.DisposeAsync();

@@ -85,8 +85,6 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
-    public bool IsRunning => _process is { HasExited: false };
-
     /// <summary>Starts the node again on the same ports and data (after <see cref="StopAsync"/>).</summary>
     public Task RestartAsync() => StartProcessAsync();
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Orders;
@@ -8,61 +7,81 @@ using PuffinOffset.Messaging.Outbox;
 namespace PuffinOffset.Api.Admin;
 
 /// <summary>
-/// <c>/api/admin/*</c>, mapped only when <c>ADMIN_API_KEY</c> is set: what an operator needs to find the
-/// orders that need a hand, e.g. <c>GET /api/admin/orders?status=fulfillment_failed</c>, and the parked
-/// outbox rows (<c>GET /api/admin/outbox/parked</c>, <c>POST /api/admin/outbox/parked/{id}/requeue</c>). Replaying a failed
-/// fulfilment is Fulfillment's <c>POST /admin/fulfillments/{orderId}/replay</c>.
+/// <c>/api/admin/*</c>, mapped only when <c>ADMIN_API_KEY</c> is set (bearer token): find the orders that
+/// need a hand, replay failed fulfilments, resolve attentions with a note, list and requeue parked outbox rows. The console at <c>/admin</c> is
+/// a page over these endpoints.
 /// </summary>
 public static class AdminApi
 {
-    public const int MaxLimit = 500;
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 500;
 
-    public static IEndpointRouteBuilder MapAdminApi(this WebApplication app)
+    /// <param name="api">The <c>/api</c> route group.</param>
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder api, IConfiguration configuration)
     {
-        if (app.MapAdminGroup("/api/admin", app.Configuration) is { } admin)
+        if (api.MapAdminGroup("/admin", configuration) is not { } admin)
         {
-            admin.MapGet("/orders", ListOrdersAsync).WithName("AdminListOrders");
-            admin.MapGet("/outbox/parked", ListParkedAsync).WithName("AdminListParkedOutboxMessages");
-            admin.MapPost("/outbox/parked/{id:guid}/requeue", RequeueParkedAsync).WithName("AdminRequeueParkedOutboxMessage");
+            return api;
         }
 
-        return app;
+        admin.MapGet("/orders", ListOrdersAsync).WithName("AdminListOrders");
+        admin.MapGet("/orders/{orderId:guid}", GetOrderAsync).WithName("AdminGetOrder")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapPost("/orders/{orderId:guid}/replay", FulfillmentReplay.ReplayOneAsync).WithName("AdminReplayOrder")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapPost("/orders/replay", FulfillmentReplay.ReplayAllAsync).WithName("AdminReplayOrders");
+        admin.MapPost("/orders/{orderId:guid}/resolve", AttentionResolve.ResolveAsync).WithName("AdminResolveOrder")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapGet("/overview", AdminOverviewQuery.GetAsync).WithName("AdminOverview");
+        admin.MapGet("/outbox/parked", ListParkedAsync).WithName("AdminListParkedOutboxMessages");
+        admin.MapPost("/outbox/parked/{id:guid}/requeue", RequeueParkedAsync).WithName("AdminRequeueParkedOutboxMessage");
+        admin.ProducesProblem(StatusCodes.Status401Unauthorized);
+        return api;
     }
 
-    /// <summary>Orders, newest first, optionally only those in one status.</summary>
-    public static async Task<Results<Ok<IReadOnlyList<OrderView>>, ValidationProblem>> ListOrdersAsync(
-        ApiDbContext db, CancellationToken cancellationToken, string? status = null, int limit = 100)
+    /// <summary>Orders newest first, filtered by status and/or attention, one page at a time.</summary>
+    public static async Task<Results<Ok<AdminOrderPage>, ValidationProblem>> ListOrdersAsync(
+        ApiDbContext db, CancellationToken cancellationToken,
+        string? status = null, bool? attention = null, int page = 1, int pageSize = DefaultPageSize)
     {
         var errors = new Dictionary<string, string[]>();
-        if (limit is < 1 or > MaxLimit)
+        if (page < 1)
         {
-            errors["limit"] = [$"limit must be between 1 and {MaxLimit}."];
+            errors["page"] = ["page starts at 1."];
         }
 
-        OrderStatus? wanted = null;
-        if (status is not null)
+        if (pageSize is < 1 or > MaxPageSize)
         {
-            wanted = ParseStatus(status);
-            if (wanted is null)
-            {
-                errors["status"] = ["status must be one of the order statuses, e.g. fulfillment_failed."];
-            }
+            errors["pageSize"] = [$"pageSize must be between 1 and {MaxPageSize}."];
+        }
+
+        OrderStatus wanted = default;
+        if (status is not null && !OrderStatusNames.TryParse(status, out wanted))
+        {
+            errors["status"] = ["status must be one of the order statuses, e.g. fulfillment_failed."];
         }
 
         if (errors.Count > 0)
         {
-            return TypedResults.ValidationProblem(errors);
+            return TypedResults.ValidationProblem(errors, detail: "The filters are not valid; see errors.", title: "Invalid filters");
         }
 
         var query = db.Orders.AsNoTracking();
-        if (wanted is { } only)
+        if (status is not null)
         {
-            query = query.Where(o => o.Status == only);
+            query = query.Where(o => o.Status == wanted);
         }
 
-        // CreatedAt is stored as sortable UTC text, so SQLite can order by it.
-        var orders = await query.OrderByDescending(o => o.CreatedAt).Take(limit).ToListAsync(cancellationToken);
-        return TypedResults.Ok<IReadOnlyList<OrderView>>(orders.Select(OrderView.From).ToList());
+        if (attention is { } needsAttention)
+        {
+            query = needsAttention ? query.Where(o => o.Attention != null) : query.Where(o => o.Attention == null);
+        }
+
+        var total = await query.CountAsync(cancellationToken);
+        // CreatedAt is stored as sortable UTC text, so SQLite can order by it; the id breaks ties.
+        var orders = await query.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new AdminOrderPage(orders.Select(OrderView.From).ToList(), page, pageSize, total));
     }
 
     /// <summary>Outbox rows the dispatcher gave up on (oldest first), e.g. a message type this version does not know.</summary>
@@ -75,16 +94,24 @@ public static class AdminApi
         Guid id, ParkedOutboxMessages<ApiDbContext> parked, CancellationToken cancellationToken) =>
         await parked.RequeueAsync(id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
 
-    /// <summary>The contract's snake_case name (as the order view shows it) to the status.</summary>
-    private static OrderStatus? ParseStatus(string name)
+    public static async Task<Results<Ok<AdminOrderDetail>, ProblemHttpResult>> GetOrderAsync(
+        Guid orderId, ApiDbContext db, CancellationToken cancellationToken)
     {
-        try
-        {
-            return JsonSerializer.Deserialize<OrderStatus>(JsonSerializer.Serialize(name));
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        var order = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.Id == orderId, cancellationToken);
+        return order is null ? OrderNotFound() : TypedResults.Ok(await DetailAsync(db, order, cancellationToken));
     }
+
+    internal static async Task<AdminOrderDetail> DetailAsync(ApiDbContext db, Order order, CancellationToken cancellationToken)
+    {
+        var history = await db.OrderHistory.AsNoTracking().Where(e => e.OrderId == order.Id)
+            .OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(cancellationToken);
+        return new AdminOrderDetail(OrderView.From(order), history.Select(OrderHistoryView.From).ToList());
+    }
+
+    internal static ProblemHttpResult OrderNotFound() =>
+        TypedResults.Problem("No order has this id.", statusCode: StatusCodes.Status404NotFound, title: "Order not found");
+
+    /// <summary>Who asked, as the request says (the admin key identifies no one); trimmed and bounded.</summary>
+    internal static string Operator(string? requestedBy) =>
+        string.IsNullOrWhiteSpace(requestedBy) ? "admin api" : requestedBy.Trim()[..Math.Min(requestedBy.Trim().Length, 100)];
 }

@@ -14,14 +14,14 @@ public static partial class CheckoutApi
 {
     public const int MaxIdempotencyKeyLength = 255;
 
-    public static IEndpointRouteBuilder MapCheckoutApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapCheckoutApi(this IEndpointRouteBuilder api)
     {
-        app.MapPost("/api/checkout/create-session", CreateSessionAsync)
+        api.MapPost("/checkout/create-session", CreateSessionAsync)
             .WithName("CreateCheckoutSession")
             .WithTags("Checkout")
             .RequireRateLimiting(CheckoutRateLimit.PolicyName)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
-        return app;
+        return api;
     }
 
     public static async Task<Results<Ok<CreateSessionResponse>, ValidationProblem, ProblemHttpResult>> CreateSessionAsync(

@@ -8,6 +8,9 @@ namespace PuffinOffset.Api.Configuration;
 /// </summary>
 public static class ApiConfiguration
 {
+    /// <summary>The Api's SQLite file when <c>DATABASE_PATH</c> is not set.</summary>
+    public const string DefaultDatabasePath = "data/orders.db";
+
     public static IServiceCollection AddApiOptions(this IServiceCollection services)
     {
         services.AddOptions<StripeOptions>()
@@ -53,8 +56,6 @@ public static class ApiConfiguration
         services.AddOptions<CheckoutOptions>()
             .Configure<IConfiguration>((options, config) =>
             {
-                options.AdminApiKey = NullIfEmpty(config["ADMIN_API_KEY"]);
-                options.DatabasePath = NullIfEmpty(config["DATABASE_PATH"]) ?? options.DatabasePath;
                 var limit = config["CHECKOUT_RATE_LIMIT_PER_MINUTE"];
                 options.RateLimitPerMinute = string.IsNullOrWhiteSpace(limit) ? options.RateLimitPerMinute
                     : int.TryParse(limit, out var parsed) ? parsed : -1;

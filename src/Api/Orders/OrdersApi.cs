@@ -6,11 +6,11 @@ namespace PuffinOffset.Api.Orders;
 
 public static class OrdersApi
 {
-    public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder api)
     {
-        app.MapGet("/api/orders/{orderId:guid}", GetByIdAsync).WithName("GetOrder").WithTags("Orders");
-        app.MapGet("/api/checkout/session/{sessionId}", GetBySessionAsync).WithName("GetOrderBySession").WithTags("Checkout");
-        return app;
+        api.MapGet("/orders/{orderId:guid}", GetByIdAsync).WithName("GetOrder").WithTags("Orders");
+        api.MapGet("/checkout/session/{sessionId}", GetBySessionAsync).WithName("GetOrderBySession").WithTags("Checkout");
+        return api;
     }
 
     public static async Task<Results<Ok<OrderView>, ProblemHttpResult>> GetByIdAsync(Guid orderId, ApiDbContext db, CancellationToken cancellationToken)

@@ -5,11 +5,12 @@ using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Api.Persistence;
 
-/// <summary>The Api's SQLite database: orders, recorded Stripe events, and the outbox/inbox.</summary>
+/// <summary>The Api's SQLite database: orders and their operator history, recorded Stripe events, and the outbox/inbox.</summary>
 public sealed class ApiDbContext(DbContextOptions<ApiDbContext> options) : MessagingDbContext(options)
 {
     public DbSet<Order> Orders => Set<Order>();
     public DbSet<StripeEventRecord> StripeEvents => Set<StripeEventRecord>();
+    public DbSet<OrderHistoryEntry> OrderHistory => Set<OrderHistoryEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

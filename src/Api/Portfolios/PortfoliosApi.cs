@@ -4,10 +4,10 @@ namespace PuffinOffset.Api.Portfolios;
 
 public static class PortfoliosApi
 {
-    public static IEndpointRouteBuilder MapPortfoliosApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapPortfoliosApi(this IEndpointRouteBuilder api)
     {
-        app.MapGet("/api/portfolios", GetAsync).WithName("GetPortfolios").WithTags("Portfolios");
-        return app;
+        api.MapGet("/portfolios", GetAsync).WithName("GetPortfolios").WithTags("Portfolios");
+        return api;
     }
 
     public static async Task<Results<Ok<IReadOnlyList<Portfolio>>, ProblemHttpResult>> GetAsync(PriceList prices, CancellationToken cancellationToken)

@@ -15,14 +15,14 @@ public static partial class StripeWebhookEndpoint
     public const int MaxBodyBytes = 512 * 1024;
     public const string SignatureHeader = "Stripe-Signature";
 
-    public static IEndpointRouteBuilder MapStripeWebhook(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapStripeWebhook(this IEndpointRouteBuilder api)
     {
-        app.MapPost("/api/webhooks/stripe", HandleAsync)
+        api.MapPost("/webhooks/stripe", HandleAsync)
             .WithName("StripeWebhook")
             .WithTags("Webhooks")
             .Accepts<object>("application/json")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        return app;
+        return api;
     }
 
     public static async Task<Results<Ok, ProblemHttpResult>> HandleAsync(

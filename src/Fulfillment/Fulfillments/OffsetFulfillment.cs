@@ -197,11 +197,16 @@ public sealed class OffsetFulfillment
         Touch(now);
     }
 
-    /// <summary>Operator replay of a failed fulfilment: due now, with a fresh retry budget.</summary>
+    /// <summary>
+    /// Operator replay of a failed fulfilment: due now, with a fresh retry budget. Whatever the last outcome
+    /// was, Wren is asked first: an earlier attempt may have landed after all, or the operator may have
+    /// bought the offset by hand with the order's note, and a second purchase must never follow.
+    /// </summary>
     public void Replay(DateTimeOffset now)
     {
         Require(FulfillmentState.Failed);
         State = FulfillmentState.Scheduled;
+        OutcomeUnknown = true;
         TransientFailures = 0;
         FirstAttemptAt = null;
         FailedAt = null;

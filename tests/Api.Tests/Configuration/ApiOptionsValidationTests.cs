@@ -42,8 +42,6 @@ public sealed class ApiOptionsValidationTests
         Assert.Equal(new Uri("http://127.0.0.1:12112"), services.GetRequiredService<IOptions<WrenPricingOptions>>().Value.ApiBase);
         var checkout = services.GetRequiredService<IOptions<CheckoutOptions>>().Value;
         Assert.Equal(0, checkout.RateLimitPerMinute);
-        Assert.Equal("admin-key", checkout.AdminApiKey);
-        Assert.Equal("/var/lib/puffin/orders.db", checkout.DatabasePath);
     }
 
     [Fact]
@@ -56,8 +54,6 @@ public sealed class ApiOptionsValidationTests
         Assert.Equal(new Uri("https://www.wren.co"), services.GetRequiredService<IOptions<WrenPricingOptions>>().Value.ApiBase);
         var checkout = services.GetRequiredService<IOptions<CheckoutOptions>>().Value;
         Assert.Equal(30, checkout.RateLimitPerMinute);
-        Assert.Null(checkout.AdminApiKey);
-        Assert.Equal("data/orders.db", checkout.DatabasePath);
     }
 
     [Fact]

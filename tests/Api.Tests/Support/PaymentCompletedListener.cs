@@ -4,23 +4,33 @@ using PuffinOffset.Messaging.Contracts;
 
 namespace PuffinOffset.Api.Tests.Support;
 
-/// <summary>Stands in for Fulfillment: a queue bound to PaymentCompleted on the test's vhost, recording what arrives.</summary>
+/// <summary>Stands in for Fulfillment: a queue bound to PaymentCompleted and FulfillmentReplayRequested on the test's vhost, recording what arrives.</summary>
 public sealed class PaymentCompletedListener : IAsyncDisposable
 {
     private readonly IBusControl _bus;
 
     public ConcurrentQueue<(Guid? MessageId, PaymentCompleted Message)> Received { get; } = new();
 
+    public ConcurrentQueue<FulfillmentReplayRequested> ReplayRequests { get; } = new();
+
     private PaymentCompletedListener(string brokerUri)
     {
         _bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
             rabbit.Host(new Uri(brokerUri));
-            rabbit.ReceiveEndpoint("test-payment-completed", endpoint => endpoint.Handler<PaymentCompleted>(context =>
+            rabbit.ReceiveEndpoint("test-payment-completed", endpoint =>
             {
-                Received.Enqueue((context.MessageId, context.Message));
-                return Task.CompletedTask;
-            }));
+                endpoint.Handler<PaymentCompleted>(context =>
+                {
+                    Received.Enqueue((context.MessageId, context.Message));
+                    return Task.CompletedTask;
+                });
+                endpoint.Handler<FulfillmentReplayRequested>(context =>
+                {
+                    ReplayRequests.Enqueue(context.Message);
+                    return Task.CompletedTask;
+                });
+            });
         });
     }
 

@@ -51,10 +51,11 @@ public sealed class HeadlessChromium : IAsyncDisposable
     }
 
     /// <summary>Saves the page as <c>NN-name.png</c>, numbered in the order of the journey.</summary>
-    public async Task ScreenshotAsync(string name)
+    /// <param name="fullPage">False keeps to the viewport (a modal dialog's backdrop covers only that).</param>
+    public async Task ScreenshotAsync(string name, bool fullPage = true)
     {
         _step++;
-        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(_screenshots, $"{_step:00}-{name}.png"), FullPage = true });
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(_screenshots, $"{_step:00}-{name}.png"), FullPage = fullPage });
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,38 @@
+using PuffinOffset.Api.Orders;
+
+namespace PuffinOffset.Api.Admin;
+
+/// <summary>One page of orders, newest first; <c>total</c> counts every order matching the filters.</summary>
+public sealed record AdminOrderPage(IReadOnlyList<OrderView> Items, int Page, int PageSize, int Total);
+
+/// <summary>An order as an operator sees it: the order view and what operators did to it, oldest first.</summary>
+public sealed record AdminOrderDetail(OrderView Order, IReadOnlyList<OrderHistoryView> History);
+
+public sealed record OrderHistoryView(OrderHistoryKind Kind, string? Note, string? ClearedAttention, string RequestedBy, DateTimeOffset At)
+{
+    public static OrderHistoryView From(OrderHistoryEntry entry) =>
+        new(entry.Kind, entry.Note, entry.ClearedAttention, entry.RequestedBy, entry.At);
+}
+
+/// <summary>Body of a replay of one order; both fields optional.</summary>
+public sealed record ReplayRequest(string? Note, string? RequestedBy);
+
+/// <summary>Body of a replay of every order in <c>status</c> (only <c>fulfillment_failed</c> may be replayed).</summary>
+public sealed record ReplayAllRequest(string? Status, string? Note, string? RequestedBy);
+
+/// <summary>How many replays were asked of Fulfillment, and for which orders.</summary>
+public sealed record ReplayAllResult(int Requested, IReadOnlyList<Guid> OrderIds);
+
+/// <summary>Body of a resolve: the operator's note is required.</summary>
+public sealed record ResolveRequest(string? Note, string? RequestedBy);
+
+/// <summary>The backlog figures the console shows at the top.</summary>
+public sealed record AdminOverview(
+    IReadOnlyDictionary<string, int> OrdersByStatus,
+    int NeedingAttention,
+    OutboxBacklog Outbox,
+    IReadOnlyList<OrderView> PaidWaitingLongest,
+    DateTimeOffset At);
+
+/// <summary>Messages committed but not yet published, and how long the oldest has waited.</summary>
+public sealed record OutboxBacklog(int Pending, DateTimeOffset? OldestPendingAt, double? OldestPendingAgeSeconds);

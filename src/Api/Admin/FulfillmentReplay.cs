@@ -1,0 +1,93 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Api.Orders;
+using PuffinOffset.Api.Persistence;
+using PuffinOffset.Messaging.Contracts;
+using PuffinOffset.Messaging.Outbox;
+
+namespace PuffinOffset.Api.Admin;
+
+/// <summary>
+/// Asks Fulfillment to try <c>fulfillment_failed</c> orders again. The request, its history entry and the
+/// outgoing <see cref="FulfillmentReplayRequested"/> commit together; Fulfillment looks the order up at Wren
+/// before any new POST, and its outcome moves the order on as any other outcome does.
+/// </summary>
+public static partial class FulfillmentReplay
+{
+    public static async Task<Results<Accepted<AdminOrderDetail>, ValidationProblem, ProblemHttpResult>> ReplayOneAsync(
+        Guid orderId,
+        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] ReplayRequest? request,
+        ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        if (NoteTooLong(request?.Note) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var order = await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, cancellationToken);
+        if (order is null)
+        {
+            return AdminApi.OrderNotFound();
+        }
+
+        if (order.Status != OrderStatus.FulfillmentFailed)
+        {
+            return TypedResults.Problem($"The order is {OrderStatusNames.Of(order.Status)}; only a fulfillment_failed order can be replayed.",
+                statusCode: StatusCodes.Status409Conflict, title: "Order not failed");
+        }
+
+        var requestedBy = AdminApi.Operator(request?.RequestedBy);
+        Request(db, order.Id, requestedBy, request?.Note, time.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken);
+        LogReplayRequested(loggerFactory.CreateLogger(typeof(FulfillmentReplay)), order.Id, requestedBy);
+        return TypedResults.Accepted($"/api/admin/orders/{order.Id}", await AdminApi.DetailAsync(db, order, cancellationToken));
+    }
+
+    public static async Task<Results<Accepted<ReplayAllResult>, ValidationProblem>> ReplayAllAsync(
+        ReplayAllRequest? request, ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        if (request?.Status != OrderStatusNames.Of(OrderStatus.FulfillmentFailed))
+        {
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["status"] = ["status must be fulfillment_failed: only failed fulfilments can be replayed."] },
+                detail: "The request is not valid; see errors.", title: "Invalid replay request");
+        }
+
+        if (NoteTooLong(request.Note) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var requestedBy = AdminApi.Operator(request.RequestedBy);
+        var now = time.GetUtcNow();
+        var orderIds = await db.Orders.Where(o => o.Status == OrderStatus.FulfillmentFailed)
+            .OrderBy(o => o.CreatedAt).Select(o => o.Id).ToListAsync(cancellationToken);
+        foreach (var orderId in orderIds)
+        {
+            Request(db, orderId, requestedBy, request.Note, now);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        LogReplayAllRequested(loggerFactory.CreateLogger(typeof(FulfillmentReplay)), orderIds.Count, requestedBy);
+        return TypedResults.Accepted("/api/admin/orders?status=fulfillment_failed", new ReplayAllResult(orderIds.Count, orderIds));
+    }
+
+    private static void Request(ApiDbContext db, Guid orderId, string requestedBy, string? note, DateTimeOffset now)
+    {
+        db.OrderHistory.Add(OrderHistoryEntry.ReplayRequested(orderId, requestedBy, note, now));
+        db.Enqueue(new FulfillmentReplayRequested(orderId, requestedBy, note), now);
+    }
+
+    private static ValidationProblem? NoteTooLong(string? note) => note is { Length: > OrderHistoryEntry.MaxNoteLength }
+        ? TypedResults.ValidationProblem(
+            new Dictionary<string, string[]> { ["note"] = [$"note may be at most {OrderHistoryEntry.MaxNoteLength} characters."] },
+            detail: "The request is not valid; see errors.", title: "Invalid replay request")
+        : null;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{RequestedBy} asked Fulfillment to replay order {OrderId}")]
+    private static partial void LogReplayRequested(ILogger logger, Guid orderId, string requestedBy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{RequestedBy} asked Fulfillment to replay {Count} failed order(s)")]
+    private static partial void LogReplayAllRequested(ILogger logger, int count, string requestedBy);
+}

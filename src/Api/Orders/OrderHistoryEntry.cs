@@ -1,0 +1,47 @@
+namespace PuffinOffset.Api.Orders;
+
+/// <summary>
+/// What an operator did to an order and why, kept for good: a replay asked of Fulfillment, an attention
+/// resolved with a note. The order itself only holds its current state.
+/// </summary>
+public sealed class OrderHistoryEntry
+{
+    public const int MaxNoteLength = 2000;
+
+    public long Id { get; private set; }
+    public Guid OrderId { get; private set; }
+    public OrderHistoryKind Kind { get; private set; }
+    /// <summary>The operator's note (required to resolve, optional on a replay).</summary>
+    public string? Note { get; private set; }
+    /// <summary>The attention sentence a resolve cleared, so the history shows what was dealt with.</summary>
+    public string? ClearedAttention { get; private set; }
+    public string RequestedBy { get; private set; } = "";
+    public DateTimeOffset At { get; private set; }
+
+    private OrderHistoryEntry() { }
+
+    public static OrderHistoryEntry ReplayRequested(Guid orderId, string requestedBy, string? note, DateTimeOffset now) => new()
+    {
+        OrderId = orderId,
+        Kind = OrderHistoryKind.ReplayRequested,
+        Note = note,
+        RequestedBy = requestedBy,
+        At = now,
+    };
+
+    /// <summary>Clears the order's attention and records what it said together with the operator's note.</summary>
+    public static OrderHistoryEntry ResolveAttention(Order order, string requestedBy, string note, DateTimeOffset now)
+    {
+        var entry = new OrderHistoryEntry
+        {
+            OrderId = order.Id,
+            Kind = OrderHistoryKind.AttentionResolved,
+            Note = note,
+            ClearedAttention = order.Attention,
+            RequestedBy = requestedBy,
+            At = now,
+        };
+        order.ClearAttention(now);
+        return entry;
+    }
+}

@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+
+namespace PuffinOffset.Api.Orders;
+
+[JsonConverter(typeof(JsonStringEnumConverter<OrderHistoryKind>))]
+public enum OrderHistoryKind
+{
+    [JsonStringEnumMemberName("replay_requested")] ReplayRequested,
+    [JsonStringEnumMemberName("attention_resolved")] AttentionResolved,
+}

@@ -1,0 +1,69 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Messaging.Contracts;
+using PuffinOffset.Messaging.Inbox;
+using PuffinOffset.Messaging.Outbox;
+
+namespace PuffinOffset.Fulfillment.Fulfillments;
+
+/// <summary>
+/// An operator asked (through the Api's admin endpoints) to try a failed fulfilment again. The replay only
+/// reschedules it; the worker then looks the order up at Wren by its note before any new POST. A fulfilment
+/// that was in fact placed answers with its outcome again, since the Api evidently missed it.
+/// </summary>
+public sealed partial class FulfillmentReplayRequestedConsumer(
+    FulfillmentDbContext db,
+    TimeProvider time,
+    FulfillmentSignal signal,
+    ILogger<FulfillmentReplayRequestedConsumer> logger) : IConsumer<FulfillmentReplayRequested>
+{
+    public async Task Consume(ConsumeContext<FulfillmentReplayRequested> context)
+    {
+        var request = context.Message;
+        FulfillmentState? state = null;
+        await db.ProcessOnceAsync(context, nameof(FulfillmentReplayRequestedConsumer), time, async cancellationToken =>
+        {
+            var fulfillment = await db.Fulfillments.SingleOrDefaultAsync(f => f.OrderId == request.OrderId, cancellationToken);
+            state = fulfillment?.State;
+            switch (fulfillment?.State)
+            {
+                case FulfillmentState.Failed:
+                    fulfillment.Replay(time.GetUtcNow());
+                    break;
+                case FulfillmentState.Placed:
+                    db.Enqueue(fulfillment.ToPlacedMessage(), time.GetUtcNow());
+                    break;
+            }
+        });
+
+        switch (state)
+        {
+            case FulfillmentState.Failed:
+                LogReplayed(request.OrderId, request.RequestedBy);
+                signal.Notify();
+                break;
+            case FulfillmentState.Placed:
+                LogAlreadyPlaced(request.OrderId);
+                break;
+            case null:
+                LogUnknown(request.OrderId);
+                break;
+            default:
+                LogNotFailed(request.OrderId, state.Value);
+                break;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fulfilment of order {OrderId} replayed at the request of {RequestedBy}: Wren is looked up before any new order")]
+    private partial void LogReplayed(Guid orderId, string requestedBy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replay of order {OrderId} asked, but its offset is already placed: its outcome is published again")]
+    private partial void LogAlreadyPlaced(Guid orderId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay of order {OrderId} asked, but Fulfillment has no fulfilment for it (its PaymentCompleted never arrived)")]
+    private partial void LogUnknown(Guid orderId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replay of order {OrderId} ignored: its fulfilment is {State}, not failed")]
+    private partial void LogNotFailed(Guid orderId, FulfillmentState state);
+}

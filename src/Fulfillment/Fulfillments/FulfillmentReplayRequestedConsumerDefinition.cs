@@ -1,0 +1,13 @@
+using MassTransit;
+
+namespace PuffinOffset.Fulfillment.Fulfillments;
+
+/// <summary>Retries a failed delivery (database busy) a few times in process; after that the message goes to the <c>_error</c> queue.</summary>
+public sealed class FulfillmentReplayRequestedConsumerDefinition : ConsumerDefinition<FulfillmentReplayRequestedConsumer>
+{
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<FulfillmentReplayRequestedConsumer> consumerConfigurator,
+        IRegistrationContext context) =>
+        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 1000, 5000));
+}

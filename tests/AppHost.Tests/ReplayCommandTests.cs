@@ -1,0 +1,40 @@
+using Aspire.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.AppHost.Tests;
+
+/// <summary>The dashboard's "Replay failed fulfilments" command on the api resource.</summary>
+public sealed class ReplayCommandTests
+{
+    private const string CommandName = "replay-failed-fulfilments";
+
+    [Fact]
+    public async Task The_api_resource_has_the_command_only_when_an_admin_key_is_configured()
+    {
+        Assert.Equal(["Replay failed fulfilments"], await CommandsAsync("ADMIN_API_KEY=admin-TESTONLY-apphost"));
+        Assert.Empty(await CommandsAsync());
+    }
+
+    [Fact]
+    public async Task The_command_calls_the_Api_admin_replay_with_the_key_and_reports_how_many()
+    {
+        await using var broker = await RabbitMqBroker.StartAsync("apphost-replay");
+        await using var system = await SystemUnderTest.StartAsync(
+            $"ConnectionStrings:messaging={broker.ConnectionString()}", "ADMIN_API_KEY=admin-TESTONLY-apphost");
+        await system.WaitUntilHealthyAsync("api");
+
+        var result = await system.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("api", CommandName);
+
+        Assert.True(result.Success, result.Message);
+        Assert.Equal("Replay requested for 0 failed fulfilment(s).", result.Message);
+    }
+
+    private static async Task<string[]> CommandsAsync(params string[] settings)
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["ConnectionStrings:messaging=amqp://guest:guest@127.0.0.1:5672/", .. settings]);
+        var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
+        return api.Annotations.OfType<ResourceCommandAnnotation>().Where(c => c.Name == CommandName).Select(c => c.DisplayName).ToArray();
+    }
+}
