@@ -26,6 +26,7 @@ public static class ApiServiceCollectionExtensions
         services.AddOpenApi();
         services.TryAddSingletonTimeProvider();
         services.AddSingleton<ApiMetrics>();
+        services.AddHostedService<OrderGaugeRefresher>();
 
         var databasePath = builder.Configuration["DATABASE_PATH"] is { Length: > 0 } path ? path : new CheckoutOptions().DatabasePath;
         services.AddSqliteDbContext<ApiDbContext>(databasePath);
