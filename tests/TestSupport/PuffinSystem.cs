@@ -48,14 +48,15 @@ public sealed class PuffinSystem : IAsyncDisposable
     public EventLog StripeEvents => Stripe.Services.GetRequiredService<EventLog>();
 
     /// <param name="dryRun">Fulfillment sends <c>dryRun: true</c> with a <c>wren_test_</c> token.</param>
-    public static async Task<PuffinSystem> StartAsync(bool dryRun = false)
+    /// <param name="logs">Also receives the Api's and Fulfillment's log records (Warning and above).</param>
+    public static async Task<PuffinSystem> StartAsync(bool dryRun = false, LogRecorder? logs = null)
     {
         var system = new PuffinSystem();
-        await system.StartServicesAsync(dryRun);
+        await system.StartServicesAsync(dryRun, logs);
         return system;
     }
 
-    private async Task StartServicesAsync(bool dryRun)
+    private async Task StartServicesAsync(bool dryRun, LogRecorder? logs)
     {
         var brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
         Stripe = await StripeSandboxHost.StartAsync();
@@ -78,8 +79,10 @@ public sealed class PuffinSystem : IAsyncDisposable
             },
             builder => builder.AddApiServices(),
             app => app.UseApi(),
-            app => app.MigrateDatabaseAsync<ApiDbContext>());
+            app => app.MigrateDatabaseAsync<ApiDbContext>(),
+            logs?.For("Api"));
         ApiClient = new HttpClient { BaseAddress = Api.BaseAddress };
+        await WaitUntilReadyAsync(Api);
 
         Fulfillment = await ServiceHost.StartAsync(new Dictionary<string, string?>
             {
@@ -94,12 +97,25 @@ public sealed class PuffinSystem : IAsyncDisposable
             },
             builder => builder.AddFulfillmentServices(),
             app => app.UseFulfillment(),
-            app => app.MigrateDatabaseAsync<FulfillmentDbContext>());
+            app => app.MigrateDatabaseAsync<FulfillmentDbContext>(),
+            logs?.For("Fulfillment"));
+        await WaitUntilReadyAsync(Fulfillment);
 
         // As the AppHost wires it: Stripe posts to the Api, and the storefront calls the Api.
         StripeOptions.WebhookUrl = new Uri(Api.BaseAddress, "/api/webhooks/stripe");
         StripeOptions.WebhookSecret = WebhookSecret;
         StripeOptions.PuffinApiUrl = Api.BaseAddress;
+    }
+
+    /// <summary>
+    /// As the AppHost's orchestrator does before starting what waits for a service: probe its readiness
+    /// from the moment it listens until it answers 200.
+    /// </summary>
+    private static async Task WaitUntilReadyAsync(ServiceHost service)
+    {
+        using var client = new HttpClient { BaseAddress = service.BaseAddress };
+        await Eventually.TrueAsync(async () => (await client.GetAsync("/health")).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60), $"{service.BaseAddress} answers /health with 200");
     }
 
     public async Task<CheckoutSession> CreateSessionAsync(decimal tons, int portfolioId = 21)
