@@ -11,7 +11,7 @@ namespace PuffinOffset.Messaging;
 /// for it (it connects in about a second), and reports it unhealthy only if it still is not ready then
 /// (the broker is unreachable at start, which is worth an error). Once ready, it reports at once.
 /// </summary>
-internal sealed class BusReadinessCheck(IBusControl bus, TimeProvider time) : IHealthCheck
+public sealed class BusReadinessCheck(IBusControl bus, TimeProvider time) : IHealthCheck
 {
     public const string Name = "messaging-bus";
     public static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(10);
