@@ -12,6 +12,7 @@ public sealed class LogRecorder(LogLevel minimum = LogLevel.Warning) : ILoggerPr
     }
 
     private readonly ConcurrentQueue<Entry> _entries = new();
+    private readonly LogLevel _minimum = minimum;
 
     public IReadOnlyList<Entry> Entries => [.. _entries];
 
@@ -47,6 +48,4 @@ public sealed class LogRecorder(LogLevel minimum = LogLevel.Warning) : ILoggerPr
             }
         }
     }
-
-    private readonly LogLevel _minimum = minimum;
 }
