@@ -48,15 +48,17 @@ public sealed class PuffinSystem : IAsyncDisposable
     public EventLog StripeEvents => Stripe.Services.GetRequiredService<EventLog>();
 
     /// <param name="dryRun">Fulfillment sends <c>dryRun: true</c> with a <c>wren_test_</c> token.</param>
+    /// <param name="configureFulfillment">Settings a test changes in Fulfillment (e.g. its retry delays).</param>
     /// <param name="logs">Also receives the Api's and Fulfillment's log records (Warning and above).</param>
-    public static async Task<PuffinSystem> StartAsync(bool dryRun = false, LogRecorder? logs = null)
+    public static async Task<PuffinSystem> StartAsync(bool dryRun = false, Action<Dictionary<string, string?>>? configureFulfillment = null,
+        LogRecorder? logs = null)
     {
         var system = new PuffinSystem();
-        await system.StartServicesAsync(dryRun, logs);
+        await system.StartServicesAsync(dryRun, configureFulfillment, logs);
         return system;
     }
 
-    private async Task StartServicesAsync(bool dryRun, LogRecorder? logs)
+    private async Task StartServicesAsync(bool dryRun, Action<Dictionary<string, string?>>? configureFulfillment, LogRecorder? logs)
     {
         var brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
         Stripe = await StripeSandboxHost.StartAsync();
@@ -84,7 +86,7 @@ public sealed class PuffinSystem : IAsyncDisposable
         ApiClient = new HttpClient { BaseAddress = Api.BaseAddress };
         await WaitUntilReadyAsync(Api);
 
-        Fulfillment = await ServiceHost.StartAsync(new Dictionary<string, string?>
+        var fulfillmentSettings = new Dictionary<string, string?>
             {
                 ["WREN_API_BASE"] = Wren.BaseAddress.ToString(),
                 ["WREN_API_TOKEN"] = dryRun ? WrenTestToken : WrenToken,
@@ -94,7 +96,9 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["ConnectionStrings:messaging"] = brokerUri,
                 ["Outbox:MinRetryDelay"] = "00:00:00.100",
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
-            },
+            };
+        configureFulfillment?.Invoke(fulfillmentSettings);
+        Fulfillment = await ServiceHost.StartAsync(fulfillmentSettings,
             builder => builder.AddFulfillmentServices(),
             app => app.UseFulfillment(),
             app => app.MigrateDatabaseAsync<FulfillmentDbContext>(),
