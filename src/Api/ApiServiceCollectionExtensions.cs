@@ -27,6 +27,7 @@ public static class ApiServiceCollectionExtensions
         services.AddOpenApi();
         services.TryAddSingletonTimeProvider();
         services.AddSingleton<ApiMetrics>();
+        services.AddHostedService<OrderGaugeRefresher>();
 
         var databasePath = builder.Configuration["DATABASE_PATH"] is { Length: > 0 } path ? path : ApiConfiguration.DefaultDatabasePath;
         services.AddSqliteDbContext<ApiDbContext>(databasePath);

@@ -12,6 +12,7 @@ namespace PuffinOffset.Messaging;
 public static class MessagingServiceCollectionExtensions
 {
     public const string ConnectionStringName = "messaging";
+    private const string MassTransitBusCheckName = "masstransit-bus-replaced";
 
     /// <summary>
     /// MassTransit on RabbitMQ (<c>ConnectionStrings:messaging</c>, an AMQP URI) plus the transactional
@@ -50,12 +51,25 @@ public static class MessagingServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<MessageRetentionService<TContext>>();
         services.AddHostedService(provider => provider.GetRequiredService<MessageRetentionService<TContext>>());
-        services.AddHealthChecks().Add(new HealthCheckRegistration(
-            BrokerConnectivityCheck.Name, _ => new BrokerConnectivityCheck(brokerUri), HealthStatus.Unhealthy, tags: [], BrokerConnectivityCheck.Timeout));
+        services.AddSingleton<BusReadinessCheck>(); // one instance: it remembers that the bus was ready once
+        services.AddHealthChecks()
+            .Add(new HealthCheckRegistration(
+                BrokerConnectivityCheck.Name, _ => new BrokerConnectivityCheck(brokerUri), HealthStatus.Unhealthy, tags: [], BrokerConnectivityCheck.Timeout))
+            .Add(new HealthCheckRegistration(
+                BusReadinessCheck.Name, provider => provider.GetRequiredService<BusReadinessCheck>(), HealthStatus.Unhealthy, tags: [], BusReadinessCheck.Timeout));
+        // BusReadinessCheck replaces MassTransit's own bus check, which logs an Error while the bus starts.
+        services.PostConfigure<HealthCheckServiceOptions>(options =>
+        {
+            foreach (var replaced in options.Registrations.Where(registration => registration.Name == MassTransitBusCheckName).ToList())
+            {
+                options.Registrations.Remove(replaced);
+            }
+        });
 
         var consumerQueues = new List<string>();
         services.AddMassTransit(bus =>
         {
+            bus.ConfigureHealthCheckOptions(health => health.Name = MassTransitBusCheckName);
             bus.SetKebabCaseEndpointNameFormatter();
             configureConsumers(bus);
             consumerQueues.AddRange(ConsumerQueues(services));

@@ -24,6 +24,7 @@ public static class ServiceDefaultsExtensions
     public const string ReadinessPath = "/health";
     public const string LivenessPath = "/alive";
     public const string LiveTag = "live";
+    public const string MetricsPath = "/metrics";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -57,16 +58,19 @@ public static class ServiceDefaultsExtensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter("MassTransit")
-                .AddMeter(TelemetryPrefix + "*"))
+                .AddMeter(TelemetryPrefix + "*")
+                // Prometheus pulls GET /metrics (deploy/prometheus/alerts.yml); OTLP still feeds the dashboard.
+                .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource("MassTransit")
                 .AddSource(TelemetryPrefix + "*")
                 .AddAspNetCoreInstrumentation(options =>
-                    // Probes would drown the traces an operator actually wants to read.
+                    // Probes and scrapes would drown the traces an operator actually wants to read.
                     options.Filter = context =>
                         !context.Request.Path.StartsWithSegments(ReadinessPath)
-                        && !context.Request.Path.StartsWithSegments(LivenessPath))
+                        && !context.Request.Path.StartsWithSegments(LivenessPath)
+                        && !context.Request.Path.StartsWithSegments(MetricsPath))
                 .AddHttpClientInstrumentation()
                 .AddEntityFrameworkCoreInstrumentation());
 
@@ -86,6 +90,7 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
+    /// <c>/metrics</c> serves Prometheus text (keep it off the public internet: it is for the scraper);
     /// <c>/health</c> runs every check (database, broker) and answers 503 unless all are healthy;
     /// <c>/alive</c> only says the process is responsive. Both exist in every environment because
     /// the orchestrator and the load balancer probe production too.
@@ -108,6 +113,7 @@ public static class ServiceDefaultsExtensions
             Predicate = registration => registration.Tags.Contains(LiveTag),
         }).DisableHttpMetrics();
 
+        app.MapPrometheusScrapingEndpoint(MetricsPath).DisableHttpMetrics();
         return app;
     }
 }

@@ -39,6 +39,7 @@ public sealed class PuffinSystem : IAsyncDisposable
     private bool _dryRun;
     private Action<Dictionary<string, string?>>? _configureFulfillment;
     private Action<WebApplicationBuilder>? _configureFulfillmentServices;
+    private LogRecorder? _logs;
 
     public StripeSandboxHost Stripe { get; private set; } = null!;
     public WrenSandboxServer Wren { get; private set; } = null!;
@@ -68,14 +69,17 @@ public sealed class PuffinSystem : IAsyncDisposable
     /// <param name="apiSettings">Variables of the Api that a test changes (e.g. PAID_ORDER_RESEND_AFTER).</param>
     /// <param name="configureFulfillment">Settings a test changes in Fulfillment (e.g. its retry delays).</param>
     /// <param name="configureFulfillmentServices">Extra registrations in Fulfillment (e.g. a database fault), on every start.</param>
+    /// <param name="logs">Also receives the Api's and Fulfillment's log records (Warning and above).</param>
     public static async Task<PuffinSystem> StartAsync(bool dryRun = false, Action<Dictionary<string, string?>>? configureFulfillment = null,
-        IReadOnlyDictionary<string, string?>? apiSettings = null, Action<WebApplicationBuilder>? configureFulfillmentServices = null)
+        IReadOnlyDictionary<string, string?>? apiSettings = null, Action<WebApplicationBuilder>? configureFulfillmentServices = null,
+        LogRecorder? logs = null)
     {
         var system = new PuffinSystem
         {
             _dryRun = dryRun,
             _configureFulfillment = configureFulfillment,
             _configureFulfillmentServices = configureFulfillmentServices,
+            _logs = logs,
         };
         await system.StartServicesAsync(apiSettings ?? new Dictionary<string, string?>());
         return system;
@@ -111,10 +115,12 @@ public sealed class PuffinSystem : IAsyncDisposable
         Api = await ServiceHost.StartAsync(api,
             builder => builder.AddApiServices(),
             app => app.UseApi(),
-            app => app.MigrateDatabaseAsync<ApiDbContext>());
+            app => app.MigrateDatabaseAsync<ApiDbContext>(),
+            _logs?.For("Api"));
         ApiClient = new HttpClient { BaseAddress = Api.BaseAddress };
         AdminClient = new HttpClient { BaseAddress = Api.BaseAddress };
         AdminClient.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+        await WaitUntilReadyAsync(Api);
 
         await StartFulfillmentAsync();
 
@@ -153,7 +159,20 @@ public sealed class PuffinSystem : IAsyncDisposable
                 _configureFulfillmentServices?.Invoke(builder);
             },
             app => app.UseFulfillment(),
-            app => app.MigrateDatabaseAsync<FulfillmentDbContext>());
+            app => app.MigrateDatabaseAsync<FulfillmentDbContext>(),
+            _logs?.For("Fulfillment"));
+        await WaitUntilReadyAsync(Fulfillment);
+    }
+
+    /// <summary>
+    /// As the AppHost's orchestrator does before starting what waits for a service: probe its readiness
+    /// from the moment it listens until it answers 200.
+    /// </summary>
+    private static async Task WaitUntilReadyAsync(ServiceHost service)
+    {
+        using var client = new HttpClient { BaseAddress = service.BaseAddress };
+        await Eventually.TrueAsync(async () => (await client.GetAsync("/health")).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60), $"{service.BaseAddress} answers /health with 200");
     }
 
     public async Task<CheckoutSession> CreateSessionAsync(decimal tons, int portfolioId = 21)

@@ -20,12 +20,18 @@ public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
         IReadOnlyDictionary<string, string?> settings,
         Action<WebApplicationBuilder> addServices,
         Action<WebApplication> useServices,
-        Func<WebApplication, Task> beforeStart)
+        Func<WebApplication, Task> beforeStart,
+        ILoggerProvider? logs = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.AddServiceDefaults();
         addServices(builder);
         var app = builder.Build();

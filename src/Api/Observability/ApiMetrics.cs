@@ -1,8 +1,12 @@
 using System.Diagnostics.Metrics;
+using PuffinOffset.Api.Webhooks;
 
 namespace PuffinOffset.Api.Observability;
 
-/// <summary>Meter <c>PuffinOffset.Api</c>: checkout sessions, webhook outcomes, and the jobs that heal lost messages.</summary>
+/// <summary>
+/// Meter <c>PuffinOffset.Api</c>: checkout sessions, webhook outcomes, the jobs that heal lost messages, and
+/// the order counts an operator alerts on (deploy/prometheus/alerts.yml).
+/// </summary>
 public sealed class ApiMetrics
 {
     public const string MeterName = "PuffinOffset.Api";
@@ -16,6 +20,8 @@ public sealed class ApiMetrics
     private double _oldestPaidWithoutOutcomeSeconds;
     private readonly Counter<long> _refunded;
     private readonly Counter<long> _paidForUnfulfillable;
+    private readonly Counter<long> _signatureFailures;
+    private OrderCounts? _orderCounts;
 
     public ApiMetrics(IMeterFactory meterFactory)
     {
@@ -30,6 +36,27 @@ public sealed class ApiMetrics
         _refunded = meter.CreateCounter<long>("orders.refunded", "{order}", "Orders refunded in full (charge.refunded).");
         _paidForUnfulfillable = meter.CreateCounter<long>("orders.paid_for_unfulfillable", "{order}",
             "Payments taken for an expired or payment_failed order: refund or replay them.");
+        _signatureFailures = meter.CreateCounter<long>("stripe.webhook_signature_failures", "{request}",
+            "Webhook requests rejected because the Stripe-Signature header was missing, wrong or too old, or the signed body was not an event.");
+        meter.CreateObservableGauge("orders.attention", () => OrderCount(counts => counts.Attention), "{order}",
+            "Orders whose money and offset disagree until an operator resolves them.");
+        meter.CreateObservableGauge("orders.fulfillment_failed", () => OrderCount(counts => counts.FulfillmentFailed), "{order}",
+            "Paid orders whose offset could not be bought: replay or refund them.");
+
+        // A counter is exported only after its first Add: start each reason at zero, so an alert on its
+        // rate sees a series from the first scrape and the very first failure counts as an increase.
+        foreach (var failure in Enum.GetValues<SignatureFailure>().Where(failure => failure != SignatureFailure.None))
+        {
+            _signatureFailures.Add(0, SignatureFailureTag(failure));
+        }
+
+        _refunded.Add(0);
+        _paidForUnfulfillable.Add(0);
+        _resends.Add(0);
+        foreach (var outcome in new[] { "paid", "awaiting_payment", "payment_failed", "expired" })
+        {
+            _reconciled.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
+        }
     }
 
     public void CheckoutSessionCreated() => _sessionsCreated.Add(1);
@@ -55,4 +82,23 @@ public sealed class ApiMetrics
     public void OrderRefunded() => _refunded.Add(1);
 
     public void PaidForUnfulfillable() => _paidForUnfulfillable.Add(1);
+
+    public void WebhookSignatureFailed(SignatureFailure failure) => _signatureFailures.Add(1, SignatureFailureTag(failure));
+
+    /// <summary>The latest counts read by <see cref="OrderGaugeRefresher"/>; gauges stay empty until the first read.</summary>
+    public void OrdersCounted(OrderCounts counts) => Volatile.Write(ref _orderCounts, counts);
+
+    private IEnumerable<Measurement<long>> OrderCount(Func<OrderCounts, long> select) =>
+        Volatile.Read(ref _orderCounts) is { } counts ? [new Measurement<long>(select(counts))] : [];
+
+    private static KeyValuePair<string, object?> SignatureFailureTag(SignatureFailure failure) => new("reason", failure switch
+    {
+        SignatureFailure.MissingHeader => "missing_header",
+        SignatureFailure.Invalid => "invalid",
+        SignatureFailure.NotAnEvent => "not_an_event",
+        _ => failure.ToString(),
+    });
 }
+
+/// <summary>Order counts behind the <c>orders.*</c> gauges.</summary>
+public sealed record OrderCounts(long Attention, long FulfillmentFailed);

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using PuffinOffset.Api.Observability;
 using Stripe;
 
 namespace PuffinOffset.Api.Webhooks;
@@ -29,6 +30,7 @@ public static partial class StripeWebhookEndpoint
         HttpContext context,
         StripeSignatureVerifier verifier,
         StripeEventProcessor processor,
+        ApiMetrics metrics,
         ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger(typeof(StripeWebhookEndpoint));
@@ -43,6 +45,7 @@ public static partial class StripeWebhookEndpoint
         if (stripeEvent is null)
         {
             LogRejected(logger, failure);
+            metrics.WebhookSignatureFailed(failure);
             return TypedResults.Problem("The webhook could not be verified as a Stripe event.",
                 statusCode: StatusCodes.Status400BadRequest, title: "Invalid webhook");
         }

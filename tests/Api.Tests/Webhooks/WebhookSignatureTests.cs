@@ -1,4 +1,5 @@
 using System.Net;
+using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Tests.Support;
 using PuffinOffset.TestSupport;
@@ -47,10 +48,12 @@ public sealed class WebhookSignatureTests : ApiTestBase
             _ => throw new ArgumentOutOfRangeException(nameof(@case)),
         };
         var before = await DatabaseSnapshotAsync();
+        using var signatureFailures = new MeasurementCounter(ApiMetrics.MeterName, "stripe.webhook_signature_failures");
 
         using var response = await PostWebhookAsync(sentBody, header);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(1, signatureFailures.Value); // what PuffinWebhookSignatureFailures alerts on
         await ProblemAssert.IsSafeProblemAsync(response, 400);
         Assert.Equal(before, await DatabaseSnapshotAsync());
         Assert.Equal(OrderStatus.Pending, (await OrderAsync(created.OrderId)).Status);
@@ -82,9 +85,12 @@ public sealed class WebhookSignatureTests : ApiTestBase
             _ => throw new ArgumentOutOfRangeException(nameof(@case)),
         };
 
+        using var signatureFailures = new MeasurementCounter(ApiMetrics.MeterName, "stripe.webhook_signature_failures");
+
         using var response = await PostWebhookAsync(body, header);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, signatureFailures.Value);
         Assert.Equal(OrderStatus.Paid, (await OrderAsync(created.OrderId)).Status);
     }
 

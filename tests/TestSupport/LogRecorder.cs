@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace PuffinOffset.TestSupport;
+
+/// <summary>Keeps every log record at or above <paramref name="minimum"/> that a host writes, for tests that assert on logs.</summary>
+public sealed class LogRecorder(LogLevel minimum = LogLevel.Warning) : ILoggerProvider
+{
+    public sealed record Entry(string Service, string Category, LogLevel Level, string Message, Exception? Exception)
+    {
+        public override string ToString() => $"{Service} {Level} {Category}: {Message}{(Exception is null ? "" : $" ({Exception.GetType().Name}: {Exception.Message})")}";
+    }
+
+    private readonly ConcurrentQueue<Entry> _entries = new();
+    private readonly LogLevel _minimum = minimum;
+
+    public IReadOnlyList<Entry> Entries => [.. _entries];
+
+    /// <summary>A provider for one host whose records carry <paramref name="service"/>.</summary>
+    public ILoggerProvider For(string service) => new ServiceProvider(this, service);
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, "", categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class ServiceProvider(LogRecorder recorder, string service) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(recorder, service, categoryName);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class Logger(LogRecorder recorder, string service, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= recorder._minimum && logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                recorder._entries.Enqueue(new Entry(service, category, logLevel, formatter(state, exception), exception));
+            }
+        }
+    }
+}
