@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
@@ -19,57 +18,50 @@ public static class WebhookOutcome
 
 /// <summary>
 /// Applies one verified event: the event record, the order's status change and the outgoing
-/// <see cref="PaymentCompleted"/> commit in one SQLite transaction, or none of them does. BEGIN IMMEDIATE
-/// takes the write lock first, so concurrent deliveries of one event serialise and the later ones see
-/// the record; the event id's primary key is the backstop.
+/// <see cref="PaymentCompleted"/> commit in one SQLite transaction, or none of them does. The transaction
+/// is <see cref="StripeEventWriter"/>'s, shared with the events that arrived at the same time (group
+/// commit); the writer is the only one recording events, so a redelivery sees the record of the first.
 /// </summary>
 public sealed partial class StripeEventProcessor(
     ApiDbContext db,
-    WebhookWriteGate writeGate,
-    TimeProvider time,
+    StripeEventWriter writer,
+    RecentStripeEvents recent,
     ApiMetrics metrics,
     ILogger<StripeEventProcessor> logger)
 {
+    /// <summary>The event's outcome once it is durably recorded (or was already).</summary>
     public async Task<string> ProcessAsync(CheckoutSessionEvent stripeEvent)
     {
-        // Not the request's token: once Stripe's event is being recorded, a client disconnect must not
-        // leave the decision half-made (a rollback would be safe, but gains nothing).
-        var cancellationToken = CancellationToken.None;
-        var outcome = WebhookOutcome.Duplicate;
-        using var writer = await writeGate.EnterAsync();
-        try
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (await db.StripeEvents.AnyAsync(e => e.EventId == stripeEvent.EventId, cancellationToken))
-            {
-                return Record(stripeEvent, WebhookOutcome.Duplicate);
-            }
-
-            var now = time.GetUtcNow();
-            (outcome, var orderId) = await ApplyAsync(stripeEvent, now, cancellationToken);
-            db.StripeEvents.Add(new StripeEventRecord
-            {
-                EventId = stripeEvent.EventId,
-                Type = stripeEvent.Type,
-                ApiVersion = stripeEvent.ApiVersion,
-                OrderId = orderId,
-                Outcome = outcome,
-                ReceivedAt = now,
-            });
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 })
-        {
-            if (!await IsRecordedAsync(stripeEvent.EventId))
-            {
-                throw;
-            }
-
-            outcome = WebhookOutcome.Duplicate;
-        }
-
+        // Stripe's redeliveries of what we just committed cost no write; the database decides the rest.
+        var outcome = recent.Contains(stripeEvent.EventId) ? WebhookOutcome.Duplicate : await writer.WriteAsync(stripeEvent);
         return Record(stripeEvent, outcome);
+    }
+
+    /// <summary>Inside the writer's transaction: record and apply one event, unless it is recorded already.</summary>
+    internal async Task<string> RecordAsync(CheckoutSessionEvent stripeEvent, DateTimeOffset now)
+    {
+        // Not a request's token: once Stripe's event is being recorded, a client disconnect must not
+        // leave the decision half-made.
+        var cancellationToken = CancellationToken.None;
+        if (await db.StripeEvents.AnyAsync(e => e.EventId == stripeEvent.EventId, cancellationToken))
+        {
+            return WebhookOutcome.Duplicate;
+        }
+
+        var (outcome, orderId) = await ApplyAsync(stripeEvent, now, cancellationToken);
+        db.StripeEvents.Add(new StripeEventRecord
+        {
+            EventId = stripeEvent.EventId,
+            Type = stripeEvent.Type,
+            ApiVersion = stripeEvent.ApiVersion,
+            OrderId = orderId,
+            Outcome = outcome,
+            ReceivedAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        // The next event in the batch reads the order again from the transaction rather than a growing tracker.
+        db.ChangeTracker.Clear();
+        return outcome;
     }
 
     private async Task<(string Outcome, Guid? OrderId)> ApplyAsync(CheckoutSessionEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken)
@@ -139,12 +131,6 @@ public sealed partial class StripeEventProcessor(
         return Guid.TryParse(stripeEvent.MetadataOrderId, out var orderId)
             ? await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, cancellationToken)
             : null;
-    }
-
-    private async Task<bool> IsRecordedAsync(string eventId)
-    {
-        db.ChangeTracker.Clear();
-        return await db.StripeEvents.AnyAsync(e => e.EventId == eventId);
     }
 
     private string Record(CheckoutSessionEvent stripeEvent, string outcome)
