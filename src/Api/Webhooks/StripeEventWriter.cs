@@ -21,7 +21,7 @@ public sealed partial class StripeEventWriter(
     /// <summary>Bounds one transaction's work (and how long the first event in it waits for the last).</summary>
     public const int MaxBatch = 256;
 
-    private readonly Channel<PendingEvent> _pending = Channel.CreateUnbounded<PendingEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PendingEvent> _pending = Channel.CreateUnbounded<PendingEvent>();
 
     /// <summary>Events queued and not yet taken into a transaction.</summary>
     public int Waiting => _pending.Reader.Count;

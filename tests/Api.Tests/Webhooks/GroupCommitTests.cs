@@ -67,10 +67,10 @@ public sealed class GroupCommitTests : ApiTestBase
         var orders = await CreateOrdersAsync(3);
         var bodies = orders.Select(o => StripeEventFixture.For(StripeEventFixture.CompletedPaid, o.SessionId, o.OrderId, $"evt_CRASH{o.OrderId:N}")).ToList();
         var before = await DatabaseSnapshotAsync();
-        var control = new WriterControl { FailCommits = true };
+        var control = new WriterControl();
         await using var api = Api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<IInterceptor>(control)));
 
-        var failed = await SendAsOneBatchAsync(api, control, bodies);
+        var failed = await SendAsOneBatchAsync(api, control, bodies, failCommits: true);
 
         Assert.All(failed, r => Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode));
         Assert.Equal(before, await DatabaseSnapshotAsync());
@@ -109,14 +109,14 @@ public sealed class GroupCommitTests : ApiTestBase
 
     /// <summary>
     /// A first webhook (for an unknown session: it changes no order) holds the writer's transaction open; the
-    /// bodies queue behind it and are then taken into the next transaction together.
+    /// bodies queue behind it and are then taken into the next transaction together, whose commit fails
+    /// when <paramref name="failCommits"/> (as does every later one until the test says otherwise).
     /// </summary>
-    private async Task<HttpResponseMessage[]> SendAsOneBatchAsync(WebApplicationFactory<ApiEntryPoint> api, WriterControl control, IReadOnlyList<string> bodies)
+    private async Task<HttpResponseMessage[]> SendAsOneBatchAsync(WebApplicationFactory<ApiEntryPoint> api, WriterControl control, IReadOnlyList<string> bodies,
+        bool failCommits = false)
     {
         using var client = api.CreateClient();
         var writer = api.Services.GetRequiredService<StripeEventWriter>();
-        var failCommits = control.FailCommits;
-        control.FailCommits = false;
         control.HoldNext();
         var holder = PostAsync(client, StripeEventFixture.For(StripeEventFixture.CompletedPaid, "cs_test_a1HOLDER", Guid.NewGuid(), HolderEventId));
         await control.Held.WaitAsync(TimeSpan.FromSeconds(60));
