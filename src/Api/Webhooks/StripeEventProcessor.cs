@@ -37,17 +37,12 @@ public sealed partial class StripeEventProcessor(
         return Record(stripeEvent, outcome);
     }
 
-    /// <summary>Inside the writer's transaction: record and apply one event, unless it is recorded already.</summary>
+    /// <summary>Inside the writer's transaction: apply and record one event the writer found not yet recorded.</summary>
     internal async Task<string> RecordAsync(CheckoutSessionEvent stripeEvent, DateTimeOffset now)
     {
         // Not a request's token: once Stripe's event is being recorded, a client disconnect must not
         // leave the decision half-made.
         var cancellationToken = CancellationToken.None;
-        if (await db.StripeEvents.AnyAsync(e => e.EventId == stripeEvent.EventId, cancellationToken))
-        {
-            return WebhookOutcome.Duplicate;
-        }
-
         var (outcome, orderId) = await ApplyAsync(stripeEvent, now, cancellationToken);
         db.StripeEvents.Add(new StripeEventRecord
         {

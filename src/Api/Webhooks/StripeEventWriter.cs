@@ -90,7 +90,7 @@ public sealed partial class StripeEventWriter(
         }
     }
 
-    /// <summary>One transaction for the whole batch; an event twice in it is applied once.</summary>
+    /// <summary>One transaction for the whole batch; an event already recorded, or twice in it, is applied once.</summary>
     private async Task<string[]> WriteBatchAsync(IReadOnlyList<PendingEvent> batch)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -98,12 +98,16 @@ public sealed partial class StripeEventWriter(
         var processor = scope.ServiceProvider.GetRequiredService<StripeEventProcessor>();
         db.Database.AutoSavepointsEnabled = false; // the batch commits or rolls back as a whole
         var outcomes = new string[batch.Count];
-        var inBatch = new HashSet<string>(StringComparer.Ordinal);
         var now = time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync();
+        // One query for the batch (inside the write lock, so nothing records an event meanwhile); an event
+        // seen earlier in the batch counts as recorded.
+        var ids = batch.Select(p => p.Event.EventId).Distinct().ToList();
+        var recorded = (await db.StripeEvents.Where(e => ids.Contains(e.EventId)).Select(e => e.EventId).ToListAsync())
+            .ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
         {
-            outcomes[i] = inBatch.Add(batch[i].Event.EventId)
+            outcomes[i] = recorded.Add(batch[i].Event.EventId)
                 ? await processor.RecordAsync(batch[i].Event, now)
                 : WebhookOutcome.Duplicate;
         }
