@@ -14,13 +14,16 @@ public static class WebhookOutcome
     public const string UnknownOrder = "unknown_order";
     public const string Ignored = "ignored";
     public const string Duplicate = "duplicate";
+    /// <summary>Nothing moved, but the order now asks an operator to look at it.</summary>
+    public const string Attention = "attention";
 }
 
 /// <summary>
-/// Applies one verified event: the event record, the order's status change and the outgoing
-/// <see cref="PaymentCompleted"/> commit in one SQLite transaction, or none of them does. The transaction
-/// is <see cref="StripeEventWriter"/>'s, shared with the events that arrived at the same time (group
-/// commit); the writer is the only one recording events, so a redelivery sees the record of the first.
+/// Applies one verified event: the event record, the order's change and the outgoing message
+/// (<see cref="PaymentCompleted"/>, <see cref="OrderRefunded"/>) commit in one SQLite transaction, or none of
+/// them does. The transaction is <see cref="StripeEventWriter"/>'s, shared with the events that arrived at the
+/// same time (group commit); the writer is the only one recording events, so a redelivery sees the record of
+/// the first.
 /// </summary>
 public sealed partial class StripeEventProcessor(
     ApiDbContext db,
@@ -29,8 +32,11 @@ public sealed partial class StripeEventProcessor(
     ApiMetrics metrics,
     ILogger<StripeEventProcessor> logger)
 {
+    /// <summary>Counted only once the transaction committed.</summary>
+    private readonly List<Action> _afterCommit = [];
+
     /// <summary>The event's outcome once it is durably recorded (or was already).</summary>
-    public async Task<string> ProcessAsync(CheckoutSessionEvent stripeEvent)
+    public async Task<string> ProcessAsync(StripeWebhookEvent stripeEvent)
     {
         // Stripe's redeliveries of what we just committed cost no write; the database decides the rest.
         var outcome = recent.Contains(stripeEvent.EventId) ? WebhookOutcome.Duplicate : await writer.WriteAsync(stripeEvent);
@@ -38,7 +44,7 @@ public sealed partial class StripeEventProcessor(
     }
 
     /// <summary>Inside the writer's transaction: apply and record one event the writer found not yet recorded.</summary>
-    internal async Task<string> RecordAsync(CheckoutSessionEvent stripeEvent, DateTimeOffset now)
+    internal async Task<string> RecordAsync(StripeWebhookEvent stripeEvent, DateTimeOffset now)
     {
         // Not a request's token: once Stripe's event is being recorded, a client disconnect must not
         // leave the decision half-made.
@@ -50,6 +56,7 @@ public sealed partial class StripeEventProcessor(
             Type = stripeEvent.Type,
             ApiVersion = stripeEvent.ApiVersion,
             OrderId = orderId,
+            PaymentIntentId = (stripeEvent as ChargeEvent)?.PaymentIntentId,
             Outcome = outcome,
             ReceivedAt = now,
         });
@@ -59,7 +66,22 @@ public sealed partial class StripeEventProcessor(
         return outcome;
     }
 
-    private async Task<(string Outcome, Guid? OrderId)> ApplyAsync(CheckoutSessionEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>After the writer's commit returned: what <see cref="RecordAsync"/> left to report.</summary>
+    internal void ReportCommitted()
+    {
+        _afterCommit.ForEach(report => report());
+        _afterCommit.Clear();
+    }
+
+    private Task<(string Outcome, Guid? OrderId)> ApplyAsync(StripeWebhookEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken) =>
+        stripeEvent switch
+        {
+            CheckoutSessionEvent checkout => ApplyCheckoutAsync(checkout, now, cancellationToken),
+            ChargeEvent charge => ApplyChargeAsync(charge, now, cancellationToken),
+            _ => Task.FromResult<(string, Guid?)>((WebhookOutcome.Ignored, null)),
+        };
+
+    private async Task<(string Outcome, Guid? OrderId)> ApplyCheckoutAsync(CheckoutSessionEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (TargetStatus(stripeEvent) is not { } target)
         {
@@ -81,13 +103,30 @@ public sealed partial class StripeEventProcessor(
         }
 
         var from = order.Status;
+        var learnsPaymentIntent = stripeEvent.PaymentIntentId is not null && order.PaymentIntentId != stripeEvent.PaymentIntentId;
         var moved = target == OrderStatus.Paid
             ? order.TryMarkPaid(stripeEvent.PaymentIntentId, stripeEvent.CustomerEmail, now)
             : order.TryMoveTo(target, now);
         if (!moved)
         {
+            if (target == OrderStatus.Paid && from is OrderStatus.Expired or OrderStatus.PaymentFailed)
+            {
+                if (learnsPaymentIntent)
+                {
+                    await FlagEarlierPaymentEventsAsync(order, stripeEvent.PaymentIntentId!, now, cancellationToken);
+                }
+
+                return FlagPaymentForUnfulfillableOrder(stripeEvent, order, now);
+            }
+
             LogRefused(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, from, target);
             return (WebhookOutcome.RefusedTransition, order.Id);
+        }
+
+        order.RememberPaymentIntent(stripeEvent.PaymentIntentId);
+        if (learnsPaymentIntent)
+        {
+            await FlagEarlierPaymentEventsAsync(order, stripeEvent.PaymentIntentId!, now, cancellationToken);
         }
 
         if (target == OrderStatus.Paid)
@@ -128,7 +167,22 @@ public sealed partial class StripeEventProcessor(
             : null;
     }
 
-    private string Record(CheckoutSessionEvent stripeEvent, string outcome)
+    private (string Outcome, Guid? OrderId) FlagPaymentForUnfulfillableOrder(CheckoutSessionEvent stripeEvent, Order order, DateTimeOffset now)
+    {
+        if (order.FlagPaymentForUnfulfillableOrder(stripeEvent.PaymentIntentId, now))
+        {
+            var status = order.Status;
+            _afterCommit.Add(() =>
+            {
+                metrics.PaidForUnfulfillable();
+                LogPaidForUnfulfillable(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, status, stripeEvent.PaymentIntentId);
+            });
+        }
+
+        return (WebhookOutcome.Attention, order.Id);
+    }
+
+    private string Record(StripeWebhookEvent stripeEvent, string outcome)
     {
         metrics.WebhookEvent(stripeEvent.Type, outcome);
         if (outcome == WebhookOutcome.Duplicate)
@@ -147,6 +201,9 @@ public sealed partial class StripeEventProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({EventType}) moved order {OrderId} from {From} to {To}")]
     private static partial void LogApplied(ILogger logger, string eventId, string eventType, Guid orderId, OrderStatus from, OrderStatus to);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stripe event {EventId} ({EventType}) took payment {PaymentIntentId} for order {OrderId}, which is {Status} and will not be fulfilled: refund or replay it")]
+    private static partial void LogPaidForUnfulfillable(ILogger logger, string eventId, string eventType, Guid orderId, OrderStatus status, string? paymentIntentId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({EventType}) was already handled; nothing done")]
     private static partial void LogDuplicate(ILogger logger, string eventId, string eventType);

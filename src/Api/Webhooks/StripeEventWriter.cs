@@ -27,7 +27,7 @@ public sealed partial class StripeEventWriter(
     public int Waiting => _pending.Reader.Count;
 
     /// <summary>The event's outcome, once the transaction that recorded it (or found it recorded) committed.</summary>
-    public Task<string> WriteAsync(CheckoutSessionEvent stripeEvent)
+    public Task<string> WriteAsync(StripeWebhookEvent stripeEvent)
     {
         var pending = new PendingEvent(stripeEvent, new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_pending.Writer.TryWrite(pending))
@@ -113,6 +113,7 @@ public sealed partial class StripeEventWriter(
         }
 
         await transaction.CommitAsync();
+        processor.ReportCommitted();
         return outcomes;
     }
 
@@ -146,7 +147,7 @@ public sealed partial class StripeEventWriter(
         pending.Committed.TrySetException(failure);
     }
 
-    private sealed record PendingEvent(CheckoutSessionEvent Event, TaskCompletionSource<string> Committed);
+    private sealed record PendingEvent(StripeWebhookEvent Event, TaskCompletionSource<string> Committed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} Stripe events failed to commit; retrying them one by one")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);

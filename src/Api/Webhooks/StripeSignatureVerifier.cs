@@ -15,7 +15,7 @@ public sealed class StripeSignatureVerifier(IOptions<StripeOptions> options, Tim
 {
     public const long ToleranceSeconds = 300;
 
-    public (CheckoutSessionEvent? Event, SignatureFailure Failure) Verify(string json, string? header)
+    public (StripeWebhookEvent? Event, SignatureFailure Failure) Verify(string json, string? header)
     {
         if (string.IsNullOrWhiteSpace(header))
         {
@@ -29,7 +29,7 @@ public sealed class StripeSignatureVerifier(IOptions<StripeOptions> options, Tim
         }
 
         // Signed by a secret we hold, but maybe not an event we can read.
-        return CheckoutSessionEvent.TryRead(json) is { } stripeEvent ? (stripeEvent, SignatureFailure.None) : (null, SignatureFailure.NotAnEvent);
+        return StripeWebhookEvent.TryRead(json) is { } stripeEvent ? (stripeEvent, SignatureFailure.None) : (null, SignatureFailure.NotAnEvent);
     }
 
     private static bool IsSignedWith(string json, string header, string secret, long now)
