@@ -38,7 +38,9 @@ public static class ApiServiceCollectionExtensions
         services.AddHttpClient(StripeCheckout.HttpClientName);
         services.AddScoped<StripeCheckout>();
         services.AddSingleton<StripeSignatureVerifier>();
-        services.AddSingleton<WebhookWriteGate>();
+        services.AddSingleton<RecentStripeEvents>();
+        services.AddSingleton<StripeEventWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<StripeEventWriter>());
         services.AddScoped<StripeEventProcessor>();
 
         services.AddSingleton<PaidOrderResender>();

@@ -26,10 +26,9 @@ public sealed record ChargeEvent(
     /// <summary>Stripe sets <c>refunded</c> once the whole amount is back; the amounts say the same.</summary>
     public bool IsFullRefund => Refunded || (Amount > 0 && AmountRefunded >= Amount);
 
-    public static new ChargeEvent Read(string eventId, string type, string? apiVersion, string json)
+    internal static ChargeEvent Read(string eventId, string type, string? apiVersion, JsonElement dataObject)
     {
-        using var document = JsonDocument.Parse(json);
-        var obj = DataObject(document);
+        var obj = dataObject;
         if (obj.ValueKind != JsonValueKind.Object)
         {
             return new(eventId, type, apiVersion, null, null, 0, 0, false, null, null);

@@ -13,10 +13,9 @@ public sealed record CheckoutSessionEvent(
     string? PaymentIntentId,
     string? CustomerEmail) : StripeWebhookEvent(EventId, Type, ApiVersion)
 {
-    public static new CheckoutSessionEvent Read(string eventId, string type, string? apiVersion, string json)
+    internal static CheckoutSessionEvent Read(string eventId, string type, string? apiVersion, JsonElement dataObject)
     {
-        using var document = JsonDocument.Parse(json);
-        var session = DataObject(document);
+        var session = dataObject;
         if (session.ValueKind != JsonValueKind.Object)
         {
             return new(eventId, type, apiVersion, null, null, null, null, null);

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
@@ -21,63 +20,58 @@ public static class WebhookOutcome
 
 /// <summary>
 /// Applies one verified event: the event record, the order's change and the outgoing message
-/// (<see cref="PaymentCompleted"/>, <see cref="OrderRefunded"/>) commit in one SQLite transaction, or none of them does. BEGIN IMMEDIATE
-/// takes the write lock first, so concurrent deliveries of one event serialise and the later ones see
-/// the record; the event id's primary key is the backstop.
+/// (<see cref="PaymentCompleted"/>, <see cref="OrderRefunded"/>) commit in one SQLite transaction, or none of
+/// them does. The transaction is <see cref="StripeEventWriter"/>'s, shared with the events that arrived at the
+/// same time (group commit); the writer is the only one recording events, so a redelivery sees the record of
+/// the first.
 /// </summary>
 public sealed partial class StripeEventProcessor(
     ApiDbContext db,
-    WebhookWriteGate writeGate,
-    TimeProvider time,
+    StripeEventWriter writer,
+    RecentStripeEvents recent,
     ApiMetrics metrics,
     ILogger<StripeEventProcessor> logger)
 {
     /// <summary>Counted only once the transaction committed.</summary>
     private readonly List<Action> _afterCommit = [];
 
+    /// <summary>The event's outcome once it is durably recorded (or was already).</summary>
     /// <param name="fromWebhook">False for reconciliation's events, read from Stripe's API: not counted as webhook deliveries.</param>
     public async Task<string> ProcessAsync(StripeWebhookEvent stripeEvent, bool fromWebhook = true)
     {
-        // Not the request's token: once Stripe's event is being recorded, a client disconnect must not
-        // leave the decision half-made (a rollback would be safe, but gains nothing).
-        var cancellationToken = CancellationToken.None;
-        var outcome = WebhookOutcome.Duplicate;
-        using var writer = await writeGate.EnterAsync();
-        try
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (await db.StripeEvents.AnyAsync(e => e.EventId == stripeEvent.EventId, cancellationToken))
-            {
-                return Record(stripeEvent, WebhookOutcome.Duplicate, fromWebhook);
-            }
-
-            var now = time.GetUtcNow();
-            (outcome, var orderId) = await ApplyAsync(stripeEvent, now, cancellationToken);
-            db.StripeEvents.Add(new StripeEventRecord
-            {
-                EventId = stripeEvent.EventId,
-                Type = stripeEvent.Type,
-                ApiVersion = stripeEvent.ApiVersion,
-                OrderId = orderId,
-                PaymentIntentId = (stripeEvent as ChargeEvent)?.PaymentIntentId,
-                Outcome = outcome,
-                ReceivedAt = now,
-            });
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            _afterCommit.ForEach(report => report());
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 })
-        {
-            if (!await IsRecordedAsync(stripeEvent.EventId))
-            {
-                throw;
-            }
-
-            outcome = WebhookOutcome.Duplicate;
-        }
-
+        // Stripe's redeliveries of what we just committed cost no write; the database decides the rest.
+        var outcome = recent.Contains(stripeEvent.EventId) ? WebhookOutcome.Duplicate : await writer.WriteAsync(stripeEvent);
         return Record(stripeEvent, outcome, fromWebhook);
+    }
+
+    /// <summary>Inside the writer's transaction: apply and record one event the writer found not yet recorded.</summary>
+    internal async Task<string> RecordAsync(StripeWebhookEvent stripeEvent, DateTimeOffset now)
+    {
+        // Not a request's token: once Stripe's event is being recorded, a client disconnect must not
+        // leave the decision half-made.
+        var cancellationToken = CancellationToken.None;
+        var (outcome, orderId) = await ApplyAsync(stripeEvent, now, cancellationToken);
+        db.StripeEvents.Add(new StripeEventRecord
+        {
+            EventId = stripeEvent.EventId,
+            Type = stripeEvent.Type,
+            ApiVersion = stripeEvent.ApiVersion,
+            OrderId = orderId,
+            PaymentIntentId = (stripeEvent as ChargeEvent)?.PaymentIntentId,
+            Outcome = outcome,
+            ReceivedAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        // The next event in the batch reads the order again from the transaction rather than a growing tracker.
+        db.ChangeTracker.Clear();
+        return outcome;
+    }
+
+    /// <summary>After the writer's commit returned: what <see cref="RecordAsync"/> left to report.</summary>
+    internal void ReportCommitted()
+    {
+        _afterCommit.ForEach(report => report());
+        _afterCommit.Clear();
     }
 
     private Task<(string Outcome, Guid? OrderId)> ApplyAsync(StripeWebhookEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -186,12 +180,6 @@ public sealed partial class StripeEventProcessor(
         }
 
         return (WebhookOutcome.Attention, order.Id);
-    }
-
-    private async Task<bool> IsRecordedAsync(string eventId)
-    {
-        db.ChangeTracker.Clear();
-        return await db.StripeEvents.AnyAsync(e => e.EventId == eventId);
     }
 
     private string Record(StripeWebhookEvent stripeEvent, string outcome, bool fromWebhook)

@@ -7,14 +7,15 @@ namespace PuffinOffset.Api.Webhooks;
 public enum SignatureFailure { None, MissingHeader, Invalid, NotAnEvent }
 
 /// <summary>
-/// Stripe.net's verification (HMAC of <c>t.body</c>, 300 s tolerance both ways) against every configured
-/// secret, so both the old and the new secret verify while a secret is being rolled.
+/// Stripe.net's signature check (HMAC of <c>t.body</c>, 300 s tolerance both ways) on the raw body against
+/// every configured secret, so both the old and the new secret verify while a secret is being rolled; then
+/// one parse of the fields we use. Stripe.net's own event model is not built: it parsed the body a second time.
 /// </summary>
 public sealed class StripeSignatureVerifier(IOptions<StripeOptions> options, TimeProvider time)
 {
     public const long ToleranceSeconds = 300;
 
-    public (Event? Event, SignatureFailure Failure) Verify(string json, string? header)
+    public (StripeWebhookEvent? Event, SignatureFailure Failure) Verify(string json, string? header)
     {
         if (string.IsNullOrWhiteSpace(header))
         {
@@ -22,29 +23,25 @@ public sealed class StripeSignatureVerifier(IOptions<StripeOptions> options, Tim
         }
 
         var now = time.GetUtcNow().ToUnixTimeSeconds();
-        foreach (var secret in options.Value.WebhookSecrets)
+        if (!options.Value.WebhookSecrets.Any(secret => IsSignedWith(json, header, secret, now)))
         {
-            Event stripeEvent;
-            try
-            {
-                // Any API version is accepted here; the handler reads only the fields it needs.
-                stripeEvent = EventUtility.ConstructEvent(json, header, secret, ToleranceSeconds, now, throwOnApiVersionMismatch: false);
-            }
-            catch (StripeException)
-            {
-                continue;
-            }
-            catch (Exception ex) when (ex is Newtonsoft.Json.JsonException or System.Text.Json.JsonException or FormatException or OverflowException)
-            {
-                // Signed by a secret we hold, but not JSON we can read as an event.
-                return (null, SignatureFailure.NotAnEvent);
-            }
-
-            return stripeEvent is { Id.Length: > 0, Type.Length: > 0, Object: "event" }
-                ? (stripeEvent, SignatureFailure.None)
-                : (null, SignatureFailure.NotAnEvent);
+            return (null, SignatureFailure.Invalid);
         }
 
-        return (null, SignatureFailure.Invalid);
+        // Signed by a secret we hold, but maybe not an event we can read.
+        return StripeWebhookEvent.TryRead(json) is { } stripeEvent ? (stripeEvent, SignatureFailure.None) : (null, SignatureFailure.NotAnEvent);
+    }
+
+    private static bool IsSignedWith(string json, string header, string secret, long now)
+    {
+        try
+        {
+            EventUtility.ValidateSignature(json, header, secret, ToleranceSeconds, now);
+            return true;
+        }
+        catch (StripeException)
+        {
+            return false;
+        }
     }
 }

@@ -7,8 +7,9 @@ using Stripe;
 namespace PuffinOffset.Api.Webhooks;
 
 /// <summary>
-/// <c>POST /api/webhooks/stripe</c>: verify the raw body, then record and apply the event in one
-/// transaction and answer 200 only after it committed. Nothing here calls Stripe, Wren or RabbitMQ:
+/// <c>POST /api/webhooks/stripe</c>: verify the raw body, then record and apply the event in a
+/// transaction (shared with concurrent webhooks, see <see cref="StripeEventWriter"/>) and answer 200 only
+/// after it committed. Nothing here calls Stripe, Wren or RabbitMQ:
 /// the outgoing message is published later by the outbox.
 /// </summary>
 public static partial class StripeWebhookEndpoint
@@ -52,10 +53,10 @@ public static partial class StripeWebhookEndpoint
 
         if (stripeEvent.ApiVersion != StripeConfiguration.ApiVersion)
         {
-            LogApiVersionDiffers(logger, stripeEvent.Id, stripeEvent.ApiVersion, StripeConfiguration.ApiVersion);
+            LogApiVersionDiffers(logger, stripeEvent.EventId, stripeEvent.ApiVersion, StripeConfiguration.ApiVersion);
         }
 
-        await processor.ProcessAsync(StripeWebhookEvent.Read(stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion, json));
+        await processor.ProcessAsync(stripeEvent);
         return TypedResults.Ok();
     }
 

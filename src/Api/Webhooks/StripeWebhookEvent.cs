@@ -8,15 +8,39 @@ namespace PuffinOffset.Api.Webhooks;
 /// </summary>
 public abstract record StripeWebhookEvent(string EventId, string Type, string? ApiVersion)
 {
-    public static StripeWebhookEvent Read(string eventId, string type, string? apiVersion, string json) =>
-        type.StartsWith("charge.", StringComparison.Ordinal)
-            ? ChargeEvent.Read(eventId, type, apiVersion, json)
-            : CheckoutSessionEvent.Read(eventId, type, apiVersion, json);
+    /// <summary>
+    /// The one parse of a verified body; null when it is not a Stripe event (not JSON, no
+    /// <c>"object": "event"</c>, id or type). Stripe.net's event model is not built.
+    /// </summary>
+    public static StripeWebhookEvent? TryRead(string json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
 
-    /// <summary><c>data.object</c>, or an undefined element when the event has none.</summary>
-    protected static JsonElement DataObject(JsonDocument document) =>
-        document.RootElement.TryGetProperty("data", out var data) && data.TryGetProperty("object", out var obj)
-        && obj.ValueKind == JsonValueKind.Object ? obj : default;
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || String(root, "object") != "event"
+                || String(root, "id") is not { Length: > 0 } eventId || String(root, "type") is not { Length: > 0 } type)
+            {
+                return null;
+            }
+
+            var apiVersion = String(root, "api_version");
+            var data = Object(root, "data");
+            var obj = data.ValueKind == JsonValueKind.Object ? Object(data, "object") : default;
+            return type.StartsWith("charge.", StringComparison.Ordinal)
+                ? ChargeEvent.Read(eventId, type, apiVersion, obj)
+                : CheckoutSessionEvent.Read(eventId, type, apiVersion, obj);
+        }
+    }
 
     protected static string? String(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

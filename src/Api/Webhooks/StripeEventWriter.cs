@@ -1,0 +1,154 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Api.Persistence;
+
+namespace PuffinOffset.Api.Webhooks;
+
+/// <summary>
+/// Group commit: the single writer of Stripe events. Webhooks that arrive while a commit is being made
+/// wait in a channel and are then recorded together in one transaction, one fsync (synchronous=FULL stays),
+/// and each is answered only once the commit that holds it returned. SQLite has one writer anyway; sharing
+/// the flush is what lets throughput follow the disk instead of one fsync per webhook.
+/// A batch that fails is retried one event at a time, so one bad event fails alone.
+/// </summary>
+public sealed partial class StripeEventWriter(
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    RecentStripeEvents recent,
+    ILogger<StripeEventWriter> logger) : BackgroundService
+{
+    /// <summary>Bounds one transaction's work (and how long the first event in it waits for the last).</summary>
+    public const int MaxBatch = 256;
+
+    private readonly Channel<PendingEvent> _pending = Channel.CreateUnbounded<PendingEvent>();
+
+    /// <summary>Events queued and not yet taken into a transaction.</summary>
+    public int Waiting => _pending.Reader.Count;
+
+    /// <summary>The event's outcome, once the transaction that recorded it (or found it recorded) committed.</summary>
+    public Task<string> WriteAsync(StripeWebhookEvent stripeEvent)
+    {
+        var pending = new PendingEvent(stripeEvent, new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_pending.Writer.TryWrite(pending))
+        {
+            throw new InvalidOperationException("The Api is stopping and records no more Stripe events; Stripe retries the delivery.");
+        }
+
+        return pending.Committed.Task;
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Requests still in flight are answered: the loop drains what was queued before it ends.
+        _pending.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingEvent>(MaxBatch);
+        while (await _pending.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            await CommitAsync(batch);
+            batch.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<PendingEvent> batch)
+    {
+        try
+        {
+            Complete(batch, await WriteBatchAsync(batch));
+            return;
+        }
+        catch (Exception ex) when (batch.Count > 1)
+        {
+            LogBatchFailed(logger, batch.Count, ex);
+        }
+        catch (Exception ex)
+        {
+            await FailAsync(batch[0], ex);
+            return;
+        }
+
+        foreach (var pending in batch)
+        {
+            try
+            {
+                Complete([pending], await WriteBatchAsync([pending]));
+            }
+            catch (Exception ex)
+            {
+                await FailAsync(pending, ex);
+            }
+        }
+    }
+
+    /// <summary>One transaction for the whole batch; an event already recorded, or twice in it, is applied once.</summary>
+    private async Task<string[]> WriteBatchAsync(IReadOnlyList<PendingEvent> batch)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
+        var processor = scope.ServiceProvider.GetRequiredService<StripeEventProcessor>();
+        db.Database.AutoSavepointsEnabled = false; // the batch commits or rolls back as a whole
+        var outcomes = new string[batch.Count];
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        // One query for the batch (inside the write lock, so nothing records an event meanwhile); an event
+        // seen earlier in the batch counts as recorded.
+        var ids = batch.Select(p => p.Event.EventId).Distinct().ToList();
+        var recorded = (await db.StripeEvents.Where(e => ids.Contains(e.EventId)).Select(e => e.EventId).ToListAsync())
+            .ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            outcomes[i] = recorded.Add(batch[i].Event.EventId)
+                ? await processor.RecordAsync(batch[i].Event, now)
+                : WebhookOutcome.Duplicate;
+        }
+
+        await transaction.CommitAsync();
+        processor.ReportCommitted();
+        return outcomes;
+    }
+
+    private void Complete(IReadOnlyList<PendingEvent> batch, string[] outcomes)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            recent.Add(batch[i].Event.EventId);
+            batch[i].Committed.TrySetResult(outcomes[i]);
+        }
+    }
+
+    /// <summary>
+    /// The event id's primary key is the backstop: if another writer (another process on the file) recorded
+    /// the event first, the delivery is a duplicate, not a failure.
+    /// </summary>
+    private async Task FailAsync(PendingEvent pending, Exception failure)
+    {
+        if (failure is DbUpdateException { InnerException: SqliteException { SqliteErrorCode: 19 } })
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
+            if (await db.StripeEvents.AnyAsync(e => e.EventId == pending.Event.EventId))
+            {
+                recent.Add(pending.Event.EventId);
+                pending.Committed.TrySetResult(WebhookOutcome.Duplicate);
+                return;
+            }
+        }
+
+        pending.Committed.TrySetException(failure);
+    }
+
+    private sealed record PendingEvent(StripeWebhookEvent Event, TaskCompletionSource<string> Committed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} Stripe events failed to commit; retrying them one by one")]
+    private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
+}

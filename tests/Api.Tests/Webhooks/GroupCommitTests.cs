@@ -1,0 +1,164 @@
+using System.Net;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using PuffinOffset.Api.Orders;
+using PuffinOffset.Api.Tests.Support;
+using PuffinOffset.Api.Webhooks;
+using PuffinOffset.StripeSandbox;
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.Api.Tests.Webhooks;
+
+/// <summary>
+/// Webhooks that arrive together share one transaction (group commit). Each test holds the writer in a first
+/// transaction until the others have queued behind it, so they are committed as one batch, and checks that
+/// no promise of a single webhook is weakened: durable before 200, one bad event fails alone, once only.
+/// </summary>
+public sealed class GroupCommitTests : ApiTestBase
+{
+    private const string HolderEventId = "evt_HOLDER";
+
+    // These tests read the outbox rows; publishing them is covered by OutboxDeliveryTests.
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Outbox:DispatcherEnabled"] = "false";
+
+    [Fact]
+    public async Task A_failing_event_inside_a_batch_fails_alone_and_its_neighbours_are_committed()
+    {
+        var orders = await CreateOrdersAsync(5);
+        var bodies = orders.Select(o => StripeEventFixture.For(StripeEventFixture.CompletedPaid, o.SessionId, o.OrderId, $"evt_BATCH{o.OrderId:N}")).ToList();
+        var poisoned = StripeEventFixture.EventId(bodies[2]);
+        var control = new WriterControl();
+        await using var api = Api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.AddSingleton<IInterceptor>(control).AddSingleton<IInterceptor>(new FailingEventInterceptor(poisoned))));
+
+        var responses = await SendAsOneBatchAsync(api, control, bodies);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, responses[2].StatusCode);
+        await ProblemAssert.IsSafeProblemAsync(responses[2], 500);
+        Assert.All(responses.Where((_, i) => i != 2), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal([OrderStatus.Paid, OrderStatus.Paid, OrderStatus.Pending, OrderStatus.Paid, OrderStatus.Paid], await StatusesAsync(orders));
+        Assert.Equal(4, await OutboxCountAsync());
+        Assert.False(await IsRecordedAsync(poisoned));
+    }
+
+    [Fact]
+    public async Task A_batch_holding_an_event_and_its_redelivery_applies_it_once_and_answers_both_200()
+    {
+        var orders = await CreateOrdersAsync(2);
+        var twice = StripeEventFixture.For(StripeEventFixture.CompletedPaid, orders[0].SessionId, orders[0].OrderId);
+        var other = StripeEventFixture.For(StripeEventFixture.CompletedPaid, orders[1].SessionId, orders[1].OrderId, "evt_BATCHother");
+        var control = new WriterControl();
+        await using var api = Api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<IInterceptor>(control)));
+
+        var responses = await SendAsOneBatchAsync(api, control, [twice, other, twice]);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(2, await OutboxCountAsync());
+        Assert.Equal(2, await RecordedEventsAsync());
+        Assert.Equal([OrderStatus.Paid, OrderStatus.Paid], await StatusesAsync(orders));
+    }
+
+    [Fact]
+    public async Task A_batch_whose_commit_never_happens_records_nothing_and_stripes_retry_applies_each_event_once()
+    {
+        var orders = await CreateOrdersAsync(3);
+        var bodies = orders.Select(o => StripeEventFixture.For(StripeEventFixture.CompletedPaid, o.SessionId, o.OrderId, $"evt_CRASH{o.OrderId:N}")).ToList();
+        var before = await DatabaseSnapshotAsync();
+        var control = new WriterControl();
+        await using var api = Api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<IInterceptor>(control)));
+
+        var failed = await SendAsOneBatchAsync(api, control, bodies, failCommits: true);
+
+        Assert.All(failed, r => Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode));
+        Assert.Equal(before, await DatabaseSnapshotAsync());
+
+        // The connection is back (or the process restarted): Stripe redelivers each event.
+        control.FailCommits = false;
+        using var client = api.CreateClient();
+        foreach (var body in bodies)
+        {
+            using var retried = await PostAsync(client, body);
+            Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        }
+
+        Assert.Equal([OrderStatus.Paid, OrderStatus.Paid, OrderStatus.Paid], await StatusesAsync(orders));
+        Assert.Equal(3, await OutboxCountAsync());
+        Assert.Equal(3, await RecordedEventsAsync());
+    }
+
+    [Fact]
+    public async Task A_redelivery_of_an_event_just_committed_is_answered_without_a_transaction()
+    {
+        var created = await CreateOrderAsync();
+        var body = StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId);
+        var control = new WriterControl();
+        await using var api = Api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<IInterceptor>(control)));
+        using var client = api.CreateClient();
+        using var first = await PostAsync(client, body);
+        var afterFirst = control.TransactionsStarted;
+
+        using var again = await PostAsync(client, body);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, again.StatusCode));
+        Assert.Equal(afterFirst, control.TransactionsStarted);
+        Assert.Equal(1, await OutboxCountAsync());
+    }
+
+    /// <summary>
+    /// A first webhook (for an unknown session: it changes no order) holds the writer's transaction open; the
+    /// bodies queue behind it and are then taken into the next transaction together, whose commit fails
+    /// when <paramref name="failCommits"/> (as does every later one until the test says otherwise).
+    /// </summary>
+    private async Task<HttpResponseMessage[]> SendAsOneBatchAsync(WebApplicationFactory<ApiEntryPoint> api, WriterControl control, IReadOnlyList<string> bodies,
+        bool failCommits = false)
+    {
+        using var client = api.CreateClient();
+        var writer = api.Services.GetRequiredService<StripeEventWriter>();
+        control.HoldNext();
+        var holder = PostAsync(client, StripeEventFixture.For(StripeEventFixture.CompletedPaid, "cs_test_a1HOLDER", Guid.NewGuid(), HolderEventId));
+        await control.Held.WaitAsync(TimeSpan.FromSeconds(60));
+        var sent = bodies.Select(body => PostAsync(client, body)).ToArray();
+        await Eventually.TrueAsync(() => writer.Waiting == bodies.Count, because: "every webhook queued behind the held transaction");
+        control.FailCommits = failCommits;
+        control.Release();
+        using var held = await holder;
+        return await Task.WhenAll(sent);
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/stripe") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("Stripe-Signature", WebhookSigner.Header(body, DateTimeOffset.UtcNow, ApiHost.WebhookSecret));
+        return client.SendAsync(request);
+    }
+
+    private async Task<List<CreatedOrder>> CreateOrdersAsync(int count)
+    {
+        var orders = new List<CreatedOrder>();
+        for (var i = 0; i < count; i++)
+        {
+            orders.Add(await CreateOrderAsync());
+        }
+
+        return orders;
+    }
+
+    private async Task<List<OrderStatus>> StatusesAsync(IEnumerable<CreatedOrder> orders)
+    {
+        var statuses = new List<OrderStatus>();
+        foreach (var order in orders)
+        {
+            statuses.Add((await OrderAsync(order.OrderId)).Status);
+        }
+
+        return statuses;
+    }
+
+    /// <summary>Stripe events recorded, not counting the one that held the writer.</summary>
+    private Task<int> RecordedEventsAsync() => Api.WithDbAsync(db => db.StripeEvents.CountAsync(e => e.EventId != HolderEventId));
+
+    private Task<bool> IsRecordedAsync(string eventId) => Api.WithDbAsync(db => db.StripeEvents.AnyAsync(e => e.EventId == eventId));
+}
