@@ -24,6 +24,8 @@ public sealed class FulfillmentTelemetry : IDisposable
         _attempts = _meter.CreateCounter<long>("puffin.wren.attempts", "{request}", "Wren order requests, by outcome.");
         _duplicates = _meter.CreateCounter<long>("wren.duplicate_orders_detected", "{order}", "Extra Wren orders found with the note of an order that already has one (zero tolerance: each is paid twice).");
         _paymentToPlaced = _meter.CreateHistogram<double>("puffin.offsets.payment_to_placed.duration", "s", "Time from payment to the placed Wren order.");
+        // Exported from the first scrape, so the zero-tolerance alert sees the very first duplicate as an increase.
+        _duplicates.Add(0);
     }
 
     public void Placed(bool dryRun, TimeSpan sincePayment)
