@@ -77,8 +77,7 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
             },
             builder => builder.AddApiServices(),
-            app => app.UseApi(),
-            app => app.MigrateDatabaseAsync<ApiDbContext>());
+            app => app.UseApi());
         ApiClient = new HttpClient { BaseAddress = Api.BaseAddress };
 
         Fulfillment = await ServiceHost.StartAsync(new Dictionary<string, string?>
@@ -93,8 +92,7 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
             },
             builder => builder.AddFulfillmentServices(),
-            app => app.UseFulfillment(),
-            app => app.MigrateDatabaseAsync<FulfillmentDbContext>());
+            app => app.UseFulfillment());
 
         // As the AppHost wires it: Stripe posts to the Api, and the storefront calls the Api.
         StripeOptions.WebhookUrl = new Uri(Api.BaseAddress, "/api/webhooks/stripe");

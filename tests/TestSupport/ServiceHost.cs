@@ -8,7 +8,7 @@ namespace PuffinOffset.TestSupport;
 
 /// <summary>
 /// A service built the way its Program builds it (service defaults, the service's own registrations and
-/// endpoints, migrations before start), on Kestrel at a free loopback port so a browser can reach it.
+/// endpoints, its migration step), on Kestrel at a free loopback port so a browser can reach it.
 /// </summary>
 public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
 {
@@ -19,8 +19,7 @@ public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
     public static async Task<ServiceHost> StartAsync(
         IReadOnlyDictionary<string, string?> settings,
         Action<WebApplicationBuilder> addServices,
-        Action<WebApplication> useServices,
-        Func<WebApplication, Task> beforeStart)
+        Action<WebApplication> useServices)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -30,7 +29,6 @@ public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
         addServices(builder);
         var app = builder.Build();
         useServices(app);
-        await beforeStart(app);
         await app.StartAsync();
         return new ServiceHost(app);
     }
