@@ -168,19 +168,20 @@ unit_environment() { # unit port
 }
 unit_commands() { grep '^ExecStart=' "deploy/systemd/$1.service" | sed "s/^ExecStart=//; s|/usr/bin/dotnet|dotnet|; s|/opt/puffin-offset|$tmp/app|g"; }
 
-run_unit_command() { # unit port command...: the command with exactly the unit's environment
+run_unit_command() { # unit port command...: becomes the command, with exactly the unit's environment (call it in a subshell)
   local unit=$1 port=$2
   shift 2
   local -a environment=()
   mapfile -t environment < <(unit_environment "$unit" "$port")
   # The environment file's own lines must be there: never run a unit on defaults.
   printf '%s\n' "${environment[@]}" | grep -q '^ASPNETCORE_ENVIRONMENT=' || { echo "no environment for $unit" >&2; return 1; }
-  env -i "${environment[@]}" "$@"
+  # exec: the process is the service itself, so its pid is the one a signal (or SIGKILL) reaches.
+  exec env -i "${environment[@]}" "$@"
 }
 
 # --- The migration step, then the services (MIGRATE_ON_STARTUP=false: they must not need to migrate) --
 while read -r -a command; do
-  run_unit_command puffin-offset-migrate "" "${command[@]}" </dev/null >>"$tmp/log/migrate.log" 2>&1 \
+  (run_unit_command puffin-offset-migrate "" "${command[@]}") </dev/null >>"$tmp/log/migrate.log" 2>&1 \
     || fail "the migration step (${command[*]}) exited non-zero"
 done < <(unit_commands puffin-offset-migrate)
 grep -E '^(Api|Fulfillment): ' "$tmp/log/migrate.log" || true
@@ -330,7 +331,9 @@ pass "a webhook body over 512 KiB is refused by nginx (413)"
 
 # Fulfillment dies hard; the supervisor restarts it (as Restart=on-failure would) and work carries on.
 victim=$(cat "$tmp/puffin-offset-fulfillment.pid")
+[ "$(cat "/proc/$victim/comm" 2>/dev/null)" = dotnet ] || fail "the recorded Fulfillment pid $victim is not the dotnet process"
 kill -KILL "$victim"
+wait_for "the killed Fulfillment is gone" 10 bash -c "! kill -0 $victim"
 wait_for "Fulfillment restarted" 30 bash -c "[ \"\$(cat '$tmp/puffin-offset-fulfillment.pid')\" != $victim ]"
 wait_for "the restarted Fulfillment is healthy" 120 curl -fsS "http://127.0.0.1:$fulfillment_port/health"
 pass "Fulfillment killed with SIGKILL and restarted"
