@@ -48,8 +48,10 @@ public sealed partial class FulfillmentProcessor(
             return;
         }
 
-        fulfillment.BeginAttempt(dryRun, time.GetUtcNow());
-        await db.SaveChangesAsync(cancellationToken);
+        if (!await ClaimAttemptAsync(fulfillment, dryRun, cancellationToken))
+        {
+            return;
+        }
 
         var result = await wren.PlaceOrderAsync(new WrenOrderRequest(fulfillment.Tons, fulfillment.PortfolioId, fulfillment.Note, dryRun), cancellationToken);
         telemetry.Attempt(result.Outcome);
@@ -71,6 +73,41 @@ public sealed partial class FulfillmentProcessor(
         }
 
         await SaveOutcomeAsync(fulfillment, cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks for a refund and commits Attempting in one write transaction (SQLite's BEGIN IMMEDIATE holds the
+    /// write lock from the first read), so an <see cref="OrderRefundedConsumer"/> commits either before (and the
+    /// fulfilment is cancelled here) or after (and it sees Attempting and leaves it): never a POST after a refund.
+    /// </summary>
+    private async Task<bool> ClaimAttemptAsync(OffsetFulfillment fulfillment, bool dryRun, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Entry(fulfillment).ReloadAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        if (!fulfillment.IsDue(now))
+        {
+            return false;
+        }
+
+        var refunded = fulfillment.RefundedAt is not null;
+        if (refunded)
+        {
+            fulfillment.Cancel(now);
+        }
+        else
+        {
+            fulfillment.BeginAttempt(dryRun, now);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        if (refunded)
+        {
+            LogCancelled(fulfillment.OrderId, fulfillment.Attempts);
+        }
+
+        return !refunded;
     }
 
     /// <summary>
@@ -136,6 +173,9 @@ public sealed partial class FulfillmentProcessor(
                 break;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Offset order for {OrderId} cancelled after {Attempts} attempt(s) that created nothing: the payment was refunded")]
+    private partial void LogCancelled(Guid orderId, int attempts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offset order for {OrderId}: attempt {Attempt} was interrupted; its outcome is unknown and will be looked up by note")]
     private partial void LogInterrupted(Guid orderId, int attempt);
