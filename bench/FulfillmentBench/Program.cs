@@ -48,7 +48,6 @@ builder.AddServiceDefaults();
 builder.AddFulfillmentServices();
 builder.Services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
 using var fulfillment = builder.Build();
-await fulfillment.MigrateDatabaseAsync<FulfillmentDbContext>();
 await fulfillment.StartAsync();
 
 var placed = new ConcurrentDictionary<Guid, DateTimeOffset>();

@@ -29,11 +29,6 @@ var databasePath = folder.File("orders.db");
 var brokerUri = options.TryGetValue("broker", out var uri) ? uri : await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
 Console.WriteLine($"broker: {new Uri(brokerUri).Host}:{new Uri(brokerUri).Port}{new Uri(brokerUri).AbsolutePath}");
 
-await using (var migrate = new ApiDbContext(new DbContextOptionsBuilder<ApiDbContext>().UseSqlite($"Data Source={databasePath}").Options))
-{
-    await migrate.Database.MigrateAsync();
-}
-
 // Fulfillment's stand-in: binds a queue to PaymentCompleted and notes when each message arrives.
 var received = new ConcurrentDictionary<Guid, DateTimeOffset>();
 var listener = Bus.Factory.CreateUsingRabbitMq(rabbit =>

@@ -23,6 +23,7 @@ public static class ApiServiceCollectionExtensions
         services.AddApiOptions();
         services.AddSafeProblemDetails();
         services.AddFrontendCors();
+        services.AddTrustedProxies();
         services.AddCheckoutRateLimit();
         services.AddOpenApi();
         services.TryAddSingletonTimeProvider();
@@ -31,6 +32,7 @@ public static class ApiServiceCollectionExtensions
 
         var databasePath = builder.Configuration["DATABASE_PATH"] is { Length: > 0 } path ? path : ApiConfiguration.DefaultDatabasePath;
         services.AddSqliteDbContext<ApiDbContext>(databasePath);
+        services.AddMigration<ApiDbContext>();
         services.AddHealthChecks().AddSqliteDatabaseCheck<ApiDbContext>();
 
         services.AddHttpClient<WrenPortfolioClient>();
@@ -59,6 +61,7 @@ public static class ApiServiceCollectionExtensions
     /// <summary>The Api's middleware and endpoints, in order.</summary>
     public static WebApplication UseApi(this WebApplication app)
     {
+        app.UseTrustedProxies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCors();

@@ -1,5 +1,4 @@
 using PuffinOffset.Api;
-using PuffinOffset.Api.Persistence;
 using PuffinOffset.Messaging.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,7 +8,8 @@ builder.AddApiServices();
 var app = builder.Build();
 app.UseApi();
 
-return await app.RunServiceAsync(host => host.MigrateDatabaseAsync<ApiDbContext>());
+// `dotnet Api.dll migrate` applies the migrations and exits (the deployment's migration step).
+return args is [DatabaseMigration.Command] ? await app.RunMigrateCommandAsync() : await app.RunServiceAsync();
 
 /// <summary>Marker for WebApplicationFactory (the test project also references Fulfillment's Program).</summary>
 public sealed class ApiEntryPoint;

@@ -3,24 +3,28 @@ using PuffinOffset.AppHost.Messaging;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-// An existing broker, a RabbitMQ container, or a rabbitmq-server this AppHost runs itself.
+// Every choice made once, before any resource: which broker, which databases and how many replicas,
+// which Stripe and Wren (real or sandbox), and every variable's value.
 var broker = builder.AddMessagingBroker();
+var databases = builder.AddServiceDatabases();
 var variables = ServiceVariables.From(builder);
 
 var api = builder.AddProject<Projects.Api>("api")
     .WithHttpEndpoint()
     .WithReference(broker.ConnectionString).WaitFor(broker.Server)
-    .WithApiVariables(variables)
+    .WithDatabase(databases, databases.Orders, "orders", "DATABASE_PATH", variables.DatabasePath, databases.ApiReplicas)
     .WithHttpHealthCheck("/health")
     .WithReplayFailedFulfilmentsCommand(variables.AdminApiKey);
 
 var fulfillment = builder.AddProject<Projects.Fulfillment>("fulfillment")
     .WithHttpEndpoint()
     .WithReference(broker.ConnectionString).WaitFor(broker.Server)
-    .WithFulfillmentVariables(variables)
+    .WithDatabase(databases, databases.Fulfillment, "fulfillment", "FULFILLMENT_DATABASE_PATH", variables.FulfillmentDatabasePath, databases.FulfillmentReplicas)
     .WithHttpHealthCheck("/health");
 
-// Stripe and Wren, or their local sandboxes when no keys are configured (see ExternalServices).
-builder.AddStripeAndWren(variables, api, fulfillment);
+// Stripe and Wren, or their local sandboxes when no keys are configured (run mode only).
+var sandboxes = builder.AddSandboxes(variables, api);
+api.WithApiVariables(variables, sandboxes);
+fulfillment.WithFulfillmentVariables(variables, sandboxes);
 
 builder.Build().Run();

@@ -1,86 +1,64 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace PuffinOffset.AppHost;
 
+/// <summary>The sandboxes standing in for Stripe and Wren; null where the real service is used.</summary>
+internal sealed record Sandboxes(IResourceBuilder<ProjectResource>? Stripe, IResourceBuilder<ProjectResource>? Wren);
+
 /// <summary>
-/// Which Stripe and which Wren the services talk to. With no Stripe key (nor <c>STRIPE_API_BASE</c>)
-/// configured, the Stripe sandbox stands in for Stripe: the Api's <c>STRIPE_API_BASE</c> points at it,
-/// it posts signed webhooks to the Api, and its storefront becomes the Api's <c>FRONTEND_URL</c>. With no
-/// Wren token (nor <c>WREN_API_BASE</c>) configured, the Wren sandbox stands in for Wren, with a token it
-/// treats as live so orders are stored and <c>WREN_DRY_RUN</c> defaults to false (nothing real is bought).
-/// Configured keys mean the real services, and no sandbox is started. Sandboxes only exist in run mode:
-/// a published (deployed) app never contains them, and each refuses to start in Production anyway.
+/// Which Stripe and which Wren the services talk to (decided once, in <see cref="ServiceVariables"/>).
+/// With no Stripe key (nor <c>STRIPE_API_BASE</c>) configured, the Stripe sandbox stands in for Stripe: it
+/// posts signed webhooks to the Api and its storefront is a frontend of the Api. With no Wren token (nor
+/// <c>WREN_API_BASE</c>) configured, the Wren sandbox stands in for Wren, with a token it treats as live so
+/// orders are stored (nothing real is bought). Configured keys mean the real services, and no sandbox is
+/// started. Sandboxes only exist in run mode: a published (deployed) app never contains them, and each
+/// refuses to start in Production anyway.
 /// </summary>
 internal static class ExternalServices
 {
-    private const string WrenSandboxToken = "puffin-local-wren-sandbox";
+    public const string WrenSandboxToken = "puffin-local-wren-sandbox";
 
-    public static void AddStripeAndWren(
-        this IDistributedApplicationBuilder builder,
-        ServiceVariables variables,
-        IResourceBuilder<ProjectResource> api,
-        IResourceBuilder<ProjectResource> fulfillment)
+    public static Sandboxes AddSandboxes(
+        this IDistributedApplicationBuilder builder, ServiceVariables variables, IResourceBuilder<ProjectResource> api)
     {
-        var config = builder.Configuration;
-        var runMode = builder.ExecutionContext.IsRunMode;
-        var useStripeSandbox = runMode && !ServiceVariables.IsConfigured(config, "stripe-secret-key", "STRIPE_SECRET_KEY")
-                               && ServiceVariables.Configured(config, "STRIPE_API_BASE") is null;
-        var useWrenSandbox = runMode && !ServiceVariables.IsConfigured(config, "wren-api-token", "WREN_API_TOKEN")
-                             && ServiceVariables.Configured(config, "WREN_API_BASE") is null;
-
-        if (useStripeSandbox)
+        IResourceBuilder<ProjectResource>? stripe = null;
+        if (variables.UseStripeSandbox)
         {
             var apiUrl = api.GetEndpoint("http");
-            var stripe = builder.AddProject<Projects.StripeSandbox>("stripe-sandbox")
+            stripe = builder.AddProject<Projects.StripeSandbox>("stripe-sandbox")
                 .WithHttpEndpoint()
                 .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
                 .WithEnvironment("STRIPE_WEBHOOK_SECRET", variables.StripeWebhookSecret)
                 .WithEnvironment("STRIPE_SANDBOX_WEBHOOK_URL", ReferenceExpression.Create($"{apiUrl}/api/webhooks/stripe"))
                 .WithEnvironment("PUFFIN_API_URL", apiUrl)
-                .WithEnvironment("STRIPE_SANDBOX_DELIVER_TWICE", ServiceVariables.Configured(config, "STRIPE_SANDBOX_DELIVER_TWICE") ?? "false")
+                .WithEnvironment("STRIPE_SANDBOX_DELIVER_TWICE", ServiceVariables.Configured(builder.Configuration, "STRIPE_SANDBOX_DELIVER_TWICE") ?? "false")
                 .WithHttpHealthCheck("/health")
                 .WithUrlForEndpoint("http", url => url.DisplayText = "Storefront");
-            var stripeUrl = stripe.GetEndpoint("http"); // its API, hosted checkout and storefront
-            stripe.WithUrl($"{stripeUrl}/c/pending", "Pending payments");
-
-            // Later environment callbacks win: these replace the values WithApiVariables set.
-            api.WithEnvironment("STRIPE_API_BASE", stripeUrl)
-                .WithEnvironment("FRONTEND_URL", variables.FrontendUrlConfigured
-                    ? ReferenceExpression.Create($"{stripeUrl},{variables.FrontendUrl}")
-                    : ReferenceExpression.Create($"{stripeUrl}"))
-                .WaitFor(stripe);
+            stripe.WithUrl($"{stripe.GetEndpoint("http")}/c/pending", "Pending payments");
         }
 
-        if (useWrenSandbox)
+        IResourceBuilder<ProjectResource>? wren = null;
+        if (variables.UseWrenSandbox)
         {
-            var wren = builder.AddProject<Projects.WrenSandbox>("wren-sandbox")
+            wren = builder.AddProject<Projects.WrenSandbox>("wren-sandbox")
                 .WithHttpEndpoint()
                 .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
                 .WithEnvironment("WrenSandbox__LiveTokens__0", WrenSandboxToken)
                 .WithHttpHealthCheck("/health");
-            var wrenUrl = wren.GetEndpoint("http");
-            foreach (var service in new[] { api, fulfillment })
-            {
-                service.WithEnvironment("WREN_API_BASE", wrenUrl)
-                    .WithEnvironment("WREN_API_TOKEN", WrenSandboxToken)
-                    .WaitFor(wren);
-            }
-
-            fulfillment.WithEnvironment("WREN_DRY_RUN", ServiceVariables.Configured(config, "WREN_DRY_RUN") ?? "false");
         }
 
         builder.Eventing.Subscribe<BeforeStartEvent>((startEvent, _) =>
         {
             var logger = startEvent.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PuffinOffset.AppHost");
-            logger.ExternalServiceChosen("Stripe", useStripeSandbox
+            logger.ExternalServiceChosen("Stripe", variables.UseStripeSandbox
                 ? "the local Stripe sandbox (resource stripe-sandbox; no STRIPE_SECRET_KEY given)"
-                : $"{ServiceVariables.Configured(config, "STRIPE_API_BASE") ?? "https://api.stripe.com"} with the configured STRIPE_SECRET_KEY");
-            logger.ExternalServiceChosen("Wren", useWrenSandbox
+                : $"{variables.StripeApiBase ?? "https://api.stripe.com"} with the configured STRIPE_SECRET_KEY");
+            logger.ExternalServiceChosen("Wren", variables.UseWrenSandbox
                 ? "the local Wren sandbox (resource wren-sandbox; no WREN_API_TOKEN given)"
-                : $"{ServiceVariables.Configured(config, "WREN_API_BASE") ?? "https://www.wren.co"} with the configured WREN_API_TOKEN, WREN_DRY_RUN={variables.WrenDryRun}");
+                : $"{variables.WrenApiBase ?? "https://www.wren.co"} with the configured WREN_API_TOKEN, WREN_DRY_RUN={variables.WrenDryRun}");
             return Task.CompletedTask;
         });
+        return new Sandboxes(stripe, wren);
     }
 }

@@ -27,11 +27,28 @@ internal sealed class ServiceVariables
     public required string FulfillmentDatabasePath { get; init; }
     public string? CheckoutRateLimitPerMinute { get; init; }
 
+    /// <summary>No Stripe key nor STRIPE_API_BASE (run mode only): the Stripe sandbox stands in for Stripe.</summary>
+    public bool UseStripeSandbox { get; init; }
+
+    /// <summary>No Wren token nor WREN_API_BASE (run mode only): the Wren sandbox stands in for Wren.</summary>
+    public bool UseWrenSandbox { get; init; }
+
+    /// <summary>WREN_DRY_RUN as configured; unset means true against Wren, false against its sandbox.</summary>
+    public string? WrenDryRunConfigured { get; init; }
+
     public static ServiceVariables From(IDistributedApplicationBuilder builder)
     {
         var config = builder.Configuration;
+        var runMode = builder.ExecutionContext.IsRunMode;
+        var useStripeSandbox = runMode && !IsConfigured(config, "stripe-secret-key", "STRIPE_SECRET_KEY")
+                               && Configured(config, "STRIPE_API_BASE") is null;
+        var useWrenSandbox = runMode && !IsConfigured(config, "wren-api-token", "WREN_API_TOKEN")
+                             && Configured(config, "WREN_API_BASE") is null;
         return new ServiceVariables
         {
+            UseStripeSandbox = useStripeSandbox,
+            UseWrenSandbox = useWrenSandbox,
+            WrenDryRunConfigured = Configured(config, "WREN_DRY_RUN"),
             StripeSecretKey = Secret(builder, "stripe-secret-key", "STRIPE_SECRET_KEY", "sk_test_local_placeholder"),
             StripeWebhookSecret = Secret(builder, "stripe-webhook-secret", "STRIPE_WEBHOOK_SECRET",
                 "whsec_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24))),
@@ -42,7 +59,8 @@ internal sealed class ServiceVariables
             StripePublishableKey = Configured(config, "STRIPE_PUBLISHABLE_KEY"),
             StripeApiBase = Configured(config, "STRIPE_API_BASE"),
             WrenApiBase = Configured(config, "WREN_API_BASE"),
-            WrenDryRun = Configured(config, "WREN_DRY_RUN") ?? "true",
+            // Against the sandbox nothing real is bought, so orders are stored as live ones by default.
+            WrenDryRun = Configured(config, "WREN_DRY_RUN") ?? (useWrenSandbox ? "false" : "true"),
             FrontendUrl = Configured(config, "FRONTEND_URL") ?? "http://localhost:5173",
             FrontendUrlConfigured = Configured(config, "FRONTEND_URL") is not null,
             DatabasePath = Configured(config, "DATABASE_PATH") ?? RepositoryPaths.Local(builder, "data", "orders.db"),
@@ -68,17 +86,32 @@ internal sealed class ServiceVariables
 
 internal static class ServiceVariablesExtensions
 {
-    public static IResourceBuilder<ProjectResource> WithApiVariables(this IResourceBuilder<ProjectResource> api, ServiceVariables variables)
+    /// <summary>Every Api variable, each set once: the sandbox's address when it stands in, else what is configured.</summary>
+    public static IResourceBuilder<ProjectResource> WithApiVariables(
+        this IResourceBuilder<ProjectResource> api, ServiceVariables variables, Sandboxes sandboxes)
     {
         api.WithEnvironment("STRIPE_SECRET_KEY", variables.StripeSecretKey)
             .WithEnvironment("STRIPE_WEBHOOK_SECRET", variables.StripeWebhookSecret)
-            .WithEnvironment("WREN_API_TOKEN", variables.WrenApiToken)
-            .WithEnvironment("FRONTEND_URL", variables.FrontendUrl)
-            .WithEnvironment("DATABASE_PATH", variables.DatabasePath)
             .WithOptionalEnvironment("STRIPE_PUBLISHABLE_KEY", variables.StripePublishableKey)
-            .WithOptionalEnvironment("STRIPE_API_BASE", variables.StripeApiBase)
-            .WithOptionalEnvironment("WREN_API_BASE", variables.WrenApiBase)
-            .WithOptionalEnvironment("CHECKOUT_RATE_LIMIT_PER_MINUTE", variables.CheckoutRateLimitPerMinute);
+            .WithOptionalEnvironment("CHECKOUT_RATE_LIMIT_PER_MINUTE", variables.CheckoutRateLimitPerMinute)
+            .WithWrenVariables(variables, sandboxes);
+
+        if (sandboxes.Stripe is { } stripe)
+        {
+            var stripeUrl = stripe.GetEndpoint("http");
+            // The sandbox's storefront is the Api's frontend too (CORS), next to a configured one.
+            api.WithEnvironment("STRIPE_API_BASE", stripeUrl)
+                .WithEnvironment("FRONTEND_URL", variables.FrontendUrlConfigured
+                    ? ReferenceExpression.Create($"{stripeUrl},{variables.FrontendUrl}")
+                    : ReferenceExpression.Create($"{stripeUrl}"))
+                .WaitFor(stripe);
+        }
+        else
+        {
+            api.WithEnvironment("FRONTEND_URL", variables.FrontendUrl)
+                .WithOptionalEnvironment("STRIPE_API_BASE", variables.StripeApiBase);
+        }
+
         if (variables.AdminApiKey is not null)
         {
             api.WithEnvironment("ADMIN_API_KEY", variables.AdminApiKey);
@@ -87,11 +120,24 @@ internal static class ServiceVariablesExtensions
         return api;
     }
 
-    public static IResourceBuilder<ProjectResource> WithFulfillmentVariables(this IResourceBuilder<ProjectResource> fulfillment, ServiceVariables variables) =>
-        fulfillment.WithEnvironment("WREN_API_TOKEN", variables.WrenApiToken)
-            .WithEnvironment("WREN_DRY_RUN", variables.WrenDryRun)
-            .WithEnvironment("FULFILLMENT_DATABASE_PATH", variables.FulfillmentDatabasePath)
+    public static IResourceBuilder<ProjectResource> WithFulfillmentVariables(
+        this IResourceBuilder<ProjectResource> fulfillment, ServiceVariables variables, Sandboxes sandboxes) =>
+        fulfillment.WithEnvironment("WREN_DRY_RUN", variables.WrenDryRun)
+            .WithWrenVariables(variables, sandboxes);
+
+    private static IResourceBuilder<ProjectResource> WithWrenVariables(
+        this IResourceBuilder<ProjectResource> service, ServiceVariables variables, Sandboxes sandboxes)
+    {
+        if (sandboxes.Wren is { } wren)
+        {
+            return service.WithEnvironment("WREN_API_BASE", wren.GetEndpoint("http"))
+                .WithEnvironment("WREN_API_TOKEN", ExternalServices.WrenSandboxToken)
+                .WaitFor(wren);
+        }
+
+        return service.WithEnvironment("WREN_API_TOKEN", variables.WrenApiToken)
             .WithOptionalEnvironment("WREN_API_BASE", variables.WrenApiBase);
+    }
 
     private static IResourceBuilder<ProjectResource> WithOptionalEnvironment(this IResourceBuilder<ProjectResource> project, string name, string? value) =>
         value is null ? project : project.WithEnvironment(name, value);

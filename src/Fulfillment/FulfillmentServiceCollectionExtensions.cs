@@ -18,6 +18,7 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddProblemDetails();
 
         services.AddSqliteDbContext<FulfillmentDbContext>(FulfillmentConfiguration.DatabasePath(builder.Configuration));
+        services.AddMigration<FulfillmentDbContext>();
         services.AddHealthChecks().AddSqliteDatabaseCheck<FulfillmentDbContext>();
 
         services.AddWrenClient();

@@ -1,5 +1,4 @@
 using PuffinOffset.Fulfillment;
-using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,7 +8,8 @@ builder.AddFulfillmentServices();
 var app = builder.Build();
 app.UseFulfillment();
 
-return await app.RunServiceAsync(host => host.MigrateDatabaseAsync<FulfillmentDbContext>());
+// `dotnet Fulfillment.dll migrate` applies the migrations and exits (the deployment's migration step).
+return args is [DatabaseMigration.Command] ? await app.RunMigrateCommandAsync() : await app.RunServiceAsync();
 
 /// <summary>Marker for WebApplicationFactory (test projects may also reference the Api's Program).</summary>
 public sealed class FulfillmentEntryPoint;

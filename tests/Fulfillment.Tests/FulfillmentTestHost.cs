@@ -62,7 +62,6 @@ public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
 
         var host = builder.Build();
         host.UseFulfillment();
-        await host.MigrateDatabaseAsync<FulfillmentDbContext>();
         await host.StartAsync();
         return new FulfillmentTestHost(host);
     }

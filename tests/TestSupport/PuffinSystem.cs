@@ -115,7 +115,6 @@ public sealed class PuffinSystem : IAsyncDisposable
         Api = await ServiceHost.StartAsync(api,
             builder => builder.AddApiServices(),
             app => app.UseApi(),
-            app => app.MigrateDatabaseAsync<ApiDbContext>(),
             _logs?.For("Api"));
         ApiClient = new HttpClient { BaseAddress = Api.BaseAddress };
         AdminClient = new HttpClient { BaseAddress = Api.BaseAddress };
@@ -159,7 +158,6 @@ public sealed class PuffinSystem : IAsyncDisposable
                 _configureFulfillmentServices?.Invoke(builder);
             },
             app => app.UseFulfillment(),
-            app => app.MigrateDatabaseAsync<FulfillmentDbContext>(),
             _logs?.For("Fulfillment"));
         await WaitUntilReadyAsync(Fulfillment);
     }

@@ -8,7 +8,7 @@ namespace PuffinOffset.TestSupport;
 
 /// <summary>
 /// A service built the way its Program builds it (service defaults, the service's own registrations and
-/// endpoints, migrations before start), on Kestrel at a free loopback port so a browser can reach it.
+/// endpoints, its migration step), on Kestrel at a free loopback port so a browser can reach it.
 /// </summary>
 public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
 {
@@ -20,7 +20,6 @@ public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
         IReadOnlyDictionary<string, string?> settings,
         Action<WebApplicationBuilder> addServices,
         Action<WebApplication> useServices,
-        Func<WebApplication, Task> beforeStart,
         ILoggerProvider? logs = null)
     {
         var builder = WebApplication.CreateBuilder();
@@ -36,7 +35,6 @@ public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
         addServices(builder);
         var app = builder.Build();
         useServices(app);
-        await beforeStart(app);
         await app.StartAsync();
         return new ServiceHost(app);
     }

@@ -11,7 +11,8 @@ public static class ServiceProcess
 {
     public sealed record Outcome(int ExitCode, string Output);
 
-    public static async Task<Outcome> RunUntilExitAsync(string assemblyPath, IReadOnlyDictionary<string, string> variables, TimeSpan timeout)
+    public static async Task<Outcome> RunUntilExitAsync(string assemblyPath, IReadOnlyDictionary<string, string> variables, TimeSpan timeout,
+        params string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -21,6 +22,11 @@ public static class ServiceProcess
             WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
         };
         start.ArgumentList.Add(assemblyPath);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.Environment.Clear();
         foreach (var inherited in new[] { "PATH", "HOME", "DOTNET_ROOT", "TMPDIR" })
         {

@@ -2,7 +2,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace PuffinOffset.Messaging.Persistence;
 
@@ -23,7 +22,7 @@ public static class SqliteDatabase
             Pooling = true,
         }.ToString();
 
-        // One process per file: taken before migrations (MigrateDatabaseAsync) and by the first hosted service.
+        // One process per file: taken before migrations (DatabaseMigration) and by the first hosted service.
         services.AddSingleton(_ => new SqliteFileLock(path));
         services.AddHostedService<SqliteFileLock.Holder>();
         services.AddSingleton<IInterceptor, SqlitePragmasInterceptor>();
@@ -51,20 +50,4 @@ public static class SqliteDatabase
             await db.OutboxMessages.AnyAsync(cancellationToken);
             return true;
         });
-
-    /// <summary>Creates the database folder and applies pending migrations before the host starts serving.</summary>
-    public static async Task MigrateDatabaseAsync<TContext>(this IHost host) where TContext : DbContext
-    {
-        // A second process on the same file must not even migrate it.
-        host.Services.GetService<SqliteFileLock>()?.Acquire();
-        await using var scope = host.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TContext>();
-        var dataSource = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
-        if (Path.GetDirectoryName(dataSource) is { Length: > 0 } folder)
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        await db.Database.MigrateAsync();
-    }
 }

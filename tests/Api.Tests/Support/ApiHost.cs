@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using PuffinOffset.Api.Persistence;
 
@@ -12,15 +11,10 @@ public sealed class ApiHost(IReadOnlyDictionary<string, string?> settings) : Web
     public const string WebhookSecret = "whsec_TESTONLY0123456789abcdefghijABCDEFGHIJ";
     public const string FrontendOrigin = "https://shop.example.test";
 
-    public static async Task<ApiHost> StartAsync(string databasePath, string brokerUri, Uri stripeBase, Uri wrenBase,
+    public static Task<ApiHost> StartAsync(string databasePath, string brokerUri, Uri stripeBase, Uri wrenBase,
         Action<Dictionary<string, string?>>? configure = null)
     {
-        // The Api migrates in Program before it serves; the factory skips that, so migrate the file first.
-        await using (var db = new ApiDbContext(new DbContextOptionsBuilder<ApiDbContext>().UseSqlite($"Data Source={databasePath}").Options))
-        {
-            await db.Database.MigrateAsync();
-        }
-
+        // The Api's migration step (a hosted service) brings the file's schema up to date as the host starts.
         var settings = new Dictionary<string, string?>
         {
             ["STRIPE_SECRET_KEY"] = "sk_test_TESTONLYsecretkey",
@@ -41,7 +35,7 @@ public sealed class ApiHost(IReadOnlyDictionary<string, string?> settings) : Web
         configure?.Invoke(settings);
         var host = new ApiHost(settings);
         _ = host.Server; // start it now
-        return host;
+        return Task.FromResult(host);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

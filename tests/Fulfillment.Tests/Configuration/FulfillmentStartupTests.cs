@@ -52,3 +52,25 @@ public sealed class FulfillmentStartupTests
         Assert.False(File.Exists(database), "a misconfigured Fulfillment touches no database");
     }
 }
+
+/// <summary>Fulfillment's migration step as production runs it: `dotnet Fulfillment.dll migrate`, needing only its database settings.</summary>
+public sealed class FulfillmentMigrateCommandTests
+{
+    [Fact]
+    public async Task The_migrate_command_creates_the_folder_and_schema_and_exits_0_without_a_wren_token_or_broker()
+    {
+        using var data = new TempFolder();
+        var database = Path.Combine(data.Path, "new-folder", "fulfillment.db");
+        var settings = new Dictionary<string, string>
+        {
+            ["FULFILLMENT_DATABASE_PATH"] = database,
+            ["ConnectionStrings__messaging"] = "amqp://guest:guest@127.0.0.1:1/",
+        };
+
+        var migrate = await ServiceProcess.RunUntilExitAsync(typeof(FulfillmentEntryPoint).Assembly.Location, settings, TimeSpan.FromSeconds(60), "migrate");
+
+        Assert.True(migrate.ExitCode == 0, migrate.Output);
+        Assert.Contains("Fulfillment: applied", migrate.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(database));
+    }
+}

@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# The production smoke test: the published services run as the systemd units in deploy/systemd run them
+# (same environment file format, the units' own Environment= and LoadCredential= lines, the migration
+# step first), behind nginx with this repository's site configuration and a self-signed certificate,
+# with the Stripe and Wren sandboxes as the outside world. Then, over HTTPS through nginx only, it buys
+# an offset, checks the rate limit per client address, checks what the internet must not reach, kills
+# Fulfillment with SIGKILL, restarts it as systemd would and buys a second offset.
+#
+# Called by .ci/run; runs alone too: deploy/smoke-test.sh. Installs what is missing from Debian, uses
+# free ports and its own temporary folder, and removes everything it started when it ends.
+# Prints "Smoke checks: N passed, N failed" last; exits non-zero when a check fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+started=$(date +%s)
+passed=0
+failed=0
+tmp=$(mktemp -d /tmp/puffin-smoke.XXXXXX)
+pids=()
+
+log() { printf '[smoke %3ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
+pass() { passed=$((passed + 1)); log "PASS: $*"; }
+fail() {
+  failed=$((failed + 1))
+  log "FAIL: $*"
+  for file in "$tmp"/log/*.log; do
+    [ -f "$file" ] || continue
+    echo "----- last lines of $(basename "$file")"
+    tail -n 25 "$file"
+  done
+  exit 1
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  # Supervisors first (they stop their service), then everything else; each was started by this script.
+  for pid in $(printf '%s\n' "${pids[@]}" | tac); do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [ -n "${epmd_started:-}" ]; then
+    /usr/lib/erlang/erts-*/bin/epmd -kill >/dev/null 2>&1 || true
+  fi
+  # SMOKE_KEEP=1 keeps the folder (logs, databases) for a post-mortem.
+  if [ -n "${SMOKE_KEEP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+  echo "Smoke checks: $passed passed, $failed failed"
+  # A failure inside a command substitution ends that subshell; the status still tells.
+  if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  if [ "$failed" -gt 0 ] && [ "$status" -eq 0 ]; then status=1; fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'fail "interrupted"' INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+wait_for() { # description timeout-seconds command...
+  local what=$1 timeout=$2
+  shift 2
+  local deadline=$(( $(date +%s) + timeout ))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then fail "$what (not within ${timeout}s)"; fi
+    sleep 0.5
+  done
+}
+
+# --- What the machine needs (Debian/Ubuntu packages), installed only when missing -------------------
+missing=()
+command -v nginx >/dev/null || missing+=(nginx)
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
+command -v python3 >/dev/null || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts the packaged services; this test runs its own.
+  $sudo_cmd systemctl stop nginx rabbitmq-server 2>/dev/null || true
+fi
+
+mkdir -p "$tmp"/{log,app,state,home,credentials,tls,www}
+chmod 711 "$tmp"            # nginx workers (nobody) traverse to their temp folders, nothing more
+chmod 700 "$tmp/credentials"
+
+# --- Publish, as a release would ---------------------------------------------------------------------
+log "publishing the services and the sandboxes (dotnet publish -c Release)"
+for project in ${SMOKE_SKIP_PUBLISH:+none} Api Fulfillment StripeSandbox WrenSandbox; do
+  [ "$project" = none ] && { cp -r "$SMOKE_SKIP_PUBLISH"/. "$tmp/app/"; break; }  # a previous run's output, when iterating
+  folder=$(echo "$project" | tr '[:upper:]' '[:lower:]')
+  dotnet publish "src/$project/$project.csproj" -c Release -o "$tmp/app/$folder" --nologo -v quiet \
+    >"$tmp/log/publish-$folder.log" 2>&1 || fail "dotnet publish $project"
+done
+pass "published Api, Fulfillment and both sandboxes"
+
+# --- The outside world and the infrastructure ---------------------------------------------------------
+api_port=$(free_port); fulfillment_port=$(free_port); stripe_port=$(free_port); wren_port=$(free_port)
+http_port=$(free_port); https_port=$(free_port)
+amqp_port=$(free_port); dist_port=$(free_port); management_port=$(free_port)
+
+epmd_running() { /usr/lib/erlang/erts-*/bin/epmd -names >/dev/null 2>&1; }
+epmd_running || epmd_started=1
+node="puffin-smoke-$$@localhost"
+setsid scripts/rabbitmq-local.sh "$tmp/rabbitmq" "$node" "$amqp_port" "$dist_port" "$management_port" \
+  >"$tmp/log/rabbitmq.log" 2>&1 &
+pids+=($!)
+
+wren_token="puffin-smoke-live-$$"
+(cd "$tmp/app/wrensandbox" && exec env -i PATH="$PATH" HOME="$tmp/home" ASPNETCORE_ENVIRONMENT=Development \
+  ${DOTNET_ROOT:+DOTNET_ROOT="$DOTNET_ROOT"} ASPNETCORE_URLS="http://127.0.0.1:$wren_port" WrenSandbox__LiveTokens__0="$wren_token" \
+  dotnet WrenSandbox.dll) >"$tmp/log/wren-sandbox.log" 2>&1 &
+pids+=($!)
+(cd "$tmp/app/stripesandbox" && exec env -i PATH="$PATH" HOME="$tmp/home" ASPNETCORE_ENVIRONMENT=Development \
+  ${DOTNET_ROOT:+DOTNET_ROOT="$DOTNET_ROOT"} ASPNETCORE_URLS="http://127.0.0.1:$stripe_port" dotnet StripeSandbox.dll) >"$tmp/log/stripe-sandbox.log" 2>&1 &
+pids+=($!)
+
+wait_for "RabbitMQ accepts connections" 90 bash -c "echo > /dev/tcp/127.0.0.1/$amqp_port"
+wait_for "the Wren sandbox is healthy" 60 curl -fsS "http://127.0.0.1:$wren_port/health"
+wait_for "the Stripe sandbox is healthy" 60 curl -fsS "http://127.0.0.1:$stripe_port/health"
+pass "RabbitMQ, the Stripe sandbox and the Wren sandbox are up"
+
+# --- Configuration exactly as production has it: the example environment file, then this machine's values
+webhook_secret="whsec_SMOKEONLY$(openssl rand -hex 16)"
+printf 'sk_test_SMOKEONLY%s\n' "$(openssl rand -hex 8)" >"$tmp/secrets.stripe-secret-key"
+printf '%s\n' "$webhook_secret" >"$tmp/secrets.stripe-webhook-secret"
+printf '%s\n' "$wren_token" >"$tmp/secrets.wren-api-token"
+printf 'admin-SMOKEONLY-%s\n' "$(openssl rand -hex 8)" >"$tmp/secrets.admin-api-key"
+
+env_file="$tmp/puffin-offset.env"
+{
+  cat deploy/puffin-offset.env.example
+  echo "# --- smoke test: this machine's values (later lines win, in systemd as here)"
+  echo "DATABASE_PROVIDER=sqlite"
+  echo "DATABASE_PATH=$tmp/state/orders.db"
+  echo "FULFILLMENT_DATABASE_PATH=$tmp/state/fulfillment.db"
+  echo "ConnectionStrings__messaging=amqp://guest:guest@127.0.0.1:$amqp_port/"
+  echo "STRIPE_API_BASE=http://127.0.0.1:$stripe_port"
+  echo "WREN_API_BASE=http://127.0.0.1:$wren_port"
+  echo "WREN_DRY_RUN=false"
+  echo "FRONTEND_URL=https://shop.smoke.test"
+  echo "CHECKOUT_RATE_LIMIT_PER_MINUTE=3"
+  echo "TRUSTED_PROXIES=127.0.0.1"
+} >"$env_file"
+
+# A unit's command lines and environment, read from deploy/systemd: EnvironmentFile= (this machine's
+# file), then its Environment= lines, with %d (the credentials folder) and /opt/puffin-offset replaced.
+unit_environment() { # unit port
+  local unit="deploy/systemd/$1.service" credentials="$tmp/credentials/$1"
+  mkdir -p "$credentials"
+  # LoadCredential=name:path → a copy of the secret in the unit's own credentials folder.
+  # (Each grep may find nothing, e.g. the migrate unit has no credentials: not an error here.)
+  { grep '^LoadCredential=' "$unit" || true; } | sed 's/^LoadCredential=//; s/:.*//' | while read -r name; do
+    cp "$tmp/secrets.$name" "$credentials/$name"
+  done
+  echo "PATH=$PATH"
+  echo "HOME=$tmp/home"
+  if [ -n "${DOTNET_ROOT:-}" ]; then echo "DOTNET_ROOT=$DOTNET_ROOT"; fi
+  grep -vE '^\s*(#|$)' "$env_file"
+  { grep '^Environment=' "$unit" || true; } | sed "s/^Environment=//; s|%d|$credentials|g"
+  if [ -n "${2:-}" ]; then echo "ASPNETCORE_URLS=http://127.0.0.1:$2"; fi
+}
+unit_commands() { grep '^ExecStart=' "deploy/systemd/$1.service" | sed "s/^ExecStart=//; s|/usr/bin/dotnet|dotnet|; s|/opt/puffin-offset|$tmp/app|g"; }
+
+run_unit_command() { # unit port command...: becomes the command, with exactly the unit's environment (call it in a subshell)
+  local unit=$1 port=$2
+  shift 2
+  local -a environment=()
+  mapfile -t environment < <(unit_environment "$unit" "$port")
+  # The environment file's own lines must be there: never run a unit on defaults.
+  printf '%s\n' "${environment[@]}" | grep -q '^ASPNETCORE_ENVIRONMENT=' || { echo "no environment for $unit" >&2; return 1; }
+  # exec: the process is the service itself, so its pid is the one a signal (or SIGKILL) reaches.
+  exec env -i "${environment[@]}" "$@"
+}
+
+# --- The migration step, then the services (MIGRATE_ON_STARTUP=false: they must not need to migrate) --
+while read -r -a command; do
+  (run_unit_command puffin-offset-migrate "" "${command[@]}") </dev/null >>"$tmp/log/migrate.log" 2>&1 \
+    || fail "the migration step (${command[*]}) exited non-zero"
+done < <(unit_commands puffin-offset-migrate)
+grep -E '^(Api|Fulfillment): ' "$tmp/log/migrate.log" || true
+pass "the migration step applied both services' migrations and exited 0"
+
+# Restart=on-failure, RestartSec=1: what systemd does when the process dies, SIGKILL included.
+supervise() { # unit port
+  local unit=$1 port=$2 command
+  read -r -a command < <(unit_commands "$unit")
+  (
+    trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0' TERM
+    while true; do
+      run_unit_command "$unit" "$port" "${command[@]}" </dev/null >>"$tmp/log/$unit.log" 2>&1 &
+      child=$!
+      echo "$child" >"$tmp/$unit.pid"
+      status=0
+      wait "$child" || status=$?
+      [ "$status" -eq 0 ] && exit 0
+      echo "[supervisor] $unit exited with $status; restarting in 1 s" >>"$tmp/log/$unit.log"
+      sleep 1
+    done
+  ) &
+  pids+=($!)
+}
+supervise puffin-offset-api "$api_port"
+supervise puffin-offset-fulfillment "$fulfillment_port"
+wait_for "the Api is healthy (database and broker)" 120 curl -fsS "http://127.0.0.1:$api_port/health"
+wait_for "Fulfillment is healthy (database and broker)" 120 curl -fsS "http://127.0.0.1:$fulfillment_port/health"
+pass "the published Api and Fulfillment run in Production from the environment file and credential files"
+
+# --- nginx: deploy/nginx's site, on high ports, its own prefix, a self-signed certificate -------------
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+  -keyout "$tmp/tls/privkey.pem" -out "$tmp/tls/fullchain.pem" >/dev/null 2>&1
+mkdir -p "$tmp/nginx/conf" "$tmp/nginx/temp" "$tmp/nginx/logs"
+chmod 777 "$tmp/nginx/temp"
+cp -r deploy/nginx/puffin-offset "$tmp/nginx/conf/"
+sed -e "s|server 127.0.0.1:8080;|server 127.0.0.1:$api_port;|" \
+    -e "s|listen 80;|listen 127.0.0.1:$http_port;|" \
+    -e "s|listen 443 ssl http2;|listen 127.0.0.1:$https_port ssl http2;|" \
+    -e '/listen \[::\]/d' \
+    -e "s|/etc/letsencrypt/live/api.puffinoffset.example/|$tmp/tls/|" \
+    -e "s|root /var/www/letsencrypt;|root $tmp/www;|" \
+    deploy/nginx/puffin-offset.conf >"$tmp/nginx/conf/puffin-offset.conf"
+cat >"$tmp/nginx/conf/nginx.conf" <<CONF
+worker_processes 1;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/log/nginx-error.log warn;
+events { worker_connections 256; }
+http {
+    access_log $tmp/log/nginx-access.log;
+    client_body_temp_path $tmp/nginx/temp/body;
+    proxy_temp_path $tmp/nginx/temp/proxy;
+    fastcgi_temp_path $tmp/nginx/temp/fastcgi;
+    uwsgi_temp_path $tmp/nginx/temp/uwsgi;
+    scgi_temp_path $tmp/nginx/temp/scgi;
+    include puffin-offset.conf;
+}
+CONF
+nginx -t -p "$tmp/nginx/" -c "$tmp/nginx/conf/nginx.conf" >"$tmp/log/nginx-test.log" 2>&1 || fail "nginx -t rejects the site"
+nginx -p "$tmp/nginx/" -c "$tmp/nginx/conf/nginx.conf" -g 'daemon off;' >>"$tmp/log/nginx-error.log" 2>&1 &
+pids+=($!)
+public="https://127.0.0.1:$https_port"
+curl_public() { curl -sS --cacert "$tmp/tls/fullchain.pem" --max-time 20 "$@"; }
+wait_for "nginx answers on HTTPS" 30 curl_public -o /dev/null "$public/api/config"
+pass "nginx -t accepts deploy/nginx/puffin-offset.conf and serves it over TLS"
+
+# --- Over HTTPS, through nginx only ----------------------------------------------------------------------
+redirect=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$http_port/api/config")
+[[ "$redirect" == "301 https://127.0.0.1/api/config" ]] || fail "HTTP is not redirected to HTTPS (got: $redirect)"
+pass "HTTP answers 301 to HTTPS"
+
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+create_session() { # source-address → prints the response body; fails unless 200
+  local response
+  response=$(curl_public --interface "$1" -w '\n%{http_code}' -H 'content-type: application/json' \
+    -d '{"tons":1,"portfolioId":21,"customerEmail":"smoke@example.com"}' "$public/api/checkout/create-session")
+  [ "${response##*$'\n'}" = 200 ] || fail "create-session from $1 answered ${response##*$'\n'}: ${response%$'\n'*}"
+  echo "${response%$'\n'*}"
+}
+
+# Signed exactly as Stripe signs: HMAC-SHA256 of "t.payload" with the whole whsec_ secret, hex, t=…,v1=….
+post_paid_webhook() { # order-id session-id
+  local body="$tmp/event-$1.json" t signature
+  python3 - "$repo/tests/TestSupport/Fixtures/stripe-events/checkout.session.completed.paid.json" "$1" "$2" >"$body" <<'PY'
+import json, sys, uuid
+path, order_id, session_id = sys.argv[1:]
+body = open(path, encoding="utf-8").read()
+event = json.loads(body)
+body = body.replace(event["data"]["object"]["id"], session_id)
+body = body.replace('"%s"' % event["data"]["object"]["metadata"]["orderId"], '"%s"' % order_id)
+body = body.replace('"%s"' % event["id"], '"evt_smoke_%s"' % uuid.uuid4().hex)
+sys.stdout.write(body)
+PY
+  t=$(date +%s)
+  signature=$({ printf '%s.' "$t"; cat "$body"; } | openssl dgst -sha256 -hmac "$webhook_secret" -hex | sed 's/^.*= //')
+  curl_public -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
+    -H "Stripe-Signature: t=$t,v1=$signature" --data-binary "@$body" "$public/api/webhooks/stripe"
+}
+
+order_is() { [ "$(curl_public "$public/api/orders/$1" | json_field status)" = "$2" ]; }
+wren_orders() { curl -fsS "http://127.0.0.1:$wren_port/sandbox/orders" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+
+buy_offset() { # label expected-wren-orders
+  local session order_id session_id status
+  session=$(create_session 127.0.0.4)
+  order_id=$(json_field orderId <<<"$session")
+  session_id=$(json_field sessionId <<<"$session")
+  status=$(post_paid_webhook "$order_id" "$session_id")
+  [ "$status" = 200 ] || fail "$1: the signed webhook was answered $status"
+  wait_for "$1: order $order_id fulfilled" 90 order_is "$order_id" fulfilled
+  [ "$(wren_orders)" = "$2" ] || fail "$1: Wren has $(wren_orders) orders, expected $2"
+  pass "$1: session created, signed webhook accepted, order fulfilled with Wren order number $2"
+}
+
+buy_offset "first order" 1
+
+# Rate limit: 3 per client address per minute. Every request reaches the Api from nginx (127.0.0.1);
+# only X-Forwarded-For, believed because 127.0.0.1 is the trusted proxy, tells the clients apart.
+for _ in 1 2 3; do create_session 127.0.0.2 >/dev/null; done
+limited=$(curl_public --interface 127.0.0.2 -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
+  -d '{"tons":1,"portfolioId":21}' "$public/api/checkout/create-session")
+[ "$limited" = 429 ] || fail "the 4th session from 127.0.0.2 within a minute answered $limited, not 429"
+create_session 127.0.0.3 >/dev/null
+pass "the rate limit counts 127.0.0.2 (4th attempt: 429) and 127.0.0.3 (allowed) separately"
+
+spoofed=$(curl_public --interface 127.0.0.2 -o /dev/null -w '%{http_code}' -H 'X-Forwarded-For: 198.51.100.1' \
+  -H 'content-type: application/json' -d '{"tons":1,"portfolioId":21}' "$public/api/checkout/create-session")
+[ "$spoofed" = 429 ] || fail "a client-written X-Forwarded-For escaped the rate limit (answered $spoofed)"
+pass "a client's own X-Forwarded-For does not escape its rate limit"
+
+for path in /metrics /health /alive; do
+  code=$(curl_public -o /dev/null -w '%{http_code}' "$public$path")
+  [ "$code" = 404 ] || fail "$path through the public site answered $code, not 404"
+done
+for path in /admin /api/admin/orders; do
+  code=$(curl_public -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$tmp/secrets.admin-api-key")" "$public$path")
+  [ "$code" = 403 ] || fail "$path through the public site answered $code, not 403"
+done
+[ "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$api_port/health")" = 200 ] || fail "the Api's own /health is not 200"
+pass "/metrics, /health and /alive are 404 and /admin, /api/admin 403 through nginx (served on the internal port only)"
+
+head -c 600000 /dev/zero | tr '\0' 'a' >"$tmp/too-large.json"
+code=$(curl_public -o /dev/null -w '%{http_code}' -H 'content-type: application/json' --data-binary "@$tmp/too-large.json" "$public/api/webhooks/stripe")
+[ "$code" = 413 ] || fail "a 600 kB webhook body answered $code, not 413"
+pass "a webhook body over 512 KiB is refused by nginx (413)"
+
+# Fulfillment dies hard; the supervisor restarts it (as Restart=on-failure would) and work carries on.
+victim=$(cat "$tmp/puffin-offset-fulfillment.pid")
+[ "$(cat "/proc/$victim/comm" 2>/dev/null)" = dotnet ] || fail "the recorded Fulfillment pid $victim is not the dotnet process"
+kill -KILL "$victim"
+wait_for "the killed Fulfillment is gone" 10 bash -c "! kill -0 $victim"
+wait_for "Fulfillment restarted" 30 bash -c "[ \"\$(cat '$tmp/puffin-offset-fulfillment.pid')\" != $victim ]"
+wait_for "the restarted Fulfillment is healthy" 120 curl -fsS "http://127.0.0.1:$fulfillment_port/health"
+pass "Fulfillment killed with SIGKILL and restarted"
+buy_offset "second order, after the restart" 2
+
+log "done in $(( $(date +%s) - started ))s"

@@ -1,0 +1,77 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// <c>TRUSTED_PROXIES</c>: the reverse proxies (addresses or CIDR ranges, comma-separated) whose
+/// <c>X-Forwarded-For</c> / <c>X-Forwarded-Proto</c> are believed, so the rate limiter, logs and traces
+/// see the client's address instead of the proxy's. Anyone else's headers are ignored: a client that
+/// writes its own X-Forwarded-For must not pick its rate-limit partition. None by default.
+/// </summary>
+public static class TrustedProxies
+{
+    public const string Variable = "TRUSTED_PROXIES";
+
+    public static IServiceCollection AddTrustedProxies(this IServiceCollection services)
+    {
+        services.AddOptions<TrustedProxyList>()
+            .Configure<IConfiguration>((list, config) => list.Entries =
+                (config[Variable] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Validate(list => list.Entries.All(entry => TryParse(entry, out _, out _)),
+                $"{Variable} must be a comma-separated list of IP addresses or CIDR ranges (e.g. 127.0.0.1,10.0.0.0/8).")
+            .ValidateOnStart();
+
+        services.AddOptions<ForwardedHeadersOptions>()
+            .Configure<IOptions<TrustedProxyList>>((forwarded, trusted) =>
+            {
+                forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+                // The framework trusts loopback by default; only the configured proxies are trusted here.
+                forwarded.KnownProxies.Clear();
+                forwarded.KnownIPNetworks.Clear();
+                // Walk back through every trusted hop (nginx behind a load balancer) to the first untrusted one.
+                forwarded.ForwardLimit = null;
+                foreach (var entry in trusted.Value.Entries)
+                {
+                    if (TryParse(entry, out var address, out var network))
+                    {
+                        if (address is not null)
+                        {
+                            forwarded.KnownProxies.Add(address);
+                        }
+                        else
+                        {
+                            forwarded.KnownIPNetworks.Add(network);
+                        }
+                    }
+                }
+            });
+        return services;
+    }
+
+    /// <summary>First in the pipeline: everything after it sees the client's address and scheme.</summary>
+    public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app) => app.UseForwardedHeaders();
+
+    private static bool TryParse(string entry, out IPAddress? address, out System.Net.IPNetwork network)
+    {
+        network = default;
+        if (entry.Contains('/', StringComparison.Ordinal))
+        {
+            address = null;
+            return System.Net.IPNetwork.TryParse(entry, out network);
+        }
+
+        // IPAddress also takes inet_aton's short forms ("10.0.0" is 10.0.0.0): a typo, not a proxy.
+        return IPAddress.TryParse(entry, out address)
+            && (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || entry.Count(c => c == '.') == 3);
+    }
+
+    public sealed class TrustedProxyList
+    {
+        public IReadOnlyList<string> Entries { get; set; } = [];
+    }
+}
