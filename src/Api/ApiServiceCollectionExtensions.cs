@@ -27,9 +27,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingletonTimeProvider();
         services.AddSingleton<ApiMetrics>();
 
-        var databasePath = builder.Configuration["DATABASE_PATH"] is { Length: > 0 } path ? path : new CheckoutOptions().DatabasePath;
-        services.AddSqliteDbContext<ApiDbContext>(databasePath);
-        services.AddHealthChecks().AddSqliteDatabaseCheck<ApiDbContext>();
+        builder.AddServiceDatabase<ApiDbContext, PostgresApiDbContext>("DATABASE_PATH", new CheckoutOptions().DatabasePath, "orders");
 
         services.AddHttpClient<WrenPortfolioClient>();
         services.AddSingleton<PriceList>();

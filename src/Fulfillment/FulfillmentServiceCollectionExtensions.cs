@@ -18,12 +18,13 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddFulfillmentOptions();
         services.AddProblemDetails();
 
-        services.AddSqliteDbContext<FulfillmentDbContext>(FulfillmentConfiguration.DatabasePath(builder.Configuration));
-        services.AddHealthChecks().AddSqliteDatabaseCheck<FulfillmentDbContext>();
+        builder.AddServiceDatabase<FulfillmentDbContext, PostgresFulfillmentDbContext>(
+            "FULFILLMENT_DATABASE_PATH", FulfillmentConfiguration.DefaultDatabasePath, "fulfillment");
 
         services.AddWrenClient();
         services.AddSingleton<FulfillmentTelemetry>();
         services.AddSingleton<FulfillmentSignal>();
+        services.AddSingleton<FulfillmentReplica>();
         services.AddScoped<FulfillmentProcessor>();
         services.AddHostedService<FulfillmentWorker>();
 

@@ -11,6 +11,7 @@ using PuffinOffset.Fulfillment.Admin;
 using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;
 
@@ -36,7 +37,6 @@ public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:messaging"] = brokerUri,
-            ["FULFILLMENT_DATABASE_PATH"] = databasePath,
             ["WREN_API_TOKEN"] = LiveToken,
             ["WREN_API_BASE"] = wrenBase.ToString(),
             ["WREN_DRY_RUN"] = "false",
@@ -52,7 +52,9 @@ public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
             ["Outbox:MaxRetryDelay"] = "00:00:01",
             ["Outbox:PublishTimeout"] = "00:00:05",
             ["ADMIN_API_KEY"] = AdminKey,
-        };
+            // Short, so that a PostgreSQL test that "kills" a host sees another take over in seconds.
+            ["Fulfillment:LeaseDuration"] = "00:00:11",
+        }.With(await TestDatabase.SettingsAsync("FULFILLMENT_DATABASE_PATH", databasePath, "fulfillment"));
         configure?.Invoke(settings);
 
         var builder = WebApplication.CreateBuilder();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Inbox;
 using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Messaging.Tests;
 
@@ -37,7 +38,7 @@ public sealed class PaymentCompletedRecorder(TestDbContext db, TimeProvider time
         });
 }
 
-/// <summary>A generic host using the messaging library on a real SQLite file and a real broker.</summary>
+/// <summary>A generic host using the messaging library on a real database (the engine under test) and a real broker.</summary>
 public static class OutboxTestHost
 {
     public static async Task<IHost> StartAsync(string databasePath, string brokerUri, bool dispatcherEnabled = true, bool consume = true)
@@ -52,7 +53,7 @@ public static class OutboxTestHost
             ["Outbox:MaxRetryDelay"] = "00:00:01",
             ["Outbox:PublishTimeout"] = "00:00:03",
         });
-        builder.Services.AddSqliteDbContext<TestDbContext>(databasePath);
+        await builder.Services.AddTestDbContextAsync<TestDbContext>(databasePath);
         builder.Services.AddMessaging<TestDbContext>(builder.Configuration, bus =>
         {
             if (consume)

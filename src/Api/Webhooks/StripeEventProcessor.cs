@@ -1,10 +1,10 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Outbox;
+using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Api.Webhooks;
 
@@ -19,9 +19,12 @@ public static class WebhookOutcome
 
 /// <summary>
 /// Applies one verified event: the event record, the order's status change and the outgoing
-/// <see cref="PaymentCompleted"/> commit in one SQLite transaction, or none of them does. BEGIN IMMEDIATE
+/// <see cref="PaymentCompleted"/> commit in one transaction, or none of them does. On SQLite BEGIN IMMEDIATE
 /// takes the write lock first, so concurrent deliveries of one event serialise and the later ones see
-/// the record; the event id's primary key is the backstop.
+/// the record. On PostgreSQL several Api replicas run concurrently: the event id's primary key makes a
+/// second delivery of one event fail to commit (→ duplicate), and repeatable read makes two events that
+/// change one order conflict (→ the later runs again and sees the first's status), so the state
+/// machine decides on committed state in both cases.
 /// </summary>
 public sealed partial class StripeEventProcessor(
     ApiDbContext db,
@@ -35,41 +38,55 @@ public sealed partial class StripeEventProcessor(
         // Not the request's token: once Stripe's event is being recorded, a client disconnect must not
         // leave the decision half-made (a rollback would be safe, but gains nothing).
         var cancellationToken = CancellationToken.None;
-        var outcome = WebhookOutcome.Duplicate;
-        using var writer = await writeGate.EnterAsync();
-        try
+        // Only SQLite has a single writer worth queuing for; PostgreSQL takes row locks.
+        using var writer = db.Database.IsSqlite() ? await writeGate.EnterAsync() : null;
+        for (var attempt = 1; ; attempt++)
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (await db.StripeEvents.AnyAsync(e => e.EventId == stripeEvent.EventId, cancellationToken))
+            try
             {
-                return Record(stripeEvent, WebhookOutcome.Duplicate);
+                return Record(stripeEvent, await TryApplyAsync(stripeEvent, cancellationToken));
             }
-
-            var now = time.GetUtcNow();
-            (outcome, var orderId) = await ApplyAsync(stripeEvent, now, cancellationToken);
-            db.StripeEvents.Add(new StripeEventRecord
+            catch (Exception ex) when (DatabaseErrors.IsUniqueViolation(ex) || DatabaseErrors.IsSerializationFailure(ex))
             {
-                EventId = stripeEvent.EventId,
-                Type = stripeEvent.Type,
-                ApiVersion = stripeEvent.ApiVersion,
-                OrderId = orderId,
-                Outcome = outcome,
-                ReceivedAt = now,
-            });
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+                // Another delivery of this event (another replica) committed first: it was handled.
+                if (await IsRecordedAsync(stripeEvent.EventId))
+                {
+                    return Record(stripeEvent, WebhookOutcome.Duplicate);
+                }
+
+                // A concurrent event changed the same order: decide again on its committed state.
+                if (!DatabaseErrors.IsSerializationFailure(ex) || attempt >= MaxConcurrentAttempts)
+                {
+                    throw;
+                }
+            }
         }
-        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 })
+    }
+
+    private const int MaxConcurrentAttempts = 5;
+
+    private async Task<string> TryApplyAsync(CheckoutSessionEvent stripeEvent, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.BeginWriteTransactionAsync(cancellationToken);
+        if (await db.StripeEvents.AnyAsync(e => e.EventId == stripeEvent.EventId, cancellationToken))
         {
-            if (!await IsRecordedAsync(stripeEvent.EventId))
-            {
-                throw;
-            }
-
-            outcome = WebhookOutcome.Duplicate;
+            return WebhookOutcome.Duplicate;
         }
 
-        return Record(stripeEvent, outcome);
+        var now = time.GetUtcNow();
+        var (outcome, orderId) = await ApplyAsync(stripeEvent, now, cancellationToken);
+        db.StripeEvents.Add(new StripeEventRecord
+        {
+            EventId = stripeEvent.EventId,
+            Type = stripeEvent.Type,
+            ApiVersion = stripeEvent.ApiVersion,
+            OrderId = orderId,
+            Outcome = outcome,
+            ReceivedAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return outcome;
     }
 
     private async Task<(string Outcome, Guid? OrderId)> ApplyAsync(CheckoutSessionEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken)

@@ -26,6 +26,8 @@ public static class FulfillmentConfiguration
         services.AddOptions<FulfillmentOptions>()
             .BindConfiguration(FulfillmentOptions.Section)
             .ValidateDataAnnotations()
+            .Validate(o => o.LeaseDuration > 2 * o.WrenTimeout,
+                "Fulfillment:LeaseDuration must be more than twice Fulfillment:WrenTimeout (a lookup and a POST fit in one lease).")
             .ValidateOnStart();
         return services;
     }

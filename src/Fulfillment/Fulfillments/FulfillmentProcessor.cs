@@ -10,7 +10,9 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 
 /// <summary>
 /// One step of one order's fulfilment, in its own scope. Every state change is committed before the
-/// next Wren call, and no transaction is open while Wren is called.
+/// next Wren call, and no transaction is open while Wren is called. It works only on a fulfilment whose
+/// lease this replica holds; every write checks the row's version, so a replica whose lease ran out and
+/// was taken over can neither start a POST nor record an outcome.
 /// </summary>
 public sealed partial class FulfillmentProcessor(
     FulfillmentDbContext db,
@@ -18,6 +20,7 @@ public sealed partial class FulfillmentProcessor(
     IOptions<WrenOptions> wrenOptions,
     IOptions<FulfillmentOptions> options,
     FulfillmentTelemetry telemetry,
+    FulfillmentReplica replica,
     TimeProvider time,
     ILogger<FulfillmentProcessor> logger)
 {
@@ -28,18 +31,33 @@ public sealed partial class FulfillmentProcessor(
         var fulfillment = await db.Fulfillments.SingleAsync(f => f.OrderId == orderId, cancellationToken);
         using var activity = FulfillmentTelemetry.StartProcessing(orderId, fulfillment.TraceParent, fulfillment.TraceState);
 
+        if (!fulfillment.IsHeldBy(replica.Id, time.GetUtcNow()))
+        {
+            LogNotHeld(orderId);
+            return;
+        }
+
+        var recovered = false;
         if (fulfillment.State == FulfillmentState.Attempting)
         {
-            // The worker only hands over Attempting rows nobody in this process is working on: an
-            // earlier process (or attempt) stopped between committing Attempting and recording the outcome.
+            // The worker only hands over Attempting rows nobody is working on: a process (or replica, or
+            // attempt) stopped between committing Attempting and recording the outcome. Its POST may still
+            // be running at Wren until its timeout, so the lookup waits for that timeout plus the settle time.
             LogInterrupted(orderId, fulfillment.Attempts);
-            fulfillment.RecoverInterruptedAttempt(_retryPolicy.UnknownOutcomeSettleTime, time.GetUtcNow());
-            await db.SaveChangesAsync(cancellationToken);
+            fulfillment.RecoverInterruptedAttempt(_retryPolicy.UnknownOutcomeSettleTime + options.Value.WrenTimeout, time.GetUtcNow());
+            recovered = true;
         }
 
         if (!fulfillment.IsDue(time.GetUtcNow()))
         {
+            fulfillment.ReleaseLease();
+            await db.SaveChangesAsync(cancellationToken);
             return;
+        }
+
+        if (recovered)
+        {
+            await db.SaveChangesAsync(cancellationToken);
         }
 
         var dryRun = wrenOptions.Value.DryRun;
@@ -48,7 +66,8 @@ public sealed partial class FulfillmentProcessor(
             return;
         }
 
-        fulfillment.BeginAttempt(dryRun, time.GetUtcNow());
+        var attemptStart = time.GetUtcNow();
+        fulfillment.BeginAttempt(dryRun, attemptStart, attemptStart + options.Value.LeaseDuration);
         await db.SaveChangesAsync(cancellationToken);
 
         var result = await wren.PlaceOrderAsync(new WrenOrderRequest(fulfillment.Tons, fulfillment.PortfolioId, fulfillment.Note, dryRun), cancellationToken);
@@ -119,6 +138,7 @@ public sealed partial class FulfillmentProcessor(
                 break;
         }
 
+        fulfillment.ReleaseLease();
         await db.SaveChangesAsync(cancellationToken);
 
         switch (fulfillment.State)
@@ -136,6 +156,9 @@ public sealed partial class FulfillmentProcessor(
                 break;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fulfilment of order {OrderId} is not held by this replica (its lease ran out or was taken over); leaving it alone")]
+    private partial void LogNotHeld(Guid orderId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offset order for {OrderId}: attempt {Attempt} was interrupted; its outcome is unknown and will be looked up by note")]
     private partial void LogInterrupted(Guid orderId, int attempt);

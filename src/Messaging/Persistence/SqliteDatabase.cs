@@ -2,7 +2,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace PuffinOffset.Messaging.Persistence;
 
@@ -49,17 +48,12 @@ public static class SqliteDatabase
             return true;
         });
 
-    /// <summary>Creates the database folder and applies pending migrations before the host starts serving.</summary>
-    public static async Task MigrateDatabaseAsync<TContext>(this IHost host) where TContext : DbContext
+    internal static void CreateFolder(DbContext db)
     {
-        await using var scope = host.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TContext>();
         var dataSource = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
         if (Path.GetDirectoryName(dataSource) is { Length: > 0 } folder)
         {
             Directory.CreateDirectory(folder);
         }
-
-        await db.Database.MigrateAsync();
     }
 }

@@ -3,10 +3,11 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Api.Tests.Support;
 
-/// <summary>The real Api (real SQLite file, real broker vhost, Stripe sandbox and Wren stub over HTTP).</summary>
+/// <summary>The real Api (a real SQLite file or PostgreSQL database, real broker vhost, Stripe sandbox and Wren stub over HTTP).</summary>
 public sealed class ApiHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<ApiEntryPoint>
 {
     public const string WebhookSecret = "whsec_TESTONLY0123456789abcdefghijABCDEFGHIJ";
@@ -15,8 +16,12 @@ public sealed class ApiHost(IReadOnlyDictionary<string, string?> settings) : Web
     public static async Task<ApiHost> StartAsync(string databasePath, string brokerUri, Uri stripeBase, Uri wrenBase,
         Action<Dictionary<string, string?>>? configure = null)
     {
-        // The Api migrates in Program before it serves; the factory skips that, so migrate the file first.
-        await using (var db = new ApiDbContext(new DbContextOptionsBuilder<ApiDbContext>().UseSqlite($"Data Source={databasePath}").Options))
+        // The Api migrates in Program before it serves; the factory skips that, so migrate the database first
+        // (each engine has its own context type and migrations).
+        var database = await TestDatabase.SettingsAsync("DATABASE_PATH", databasePath, "orders");
+        await using (ApiDbContext db = TestDatabase.IsPostgres
+            ? new PostgresApiDbContext(await TestDatabase.OptionsAsync<PostgresApiDbContext>(databasePath))
+            : new ApiDbContext(await TestDatabase.OptionsAsync<ApiDbContext>(databasePath)))
         {
             await db.Database.MigrateAsync();
         }
@@ -29,7 +34,6 @@ public sealed class ApiHost(IReadOnlyDictionary<string, string?> settings) : Web
             ["STRIPE_API_BASE"] = stripeBase.ToString(),
             ["WREN_API_BASE"] = wrenBase.ToString(),
             ["FRONTEND_URL"] = FrontendOrigin,
-            ["DATABASE_PATH"] = databasePath,
             ["CHECKOUT_RATE_LIMIT_PER_MINUTE"] = "0",
             ["ConnectionStrings:messaging"] = brokerUri,
             ["Outbox:DispatcherEnabled"] = "true",
@@ -37,7 +41,7 @@ public sealed class ApiHost(IReadOnlyDictionary<string, string?> settings) : Web
             ["Outbox:MinRetryDelay"] = "00:00:00.100",
             ["Outbox:MaxRetryDelay"] = "00:00:01",
             ["Outbox:PublishTimeout"] = "00:00:03",
-        };
+        }.With(database);
         configure?.Invoke(settings);
         var host = new ApiHost(settings);
         _ = host.Server; // start it now
