@@ -52,10 +52,16 @@ public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
             ["Outbox:MaxRetryDelay"] = "00:00:01",
             ["Outbox:PublishTimeout"] = "00:00:05",
             ["ADMIN_API_KEY"] = AdminKey,
-            // Short, so that a PostgreSQL test that "kills" a host sees another take over in seconds.
-            ["Fulfillment:LeaseDuration"] = "00:00:11",
         }.With(await TestDatabase.SettingsAsync("FULFILLMENT_DATABASE_PATH", databasePath, "fulfillment"));
         configure?.Invoke(settings);
+        // Short, so that a PostgreSQL test that "kills" a host sees another take over in seconds; always
+        // longer than a lookup and a POST (the service refuses a shorter one).
+        if (!settings.ContainsKey("Fulfillment:LeaseDuration"))
+        {
+            var wrenTimeout = TimeSpan.Parse(settings["Fulfillment:WrenTimeout"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var lease = 2 * wrenTimeout + TimeSpan.FromSeconds(1);
+            settings["Fulfillment:LeaseDuration"] = (lease > TimeSpan.FromSeconds(11) ? lease : TimeSpan.FromSeconds(11)).ToString("c");
+        }
 
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
