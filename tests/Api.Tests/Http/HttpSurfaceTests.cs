@@ -23,12 +23,15 @@ public sealed class HttpSurfaceTests : ApiTestBase
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             var view = json.RootElement;
-            string[] fields = ["orderId", "sessionId", "status", "tons", "portfolioId", "amountTotal", "currency", "customerEmail", "wrenOrderId", "dryRun", "createdAt", "updatedAt"];
+            string[] fields = ["orderId", "sessionId", "status", "tons", "portfolioId", "amountTotal", "currency", "customerEmail", "wrenOrderId", "dryRun", "createdAt", "updatedAt", "amountRefunded", "disputed", "attention"];
             Assert.Equal(fields.Order(), view.EnumerateObject().Select(p => p.Name).Order());
             Assert.Equal(created.OrderId, view.GetProperty("orderId").GetGuid());
             Assert.Equal("pending", view.GetProperty("status").GetString());
             Assert.Equal(1.234m, view.GetProperty("tons").GetDecimal());
             Assert.Equal(49572, view.GetProperty("amountTotal").GetInt64()); // ceil(1.234 × 401.71 × 100) = ceil(49571.014)
+            Assert.Equal(0, view.GetProperty("amountRefunded").GetInt64());
+            Assert.False(view.GetProperty("disputed").GetBoolean());
+            Assert.Equal(JsonValueKind.Null, view.GetProperty("attention").ValueKind);
         }
     }
 
