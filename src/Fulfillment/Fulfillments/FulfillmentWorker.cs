@@ -69,8 +69,12 @@ public sealed partial class FulfillmentWorker(
             }
         }
 
+        // Rows another replica holds are its business: waking for them would only spin on failed claims.
+        var owner = replica.Id;
+        var anyHolderIsStale = db.Database.IsSqlite();
         var next = await db.Fulfillments.AsNoTracking()
             .Where(f => f.State == FulfillmentState.Scheduled && !busy.Contains(f.OrderId))
+            .Where(f => f.LeaseOwner == null || f.LeaseExpiresAt <= now || f.LeaseOwner == owner || anyHolderIsStale)
             .OrderBy(f => f.NextAttemptAt)
             .Select(f => (DateTimeOffset?)f.NextAttemptAt)
             .FirstOrDefaultAsync(stoppingToken);
