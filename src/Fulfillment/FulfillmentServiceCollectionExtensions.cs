@@ -29,7 +29,11 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddHostedService<FulfillmentWorker>();
 
         services.AddMessaging<FulfillmentDbContext>(builder.Configuration,
-            bus => bus.AddConsumer<PaymentCompletedConsumer, PaymentCompletedConsumerDefinition>());
+            bus =>
+            {
+                bus.AddConsumer<PaymentCompletedConsumer, PaymentCompletedConsumerDefinition>();
+                bus.AddConsumer<OrderRefundedConsumer, OrderRefundedConsumerDefinition>();
+            });
         return builder;
     }
 

@@ -38,6 +38,9 @@ public sealed class TestBus(IBusControl bus) : IAsyncDisposable
     public Task PublishAsync(PaymentCompleted payment, Guid messageId) =>
         bus.Publish(payment, context => context.MessageId = messageId);
 
+    public Task RefundAsync(Guid orderId, Guid? messageId = null) =>
+        bus.Publish(new OrderRefunded(orderId, 100_428, DateTimeOffset.UtcNow), context => context.MessageId = messageId ?? NewId.NextGuid());
+
     public static PaymentCompleted Payment(Guid orderId, decimal tons = 2.5m, int portfolioId = 21) =>
         new(orderId, $"cs_test_{orderId:N}", "pi_test", tons, portfolioId, (long)Math.Ceiling(tons * 401.71m * 100), "usd", "owner@yacht.example", DateTimeOffset.UtcNow);
 

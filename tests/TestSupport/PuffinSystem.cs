@@ -48,14 +48,15 @@ public sealed class PuffinSystem : IAsyncDisposable
     public EventLog StripeEvents => Stripe.Services.GetRequiredService<EventLog>();
 
     /// <param name="dryRun">Fulfillment sends <c>dryRun: true</c> with a <c>wren_test_</c> token.</param>
-    public static async Task<PuffinSystem> StartAsync(bool dryRun = false)
+    /// <param name="configureFulfillment">Settings a test changes in Fulfillment (e.g. its retry delays).</param>
+    public static async Task<PuffinSystem> StartAsync(bool dryRun = false, Action<Dictionary<string, string?>>? configureFulfillment = null)
     {
         var system = new PuffinSystem();
-        await system.StartServicesAsync(dryRun);
+        await system.StartServicesAsync(dryRun, configureFulfillment);
         return system;
     }
 
-    private async Task StartServicesAsync(bool dryRun)
+    private async Task StartServicesAsync(bool dryRun, Action<Dictionary<string, string?>>? configureFulfillment)
     {
         var brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
         Stripe = await StripeSandboxHost.StartAsync();
@@ -80,7 +81,7 @@ public sealed class PuffinSystem : IAsyncDisposable
             app => app.MigrateDatabaseAsync<ApiDbContext>());
         ApiClient = new HttpClient { BaseAddress = Api.BaseAddress };
 
-        Fulfillment = await ServiceHost.StartAsync(new Dictionary<string, string?>
+        var fulfillmentSettings = new Dictionary<string, string?>
             {
                 ["WREN_API_BASE"] = Wren.BaseAddress.ToString(),
                 ["WREN_API_TOKEN"] = dryRun ? WrenTestToken : WrenToken,
@@ -89,7 +90,9 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["ConnectionStrings:messaging"] = brokerUri,
                 ["Outbox:MinRetryDelay"] = "00:00:00.100",
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
-            }.With(await TestDatabase.SettingsAsync("FULFILLMENT_DATABASE_PATH", _folder.File("fulfillment.db"), "fulfillment")),
+            }.With(await TestDatabase.SettingsAsync("FULFILLMENT_DATABASE_PATH", _folder.File("fulfillment.db"), "fulfillment"));
+        configureFulfillment?.Invoke(fulfillmentSettings);
+        Fulfillment = await ServiceHost.StartAsync(fulfillmentSettings,
             builder => builder.AddFulfillmentServices(),
             app => app.UseFulfillment(),
             app => app.MigrateDatabaseAsync<FulfillmentDbContext>());

@@ -14,6 +14,13 @@ public static class StripeEventFixture
     public const string AsyncFailed = "checkout.session.async_payment_failed.json";
     public const string Expired = "checkout.session.expired.json";
     public const string PaymentIntentCreated = "payment_intent.created.json";
+    public const string ChargeRefundedFull = "charge.refunded.full.json";
+    public const string ChargeRefundedPartial = "charge.refunded.partial.json";
+    public const string DisputeCreated = "charge.dispute.created.json";
+    public const string DisputeClosed = "charge.dispute.closed.json";
+
+    /// <summary>The payment intent every fixture's payment carries (Checkout sessions, charges, refunds, disputes).</summary>
+    public const string PaymentIntentId = "pi_3TESTpaid0001IntentAbCd";
 
     public static string Raw(string name) =>
         File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "stripe-events", name));
@@ -41,6 +48,13 @@ public static class StripeEventFixture
         }
 
         return body;
+    }
+
+    /// <summary>A charge or dispute fixture about <paramref name="paymentIntentId"/> (and under <paramref name="eventId"/>).</summary>
+    public static string ForPaymentIntent(string name, string paymentIntentId, string? eventId = null)
+    {
+        var body = Raw(name).Replace($"\"{PaymentIntentId}\"", $"\"{paymentIntentId}\"");
+        return eventId is null ? body : body.Replace($"\"{EventId(body)}\"", $"\"{eventId}\"");
     }
 
     public static string EventId(string body)

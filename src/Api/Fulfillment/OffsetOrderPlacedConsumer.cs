@@ -20,14 +20,27 @@ public sealed partial class OffsetOrderPlacedConsumer(ApiDbContext db, TimeProvi
                 return;
             }
 
-            if (!order.TryMarkFulfilled(message.WrenOrderId, message.DryRun, time.GetUtcNow()))
+            var now = time.GetUtcNow();
+            if (order.TryMarkFulfilled(message.WrenOrderId, message.DryRun, now))
             {
-                LogRefused(logger, message.OrderId, order.Status);
+                return;
             }
+
+            // The refund raced the Wren POST: the offset exists and the money is gone.
+            if (order.RecordOffsetAfterRefund(message.WrenOrderId, message.DryRun, now))
+            {
+                LogPlacedAfterRefund(logger, message.OrderId, message.WrenOrderId);
+                return;
+            }
+
+            LogRefused(logger, message.OrderId, order.Status);
         });
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OffsetOrderPlaced for unknown order {OrderId}")]
     private static partial void LogUnknownOrder(ILogger logger, Guid orderId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Offset {WrenOrderId} was bought for order {OrderId}, whose payment was refunded: an operator must decide")]
+    private static partial void LogPlacedAfterRefund(ILogger logger, Guid orderId, string? wrenOrderId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OffsetOrderPlaced for order {OrderId} ignored: it is {Status}")]
     private static partial void LogRefused(ILogger logger, Guid orderId, Orders.OrderStatus status);

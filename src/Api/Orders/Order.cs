@@ -88,19 +88,24 @@ public sealed class Order
         return true;
     }
 
+    /// <summary>Keeps the payment intent a Checkout event names: refunds and disputes find the order by it.</summary>
+    public void RememberPaymentIntent(string? paymentIntentId) => PaymentIntentId ??= paymentIntentId;
+
     /// <summary>
     /// Asks an operator to look at this order. A second reason is appended rather than replacing the first,
     /// so nothing an operator must see is overwritten before they have seen it.
     /// </summary>
-    public void RequireAttention(string reason, DateTimeOffset now)
+    /// <returns>False when the order already carried this reason.</returns>
+    public bool RequireAttention(string reason, DateTimeOffset now)
     {
         if (Attention is not null && Attention.Contains(reason, StringComparison.Ordinal))
         {
-            return;
+            return false;
         }
 
         Attention = Attention is null ? reason : $"{Attention}; {reason}";
         UpdatedAt = now;
+        return true;
     }
 
     /// <summary>Clears <see cref="Attention"/> once an operator has dealt with it.</summary>
@@ -121,4 +126,90 @@ public sealed class Order
         Disputed = disputed;
         UpdatedAt = now;
     }
+
+    /// <summary>
+    /// Stripe took a payment for an order that was already expired or failed (the customer paid in another tab,
+    /// or a delayed payment succeeded late): no offset will be bought, so an operator must refund or replay it.
+    /// </summary>
+    /// <returns>True the first time this is noticed for the order.</returns>
+    public bool FlagPaymentForUnfulfillableOrder(string? paymentIntentId, DateTimeOffset now)
+    {
+        RememberPaymentIntent(paymentIntentId);
+        return RequireAttention(OrderAttention.PaymentForUnfulfillableOrder, now);
+    }
+
+    /// <summary>
+    /// What <c>charge.refunded</c> does: a full refund ends the order (<see cref="OrderStatus.Refunded"/>), a partial
+    /// one is recorded for an operator. Refund amounts only grow, so a late or repeated event changes nothing.
+    /// </summary>
+    public RefundChange ApplyRefund(long amountRefunded, bool fullRefund, DateTimeOffset now)
+    {
+        var wasFulfilled = Status == OrderStatus.Fulfilled;
+        if (fullRefund && TryMoveTo(OrderStatus.Refunded, now))
+        {
+            RecordRefund(amountRefunded, now);
+            if (wasFulfilled)
+            {
+                RequireAttention(OrderAttention.OffsetBoughtForRefund(WrenOrderId), now);
+            }
+
+            return RefundChange.Refunded;
+        }
+
+        if (amountRefunded <= AmountRefunded)
+        {
+            return RefundChange.None;
+        }
+
+        RecordRefund(amountRefunded, now);
+        // A full refund of an order that was never going to be fulfilled (expired, payment failed) is the
+        // operator's answer to its attention, not a new question.
+        if (!fullRefund)
+        {
+            RequireAttention(OrderAttention.PartialRefund(AmountRefunded, AmountTotal), now);
+        }
+
+        return RefundChange.Recorded;
+    }
+
+    /// <summary>
+    /// Wren placed the offset after Stripe refunded the payment (the refund raced the purchase): the order stays
+    /// refunded, keeps the Wren order for the record, and an operator decides what to do with the offset.
+    /// </summary>
+    public bool RecordOffsetAfterRefund(string? wrenOrderId, bool dryRun, DateTimeOffset now)
+    {
+        if (Status != OrderStatus.Refunded)
+        {
+            return false;
+        }
+
+        WrenOrderId = wrenOrderId;
+        DryRun = dryRun;
+        RequireAttention(OrderAttention.OffsetBoughtForRefund(wrenOrderId), now);
+        return true;
+    }
+
+    public void OpenDispute(string? disputeId, string? reason, DateTimeOffset now)
+    {
+        SetDisputed(true, now);
+        RequireAttention(OrderAttention.DisputeOpened(disputeId, reason), now);
+    }
+
+    public void CloseDispute(string? disputeId, string? status, DateTimeOffset now)
+    {
+        SetDisputed(false, now);
+        RequireAttention(OrderAttention.DisputeClosed(disputeId, status), now);
+    }
+}
+
+public enum RefundChange
+{
+    /// <summary>Nothing new: Stripe had refunded no more than we already knew.</summary>
+    None,
+
+    /// <summary>The refunded amount grew; the status stayed.</summary>
+    Recorded,
+
+    /// <summary>Refunded in full: the order moved to <see cref="OrderStatus.Refunded"/>.</summary>
+    Refunded,
 }

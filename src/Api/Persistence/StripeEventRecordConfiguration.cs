@@ -15,5 +15,8 @@ public sealed class StripeEventRecordConfiguration : IEntityTypeConfiguration<St
         record.Property(e => e.Type).HasMaxLength(100);
         record.Property(e => e.ApiVersion).HasMaxLength(64);
         record.Property(e => e.Outcome).HasMaxLength(32);
+        record.Property(e => e.PaymentIntentId).HasMaxLength(255);
+        // A Checkout event looks for refunds and disputes of its payment that arrived before it.
+        record.HasIndex(e => e.PaymentIntentId);
     }
 }

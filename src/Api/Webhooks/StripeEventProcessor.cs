@@ -15,15 +15,17 @@ public static class WebhookOutcome
     public const string UnknownOrder = "unknown_order";
     public const string Ignored = "ignored";
     public const string Duplicate = "duplicate";
+    /// <summary>Nothing moved, but the order now asks an operator to look at it.</summary>
+    public const string Attention = "attention";
 }
 
 /// <summary>
-/// Applies one verified event: the event record, the order's status change and the outgoing
-/// <see cref="PaymentCompleted"/> commit in one transaction, or none of them does. On SQLite BEGIN IMMEDIATE
-/// takes the write lock first, so concurrent deliveries of one event serialise and the later ones see
-/// the record. On PostgreSQL several Api replicas run concurrently: the event id's primary key makes a
-/// second delivery of one event fail to commit (→ duplicate), and repeatable read makes two events that
-/// change one order conflict (→ the later runs again and sees the first's status), so the state
+/// Applies one verified event: the event record, the order's change and the outgoing message
+/// (<see cref="PaymentCompleted"/>, <see cref="OrderRefunded"/>) commit in one transaction, or none of them does.
+/// On SQLite BEGIN IMMEDIATE takes the write lock first, so concurrent deliveries of one event serialise and
+/// the later ones see the record. On PostgreSQL several Api replicas run concurrently: the event id's primary
+/// key makes a second delivery of one event fail to commit (→ duplicate), and repeatable read makes two
+/// events that change one order conflict (→ the later runs again and sees the first's changes), so the state
 /// machine decides on committed state in both cases.
 /// </summary>
 public sealed partial class StripeEventProcessor(
@@ -33,7 +35,10 @@ public sealed partial class StripeEventProcessor(
     ApiMetrics metrics,
     ILogger<StripeEventProcessor> logger)
 {
-    public async Task<string> ProcessAsync(CheckoutSessionEvent stripeEvent)
+    /// <summary>Counted only once the transaction committed.</summary>
+    private readonly List<Action> _afterCommit = [];
+
+    public async Task<string> ProcessAsync(StripeWebhookEvent stripeEvent)
     {
         // Not the request's token: once Stripe's event is being recorded, a client disconnect must not
         // leave the decision half-made (a rollback would be safe, but gains nothing).
@@ -65,8 +70,9 @@ public sealed partial class StripeEventProcessor(
 
     private const int MaxConcurrentAttempts = 5;
 
-    private async Task<string> TryApplyAsync(CheckoutSessionEvent stripeEvent, CancellationToken cancellationToken)
+    private async Task<string> TryApplyAsync(StripeWebhookEvent stripeEvent, CancellationToken cancellationToken)
     {
+        _afterCommit.Clear();
         await using var transaction = await db.BeginWriteTransactionAsync(cancellationToken);
         if (await db.StripeEvents.AnyAsync(e => e.EventId == stripeEvent.EventId, cancellationToken))
         {
@@ -81,15 +87,25 @@ public sealed partial class StripeEventProcessor(
             Type = stripeEvent.Type,
             ApiVersion = stripeEvent.ApiVersion,
             OrderId = orderId,
+            PaymentIntentId = (stripeEvent as ChargeEvent)?.PaymentIntentId,
             Outcome = outcome,
             ReceivedAt = now,
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        _afterCommit.ForEach(report => report());
         return outcome;
     }
 
-    private async Task<(string Outcome, Guid? OrderId)> ApplyAsync(CheckoutSessionEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken)
+    private Task<(string Outcome, Guid? OrderId)> ApplyAsync(StripeWebhookEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken) =>
+        stripeEvent switch
+        {
+            CheckoutSessionEvent checkout => ApplyCheckoutAsync(checkout, now, cancellationToken),
+            ChargeEvent charge => ApplyChargeAsync(charge, now, cancellationToken),
+            _ => Task.FromResult<(string, Guid?)>((WebhookOutcome.Ignored, null)),
+        };
+
+    private async Task<(string Outcome, Guid? OrderId)> ApplyCheckoutAsync(CheckoutSessionEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (TargetStatus(stripeEvent) is not { } target)
         {
@@ -111,13 +127,30 @@ public sealed partial class StripeEventProcessor(
         }
 
         var from = order.Status;
+        var learnsPaymentIntent = stripeEvent.PaymentIntentId is not null && order.PaymentIntentId != stripeEvent.PaymentIntentId;
         var moved = target == OrderStatus.Paid
             ? order.TryMarkPaid(stripeEvent.PaymentIntentId, stripeEvent.CustomerEmail, now)
             : order.TryMoveTo(target, now);
         if (!moved)
         {
+            if (target == OrderStatus.Paid && from is OrderStatus.Expired or OrderStatus.PaymentFailed)
+            {
+                if (learnsPaymentIntent)
+                {
+                    await FlagEarlierPaymentEventsAsync(order, stripeEvent.PaymentIntentId!, now, cancellationToken);
+                }
+
+                return FlagPaymentForUnfulfillableOrder(stripeEvent, order, now);
+            }
+
             LogRefused(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, from, target);
             return (WebhookOutcome.RefusedTransition, order.Id);
+        }
+
+        order.RememberPaymentIntent(stripeEvent.PaymentIntentId);
+        if (learnsPaymentIntent)
+        {
+            await FlagEarlierPaymentEventsAsync(order, stripeEvent.PaymentIntentId!, now, cancellationToken);
         }
 
         if (target == OrderStatus.Paid)
@@ -158,13 +191,28 @@ public sealed partial class StripeEventProcessor(
             : null;
     }
 
+    private (string Outcome, Guid? OrderId) FlagPaymentForUnfulfillableOrder(CheckoutSessionEvent stripeEvent, Order order, DateTimeOffset now)
+    {
+        if (order.FlagPaymentForUnfulfillableOrder(stripeEvent.PaymentIntentId, now))
+        {
+            var status = order.Status;
+            _afterCommit.Add(() =>
+            {
+                metrics.PaidForUnfulfillable();
+                LogPaidForUnfulfillable(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, status, stripeEvent.PaymentIntentId);
+            });
+        }
+
+        return (WebhookOutcome.Attention, order.Id);
+    }
+
     private async Task<bool> IsRecordedAsync(string eventId)
     {
         db.ChangeTracker.Clear();
         return await db.StripeEvents.AnyAsync(e => e.EventId == eventId);
     }
 
-    private string Record(CheckoutSessionEvent stripeEvent, string outcome)
+    private string Record(StripeWebhookEvent stripeEvent, string outcome)
     {
         metrics.WebhookEvent(stripeEvent.Type, outcome);
         if (outcome == WebhookOutcome.Duplicate)
@@ -183,6 +231,9 @@ public sealed partial class StripeEventProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({EventType}) moved order {OrderId} from {From} to {To}")]
     private static partial void LogApplied(ILogger logger, string eventId, string eventType, Guid orderId, OrderStatus from, OrderStatus to);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stripe event {EventId} ({EventType}) took payment {PaymentIntentId} for order {OrderId}, which is {Status} and will not be fulfilled: refund or replay it")]
+    private static partial void LogPaidForUnfulfillable(ILogger logger, string eventId, string eventType, Guid orderId, OrderStatus status, string? paymentIntentId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({EventType}) was already handled; nothing done")]
     private static partial void LogDuplicate(ILogger logger, string eventId, string eventType);

@@ -8,7 +8,10 @@ public sealed class StripeEventRecord
     public string? ApiVersion { get; init; }
     public Guid? OrderId { get; init; }
 
-    /// <summary>What handling it did: applied, refused_transition, unknown_order or ignored.</summary>
+    /// <summary>The payment a charge or dispute event is about, kept so that one arriving before its order is known is not lost.</summary>
+    public string? PaymentIntentId { get; init; }
+
+    /// <summary>What handling it did: applied, attention, refused_transition, unknown_order or ignored.</summary>
     public string Outcome { get; init; } = "";
     public DateTimeOffset ReceivedAt { get; init; }
 }

@@ -52,7 +52,7 @@ public static partial class StripeWebhookEndpoint
             LogApiVersionDiffers(logger, stripeEvent.Id, stripeEvent.ApiVersion, StripeConfiguration.ApiVersion);
         }
 
-        await processor.ProcessAsync(CheckoutSessionEvent.Read(stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion, json));
+        await processor.ProcessAsync(StripeWebhookEvent.Read(stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion, json));
         return TypedResults.Ok();
     }
 

@@ -5,6 +5,7 @@ using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Fulfillment.Telemetry;
 using PuffinOffset.Fulfillment.Wren;
 using PuffinOffset.Messaging.Outbox;
+using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
 
@@ -66,9 +67,10 @@ public sealed partial class FulfillmentProcessor(
             return;
         }
 
-        var attemptStart = time.GetUtcNow();
-        fulfillment.BeginAttempt(dryRun, attemptStart, attemptStart + options.Value.LeaseDuration);
-        await db.SaveChangesAsync(cancellationToken);
+        if (!await ClaimAttemptAsync(fulfillment, dryRun, cancellationToken))
+        {
+            return;
+        }
 
         var result = await wren.PlaceOrderAsync(new WrenOrderRequest(fulfillment.Tons, fulfillment.PortfolioId, fulfillment.Note, dryRun), cancellationToken);
         telemetry.Attempt(result.Outcome);
@@ -90,6 +92,49 @@ public sealed partial class FulfillmentProcessor(
         }
 
         await SaveOutcomeAsync(fulfillment, cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks for a refund and commits Attempting in one write transaction (SQLite's BEGIN IMMEDIATE holds the
+    /// write lock from the first read; PostgreSQL's repeatable read makes a refund committed after our read
+    /// fail this commit with a serialization error), so an <see cref="OrderRefundedConsumer"/> commits either
+    /// before (and the fulfilment is cancelled here) or after (and it sees Attempting and leaves it): never a
+    /// POST after a refund. The reload also proves the lease is still ours, and Attempting renews it for the POST.
+    /// </summary>
+    private async Task<bool> ClaimAttemptAsync(OffsetFulfillment fulfillment, bool dryRun, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.BeginWriteTransactionAsync(cancellationToken);
+        await db.Entry(fulfillment).ReloadAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        if (!fulfillment.IsDue(now))
+        {
+            return false;
+        }
+
+        if (!fulfillment.IsHeldBy(replica.Id, now))
+        {
+            LogNotHeld(fulfillment.OrderId);
+            return false;
+        }
+
+        var refunded = fulfillment.RefundedAt is not null;
+        if (refunded)
+        {
+            fulfillment.Cancel(now);
+        }
+        else
+        {
+            fulfillment.BeginAttempt(dryRun, now, now + options.Value.LeaseDuration);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        if (refunded)
+        {
+            LogCancelled(fulfillment.OrderId, fulfillment.Attempts);
+        }
+
+        return !refunded;
     }
 
     /// <summary>
@@ -159,6 +204,9 @@ public sealed partial class FulfillmentProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fulfilment of order {OrderId} is not held by this replica (its lease ran out or was taken over); leaving it alone")]
     private partial void LogNotHeld(Guid orderId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Offset order for {OrderId} cancelled after {Attempts} attempt(s) that created nothing: the payment was refunded")]
+    private partial void LogCancelled(Guid orderId, int attempts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offset order for {OrderId}: attempt {Attempt} was interrupted; its outcome is unknown and will be looked up by note")]
     private partial void LogInterrupted(Guid orderId, int attempt);

@@ -13,4 +13,7 @@ public enum FulfillmentState
 
     /// <summary>Wren refused the order for good, or every retry was spent. Final until an operator replays it.</summary>
     Failed,
+
+    /// <summary>The payment was refunded before any POST was sent: the offset is never bought. Final.</summary>
+    Cancelled,
 }

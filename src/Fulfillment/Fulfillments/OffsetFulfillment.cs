@@ -8,6 +8,7 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 /// Scheduled → Attempting (committed before the POST) → Placed | Failed; Attempting → Scheduled after a
 /// transient failure, with <see cref="OutcomeUnknown"/> saying whether Wren might have created the order,
 /// in which case the next attempt first looks it up by <see cref="Note"/> instead of posting again.
+/// Scheduled → Cancelled once the payment is known to be refunded (<see cref="RefundedAt"/>): no POST after that.
 /// </summary>
 public sealed class OffsetFulfillment
 {
@@ -37,6 +38,9 @@ public sealed class OffsetFulfillment
     public long? AmountCharged { get; private set; }
     public DateTimeOffset? PlacedAt { get; private set; }
     public DateTimeOffset? FailedAt { get; private set; }
+    /// <summary>When Stripe refunded the payment (from <see cref="OrderRefunded"/>); no POST is sent once it is set.</summary>
+    public DateTimeOffset? RefundedAt { get; private set; }
+    public DateTimeOffset? CancelledAt { get; private set; }
 
     /// <summary>W3C trace context of the consumer that scheduled it, so the Wren call joins the payment's trace.</summary>
     public string? TraceParent { get; private set; }
@@ -92,6 +96,52 @@ public sealed class OffsetFulfillment
     {
         LeaseOwner = null;
         LeaseExpiresAt = null;
+    }
+
+    /// <summary>
+    /// The refund arrived before the payment (the two messages travel on different queues): the row is recorded
+    /// already cancelled, so the <see cref="PaymentCompleted"/> that follows finds it and schedules nothing.
+    /// </summary>
+    public static OffsetFulfillment CancelledBeforePayment(OrderRefunded refund, DateTimeOffset now) => new()
+    {
+        OrderId = refund.OrderId,
+        State = FulfillmentState.Cancelled,
+        PaidAt = refund.RefundedAt,
+        CreatedAt = now,
+        UpdatedAt = now,
+        NextAttemptAt = now,
+        RefundedAt = refund.RefundedAt,
+        CancelledAt = now,
+        LastError = "The payment was refunded before it was confirmed here; no offset is bought.",
+    };
+
+    /// <summary>
+    /// Stripe refunded the payment. A fulfilment waiting for its first try is cancelled; one that may already
+    /// have reached Wren (an attempt in flight, an unknown outcome still to look up, placed, failed) only records
+    /// it: its next step checks <see cref="RefundedAt"/> before any POST. Returns true when it was cancelled.
+    /// </summary>
+    public bool RecordRefund(DateTimeOffset refundedAt, DateTimeOffset now)
+    {
+        RefundedAt ??= refundedAt;
+        if (State == FulfillmentState.Scheduled && !OutcomeUnknown)
+        {
+            Cancel(now);
+            return true;
+        }
+
+        // Deliberately no Touch: the version stays, so an attempt in flight still records its outcome
+        // instead of failing on the concurrency token (its next step then sees RefundedAt).
+        return false;
+    }
+
+    /// <summary>From Scheduled only: the POST was never sent (or its unknown outcome was looked up and not found).</summary>
+    public void Cancel(DateTimeOffset now)
+    {
+        Require(FulfillmentState.Scheduled);
+        State = FulfillmentState.Cancelled;
+        CancelledAt = now;
+        LastError = "The payment was refunded before the offset was bought; it never will be.";
+        Touch(now);
     }
 
     public bool IsDue(DateTimeOffset now) => State == FulfillmentState.Scheduled && NextAttemptAt <= now;

@@ -15,6 +15,7 @@ public static class HostedCheckoutExtensions
         services.AddSingleton<EventLog>();
         services.AddSingleton<WebhookQueue>();
         services.AddSingleton<HostedCheckoutSessions>();
+        services.AddSingleton<PaidPayments>();
         services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(15));
         services.AddHostedService<WebhookSender>();
         services.AddHostedService<SessionExpiry>();

@@ -18,23 +18,36 @@ public sealed record StripeEvent(string Id, string Type, string SessionId, DateT
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>An event about a Checkout session, with the session object as it is now.</summary>
-    public static StripeEvent ForCheckoutSession(string type, IReadOnlyDictionary<string, object?> session, DateTimeOffset now, bool endpointConfigured)
+    public static StripeEvent ForCheckoutSession(string type, IReadOnlyDictionary<string, object?> session, DateTimeOffset now, bool endpointConfigured) =>
+        // Checkout's own events carry no API request (see the fixtures).
+        For(type, session, (string)session["id"]!, now, endpointConfigured, previousAttributes: null, requestId: null);
+
+    /// <summary>
+    /// An event about <paramref name="obj"/> (a session, a charge, a dispute) as it is now, filed under the Checkout
+    /// session it belongs to; <paramref name="requestId"/> names the API or dashboard request that caused it, if any.
+    /// </summary>
+    public static StripeEvent For(string type, IReadOnlyDictionary<string, object?> obj, string sessionId, DateTimeOffset now,
+        bool endpointConfigured, IReadOnlyDictionary<string, object?>? previousAttributes, string? requestId)
     {
         var id = "evt_1" + RandomNumberGenerator.GetString(IdAlphabet, 24);
+        var data = new Dictionary<string, object?> { ["object"] = obj };
+        if (previousAttributes is not null)
+        {
+            data["previous_attributes"] = previousAttributes;
+        }
+
         var envelope = new Dictionary<string, object?>
         {
             ["id"] = id,
             ["object"] = "event",
             ["api_version"] = ApiVersion,
             ["created"] = now.ToUnixTimeSeconds(),
-            ["data"] = new Dictionary<string, object?> { ["object"] = session },
+            ["data"] = data,
             ["livemode"] = false,
             ["pending_webhooks"] = endpointConfigured ? 1 : 0,
-            // Checkout's own events carry no API request (see the fixtures).
-            ["request"] = new Dictionary<string, object?> { ["id"] = null, ["idempotency_key"] = null },
+            ["request"] = new Dictionary<string, object?> { ["id"] = requestId, ["idempotency_key"] = requestId is null ? null : Guid.NewGuid().ToString() },
             ["type"] = type,
         };
-        return new StripeEvent(id, type, (string)session["id"]!, now, JsonSerializer.Serialize(envelope, Indented),
-            Activity.Current?.Context ?? default);
+        return new StripeEvent(id, type, sessionId, now, JsonSerializer.Serialize(envelope, Indented), Activity.Current?.Context ?? default);
     }
 }

@@ -14,9 +14,18 @@ public sealed class WebhookQueue(EventLog log, IOptions<StripeSandboxOptions> op
 
     public ChannelReader<WebhookDelivery> Reader => _channel.Reader;
 
-    public StripeEvent RaiseCheckoutSessionEvent(string type, IReadOnlyDictionary<string, object?> session)
+    public StripeEvent RaiseCheckoutSessionEvent(string type, IReadOnlyDictionary<string, object?> session) =>
+        Raise(StripeEvent.ForCheckoutSession(type, session, time.GetUtcNow(), EndpointConfigured));
+
+    /// <summary>An event about a charge or dispute of the payment taken by Checkout session <paramref name="sessionId"/>.</summary>
+    public StripeEvent RaisePaymentEvent(string type, IReadOnlyDictionary<string, object?> obj, string sessionId,
+        IReadOnlyDictionary<string, object?>? previousAttributes, string? requestId) =>
+        Raise(StripeEvent.For(type, obj, sessionId, time.GetUtcNow(), EndpointConfigured, previousAttributes, requestId));
+
+    private bool EndpointConfigured => options.Value.WebhookUrl is not null;
+
+    private StripeEvent Raise(StripeEvent stripeEvent)
     {
-        var stripeEvent = StripeEvent.ForCheckoutSession(type, session, time.GetUtcNow(), options.Value.WebhookUrl is not null);
         log.Add(stripeEvent);
         var copies = options.Value.DeliverTwice ? 2 : 1;
         for (var copy = 1; copy <= copies; copy++)

@@ -74,6 +74,22 @@ public sealed class FulfillmentConsumerTests : ApiTestBase
         Assert.Equal(OrderStatus.Pending, (await OrderAsync(order.OrderId)).Status);
     }
 
+    [Fact]
+    public async Task An_offset_placed_after_the_refund_is_kept_on_the_refunded_order_for_an_operator()
+    {
+        await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
+        var order = await PaidOrderAsync();
+        using var refund = await PostSignedWebhookAsync(StripeEventFixture.Raw(StripeEventFixture.ChargeRefundedFull));
+        Assert.Equal(OrderStatus.Refunded, (await OrderAsync(order.OrderId)).Status);
+
+        // Wren's POST was already on its way when the refund arrived.
+        await broker.Publisher.Publish(new OffsetOrderPlaced(order.OrderId, "oo_TEST_raced", 2.5m, 21, 100428, DryRun: false, DateTimeOffset.UtcNow));
+
+        await Eventually.TrueAsync(async () => (await OrderAsync(order.OrderId)).WrenOrderId == "oo_TEST_raced", Delivery);
+        var after = await OrderAsync(order.OrderId);
+        Assert.Equal((OrderStatus.Refunded, "offset oo_TEST_raced bought for a refunded payment"), (after.Status, after.Attention));
+    }
+
     private async Task<CreatedOrder> PaidOrderAsync()
     {
         var order = await CreateOrderAsync();

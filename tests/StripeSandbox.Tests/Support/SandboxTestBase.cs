@@ -43,6 +43,16 @@ public abstract class SandboxTestBase : IAsyncLifetime
         await Receiver.DisposeAsync();
     }
 
+    /// <summary>The sandbox's pages as a browser sees them, redirects not followed.</summary>
+    protected HttpClient Browser => new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Sandbox.BaseAddress };
+
+    /// <summary>Submits the hosted checkout page of <paramref name="sessionId"/> (<c>card</c> or <c>delayed</c>).</summary>
+    protected Task<HttpResponseMessage> SubmitAsync(string sessionId, string outcome, string email = "") =>
+        Browser.PostAsync($"/c/pay/{sessionId}", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["outcome"] = outcome, ["email"] = email, ["name"] = "Test Buyer",
+        }));
+
     /// <summary>Stripe.net pointed at the sandbox, without its own retries (so each call is one request).</summary>
     protected SessionService Sessions(string secretKey = "sk_test_TESTONLYsecretkey") =>
         new(new StripeClient(secretKey, httpClient: new SystemNetHttpClient(maxNetworkRetries: 0), apiBase: Sandbox.BaseAddress.ToString().TrimEnd('/')));

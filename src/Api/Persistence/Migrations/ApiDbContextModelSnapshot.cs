@@ -116,6 +116,10 @@ namespace PuffinOffset.Api.Persistence.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PaymentIntentId")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("ReceivedAt")
                         .HasColumnType("TEXT");
 
@@ -125,6 +129,8 @@ namespace PuffinOffset.Api.Persistence.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("EventId");
+
+                    b.HasIndex("PaymentIntentId");
 
                     b.ToTable("stripe_events", (string)null);
                 });

@@ -121,6 +121,10 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("PaymentIntentId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
                     b.Property<DateTime>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -130,6 +134,8 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                         .HasColumnType("character varying(100)");
 
                     b.HasKey("EventId");
+
+                    b.HasIndex("PaymentIntentId");
 
                     b.ToTable("stripe_events", (string)null);
                 });

@@ -35,6 +35,9 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("CancelledAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -72,6 +75,9 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
 
                     b.Property<int>("PortfolioId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("RefundedAt")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("State")
                         .IsRequired()

@@ -40,6 +40,9 @@ namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
+                    b.Property<DateTime?>("CancelledAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -77,6 +80,9 @@ namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
 
                     b.Property<int>("PortfolioId")
                         .HasColumnType("integer");
+
+                    b.Property<DateTime?>("RefundedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("State")
                         .IsRequired()

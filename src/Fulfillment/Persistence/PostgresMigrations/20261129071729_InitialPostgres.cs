@@ -4,7 +4,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace PuffinOffset.Api.Persistence.PostgresMigrations
+namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
 {
     /// <inheritdoc />
     public partial class InitialPostgres : Migration
@@ -26,31 +26,40 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "orders",
+                name: "offset_fulfillments",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    CheckoutSessionId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
-                    CheckoutUrl = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
-                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Tons = table.Column<decimal>(type: "numeric(12,3)", precision: 12, scale: 3, nullable: false),
+                    OrderId = table.Column<Guid>(type: "uuid", nullable: false),
+                    State = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    Tons = table.Column<decimal>(type: "numeric(18,3)", precision: 18, scale: 3, nullable: false),
                     PortfolioId = table.Column<int>(type: "integer", nullable: false),
                     AmountTotal = table.Column<long>(type: "bigint", nullable: false),
-                    CustomerEmail = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: true),
-                    PaymentIntentId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
-                    WrenOrderId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
-                    DryRun = table.Column<bool>(type: "boolean", nullable: true),
-                    IdempotencyKey = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
-                    RequestHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    AmountRefunded = table.Column<long>(type: "bigint", nullable: false),
-                    Disputed = table.Column<bool>(type: "boolean", nullable: false),
-                    Attention = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    PaidAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    NextAttemptAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    TransientFailures = table.Column<int>(type: "integer", nullable: false),
+                    FirstAttemptAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    AttemptStartedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    OutcomeUnknown = table.Column<bool>(type: "boolean", nullable: false),
+                    LastError = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    WrenOrderId = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    DryRun = table.Column<bool>(type: "boolean", nullable: false),
+                    AmountCharged = table.Column<long>(type: "bigint", nullable: true),
+                    PlacedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    FailedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    RefundedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    CancelledAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    TraceParent = table.Column<string>(type: "character varying(55)", maxLength: 55, nullable: true),
+                    TraceState = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    LeaseOwner = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    LeaseExpiresAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_orders", x => x.Id);
+                    table.PrimaryKey("PK_offset_fulfillments", x => x.OrderId);
                 });
 
             migrationBuilder.CreateTable(
@@ -72,38 +81,10 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                     table.PrimaryKey("PK_outbox_messages", x => x.Sequence);
                 });
 
-            migrationBuilder.CreateTable(
-                name: "stripe_events",
-                columns: table => new
-                {
-                    EventId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
-                    Type = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    ApiVersion = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    OrderId = table.Column<Guid>(type: "uuid", nullable: true),
-                    Outcome = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    ReceivedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_stripe_events", x => x.EventId);
-                });
-
             migrationBuilder.CreateIndex(
-                name: "IX_orders_CheckoutSessionId",
-                table: "orders",
-                column: "CheckoutSessionId",
-                unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "IX_orders_IdempotencyKey",
-                table: "orders",
-                column: "IdempotencyKey",
-                unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "IX_orders_PaymentIntentId",
-                table: "orders",
-                column: "PaymentIntentId");
+                name: "IX_offset_fulfillments_State_NextAttemptAt",
+                table: "offset_fulfillments",
+                columns: new[] { "State", "NextAttemptAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_outbox_messages_DispatchedAt_Sequence",
@@ -124,13 +105,10 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                 name: "inbox_messages");
 
             migrationBuilder.DropTable(
-                name: "orders");
+                name: "offset_fulfillments");
 
             migrationBuilder.DropTable(
                 name: "outbox_messages");
-
-            migrationBuilder.DropTable(
-                name: "stripe_events");
         }
     }
 }

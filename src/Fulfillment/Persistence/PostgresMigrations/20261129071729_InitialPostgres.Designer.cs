@@ -12,7 +12,7 @@ using PuffinOffset.Fulfillment.Persistence;
 namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
 {
     [DbContext(typeof(PostgresFulfillmentDbContext))]
-    [Migration("20261129061054_InitialPostgres")]
+    [Migration("20261129071729_InitialPostgres")]
     partial class InitialPostgres
     {
         /// <inheritdoc />
@@ -42,6 +42,9 @@ namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
 
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
+
+                    b.Property<DateTime?>("CancelledAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -80,6 +83,9 @@ namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
 
                     b.Property<int>("PortfolioId")
                         .HasColumnType("integer");
+
+                    b.Property<DateTime?>("RefundedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("State")
                         .IsRequired()

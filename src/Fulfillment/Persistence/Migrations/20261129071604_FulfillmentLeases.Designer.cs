@@ -11,7 +11,7 @@ using PuffinOffset.Fulfillment.Persistence;
 namespace PuffinOffset.Fulfillment.Persistence.Migrations
 {
     [DbContext(typeof(FulfillmentDbContext))]
-    [Migration("20261129060958_FulfillmentLeases")]
+    [Migration("20261129071604_FulfillmentLeases")]
     partial class FulfillmentLeases
     {
         /// <inheritdoc />
@@ -37,6 +37,9 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
 
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("CancelledAt")
+                        .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
@@ -75,6 +78,9 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
 
                     b.Property<int>("PortfolioId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("RefundedAt")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("State")
                         .IsRequired()

@@ -12,7 +12,7 @@ using PuffinOffset.Api.Persistence;
 namespace PuffinOffset.Api.Persistence.PostgresMigrations
 {
     [DbContext(typeof(PostgresApiDbContext))]
-    [Migration("20261129060844_InitialPostgres")]
+    [Migration("20261129071925_InitialPostgres")]
     partial class InitialPostgres
     {
         /// <inheritdoc />
@@ -124,6 +124,10 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("PaymentIntentId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
                     b.Property<DateTime>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -133,6 +137,8 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                         .HasColumnType("character varying(100)");
 
                     b.HasKey("EventId");
+
+                    b.HasIndex("PaymentIntentId");
 
                     b.ToTable("stripe_events", (string)null);
                 });

@@ -1,0 +1,96 @@
+using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Api.Orders;
+using PuffinOffset.Messaging.Contracts;
+using PuffinOffset.Messaging.Outbox;
+
+namespace PuffinOffset.Api.Webhooks;
+
+/// <summary>Refunds and disputes: what happened to the money after the order was paid.</summary>
+public sealed partial class StripeEventProcessor
+{
+    private async Task<(string Outcome, Guid? OrderId)> ApplyChargeAsync(ChargeEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (stripeEvent.Type is not (ChargeEvent.ChargeRefunded or ChargeEvent.DisputeCreated or ChargeEvent.DisputeClosed))
+        {
+            return (WebhookOutcome.Ignored, null);
+        }
+
+        var order = stripeEvent.PaymentIntentId is { } paymentIntentId
+            ? await db.Orders.OrderBy(o => o.CreatedAt).FirstOrDefaultAsync(o => o.PaymentIntentId == paymentIntentId, cancellationToken)
+            : null;
+        if (order is null)
+        {
+            metrics.UnknownOrderEvent(stripeEvent.Type);
+            LogUnknownPaymentIntent(logger, stripeEvent.EventId, stripeEvent.Type, stripeEvent.PaymentIntentId);
+            return (WebhookOutcome.UnknownOrder, null);
+        }
+
+        switch (stripeEvent.Type)
+        {
+            case ChargeEvent.ChargeRefunded:
+                return (ApplyRefund(stripeEvent, order, now), order.Id);
+            case ChargeEvent.DisputeCreated:
+                order.OpenDispute(stripeEvent.ObjectId, stripeEvent.DisputeReason, now);
+                LogDispute(logger, stripeEvent.EventId, order.Id, stripeEvent.ObjectId, stripeEvent.DisputeStatus);
+                return (WebhookOutcome.Applied, order.Id);
+            default:
+                order.CloseDispute(stripeEvent.ObjectId, stripeEvent.DisputeStatus, now);
+                LogDispute(logger, stripeEvent.EventId, order.Id, stripeEvent.ObjectId, stripeEvent.DisputeStatus);
+                return (WebhookOutcome.Applied, order.Id);
+        }
+    }
+
+    /// <summary>
+    /// A refund or dispute can reach us before the Checkout event that tells us its payment intent (that event
+    /// failed and Stripe is still retrying it): it was recorded as <c>unknown_order</c> with its payment intent.
+    /// When the order learns the payment intent, an operator is asked to look, since the payment may be gone.
+    /// </summary>
+    private async Task FlagEarlierPaymentEventsAsync(Order order, string paymentIntentId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var earlier = await db.StripeEvents
+            .Where(e => e.PaymentIntentId == paymentIntentId && e.Outcome == WebhookOutcome.UnknownOrder)
+            .OrderBy(e => e.ReceivedAt)
+            .Select(e => e.Type)
+            .ToListAsync(cancellationToken);
+        if (earlier.Count > 0)
+        {
+            order.RequireAttention(OrderAttention.PaymentEventsBeforeCheckout(earlier.Distinct()), now);
+            LogEarlierPaymentEvents(logger, order.Id, paymentIntentId, string.Join(", ", earlier));
+        }
+    }
+
+    private string ApplyRefund(ChargeEvent stripeEvent, Order order, DateTimeOffset now)
+    {
+        var from = order.Status;
+        switch (order.ApplyRefund(stripeEvent.AmountRefunded, stripeEvent.IsFullRefund, now))
+        {
+            case RefundChange.Refunded:
+                // Fulfillment cancels a purchase it has not started; one it has started is the attention above.
+                db.Enqueue(new OrderRefunded(order.Id, order.AmountRefunded, now), now);
+                _afterCommit.Add(metrics.OrderRefunded);
+                LogRefunded(logger, stripeEvent.EventId, order.Id, from, order.AmountRefunded);
+                return WebhookOutcome.Applied;
+            case RefundChange.Recorded:
+                LogRefundRecorded(logger, stripeEvent.EventId, order.Id, order.Status, order.AmountRefunded, order.AmountTotal);
+                return WebhookOutcome.Applied;
+            default:
+                LogRefused(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, from, OrderStatus.Refunded);
+                return WebhookOutcome.RefusedTransition;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId} learned payment intent {PaymentIntentId}, for which Stripe had already sent {EventTypes}: an operator must check the payment")]
+    private static partial void LogEarlierPaymentEvents(ILogger logger, Guid orderId, string paymentIntentId, string eventTypes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId} ({EventType}) is for payment intent {PaymentIntentId}, which matches no order")]
+    private static partial void LogUnknownPaymentIntent(ILogger logger, string eventId, string eventType, string? paymentIntentId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId} refunded order {OrderId} in full ({AmountRefunded} cents) while it was {From}")]
+    private static partial void LogRefunded(ILogger logger, string eventId, Guid orderId, OrderStatus from, long amountRefunded);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId} refunded {AmountRefunded} of {AmountTotal} cents of order {OrderId}, which stays {Status}")]
+    private static partial void LogRefundRecorded(ILogger logger, string eventId, Guid orderId, OrderStatus status, long amountRefunded, long amountTotal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId}: dispute {DisputeId} on order {OrderId} is {DisputeStatus}")]
+    private static partial void LogDispute(ILogger logger, string eventId, Guid orderId, string? disputeId, string? disputeStatus);
+}

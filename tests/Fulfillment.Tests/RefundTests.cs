@@ -1,0 +1,97 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.Fulfillment.Tests;
+
+/// <summary>OrderRefunded: no Wren POST once Fulfillment knows the payment was refunded, whatever the order of events.</summary>
+public sealed class RefundTests : FulfillmentScenario
+{
+    [Fact]
+    public async Task A_refund_that_overtakes_its_payment_means_the_offset_is_never_bought()
+    {
+        await using var fulfillment = await StartFulfillmentAsync();
+        var orderId = Guid.NewGuid();
+        var refundId = Guid.NewGuid();
+
+        await Api.RefundAsync(orderId, refundId);
+        await Api.RefundAsync(orderId, refundId); // redelivered: recorded once
+        await Eventually.TrueAsync(async () => await fulfillment.FulfillmentAsync(orderId) is not null, because: "the refund is recorded");
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await Eventually.TrueAsync(() => Deliveries.Consumed == 1, because: "the payment was handled");
+
+        Assert.Equal(FulfillmentState.Cancelled, (await fulfillment.FulfillmentAsync(orderId))!.State);
+        Assert.Equal(2, await fulfillment.InboxCountAsync());
+        Assert.Empty(Wren.State.ReceivedPosts);
+        Assert.Empty(Api.Placed);
+    }
+
+    [Fact]
+    public async Task A_refund_landing_between_the_workers_read_and_its_claim_cancels_without_a_post()
+    {
+        var gate = new ClaimGate();
+        await using var fulfillment = await StartFulfillmentAsync(services: s => s.AddSingleton<IInterceptor>(gate));
+        var orderId = Guid.NewGuid();
+
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await gate.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        await Api.RefundAsync(orderId);
+        await Eventually.TrueAsync(async () => (await fulfillment.FulfillmentAsync(orderId))!.State == FulfillmentState.Cancelled,
+            because: "the refund cancels the scheduled fulfilment");
+        gate.Open();
+        await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Our own write transaction waits for the worker's claim to end. Had it claimed, the row would be
+        // Attempting (committed before any POST); Cancelled is final, so no POST can follow.
+        Assert.Equal(FulfillmentState.Cancelled, await StateAfterPendingWritesAsync(fulfillment, orderId));
+        Assert.Empty(Wren.State.ReceivedPosts);
+    }
+
+    private static async Task<FulfillmentState?> StateAfterPendingWritesAsync(FulfillmentTestHost fulfillment, Guid orderId)
+    {
+        await using var scope = fulfillment.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(); // BEGIN IMMEDIATE: after every writer before us
+        return (await db.Fulfillments.AsNoTracking().SingleOrDefaultAsync(f => f.OrderId == orderId))?.State;
+    }
+
+    [Fact]
+    public async Task A_refund_after_a_failed_attempt_stops_the_retries()
+    {
+        await using var fulfillment = await StartFulfillmentAsync(settings => settings["Fulfillment:RetryDelays:0"] = "00:00:30");
+        Wren.State.FailNextPosts(1, 429); // nothing created; the retry waits 30 s
+        var orderId = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await Eventually.TrueAsync(async () => (await fulfillment.FulfillmentAsync(orderId)) is { State: FulfillmentState.Scheduled, Attempts: 1 },
+            because: "the first attempt failed and a retry is scheduled");
+
+        await Api.RefundAsync(orderId);
+
+        await Eventually.TrueAsync(async () => (await fulfillment.FulfillmentAsync(orderId))!.State == FulfillmentState.Cancelled);
+        Assert.Single(Wren.State.ReceivedPosts);
+    }
+
+    [Fact]
+    public async Task A_refund_during_a_post_lets_it_finish_and_reports_the_offset_without_a_second_post()
+    {
+        await using var fulfillment = await StartFulfillmentAsync();
+        var release = Wren.State.HoldNextPost();
+        var orderId = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await Eventually.TrueAsync(async () => (await fulfillment.FulfillmentAsync(orderId))?.State == FulfillmentState.Attempting);
+
+        await Api.RefundAsync(orderId);
+        await Eventually.TrueAsync(async () => (await fulfillment.FulfillmentAsync(orderId))!.RefundedAt is not null, because: "the refund is recorded");
+        release.SetResult();
+
+        // Wren created it: the outcome is still saved and published, and the Api flags the refunded order.
+        await PlacedAsync(orderId);
+        var placed = (await fulfillment.FulfillmentAsync(orderId))!;
+        Assert.Equal(FulfillmentState.Placed, placed.State);
+        Assert.Equal(Assert.Single(Wren.State.Orders).Id, placed.WrenOrderId);
+        Assert.Single(Wren.State.ReceivedPosts);
+    }
+}
