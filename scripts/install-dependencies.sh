@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what running and testing Puffin Offset needs on a fresh Debian machine, and nothing twice:
-# RabbitMQ (Debian's rabbitmq-server; no container engine is needed), promtool (Debian's prometheus,
+# RabbitMQ (Debian's rabbitmq-server; no container engine is needed), PostgreSQL (Debian's postgresql, run
+# by scripts/postgres-local.sh for tests and DATABASE_PROVIDER=postgres), promtool (Debian's prometheus,
 # for the alert rules' checks in deploy/prometheus) and, with --browser, Chromium
 # for the end-to-end browser test. Safe to run again: it only installs what is missing.
 set -euo pipefail
@@ -16,6 +17,7 @@ done
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if $want_browser && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
 
 if [ ${#missing[@]} -gt 0 ]; then

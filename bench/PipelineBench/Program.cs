@@ -9,13 +9,15 @@ using PuffinOffset.TestSupport;
 // files, Stripe and Wren sandboxes over HTTP).
 // Phase 1 (latency): paced paid webhooks; latency from the webhook's 200 to Wren receiving the POST.
 // Phase 2 (throughput): a burst of paid webhooks; fulfilled orders per second until the last is fulfilled.
-// Usage: dotnet run -c Release --project bench/PipelineBench -- [pacedCount] [pacedIntervalMs] [burstCount] [burstConcurrency]
+// Usage: [PUFFIN_TEST_DATABASE=postgres] dotnet run -c Release --project bench/PipelineBench -- [pacedCount] [pacedIntervalMs] [burstCount] [burstConcurrency]
+// PUFFIN_TEST_DATABASE picks the engine as in the tests: sqlite (default) or postgres (a throwaway server).
 var pacedCount = args.Length > 0 ? int.Parse(args[0]) : 100;
 var pacedInterval = TimeSpan.FromMilliseconds(args.Length > 1 ? int.Parse(args[1]) : 100);
 var burstCount = args.Length > 2 ? int.Parse(args[2]) : 300;
 var burstConcurrency = args.Length > 3 ? int.Parse(args[3]) : 8;
 
 await using var system = await PuffinSystem.StartAsync();
+Console.WriteLine($"database: {TestDatabase.Provider}");
 Console.WriteLine($"pipeline bench: {pacedCount} paced webhooks every {pacedInterval.TotalMilliseconds} ms, then a burst of {burstCount} ({burstConcurrency} at a time)");
 
 async Task<List<CheckoutSession>> CreateSessionsAsync(int count)

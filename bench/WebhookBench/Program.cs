@@ -13,7 +13,7 @@ using PuffinOffset.StripeSandbox;
 using PuffinOffset.TestSupport;
 using PuffinOffset.WebhookBench;
 
-// Usage: dotnet run -c Release --project bench/WebhookBench -- [events=1000] [concurrency=8] [pause=0] [broker=amqp://...]
+// Usage: dotnet run -c Release --project bench/WebhookBench -- [events=1000] [concurrency=8] [pause=0] [broker=amqp://...] [provider=sqlite|postgres]
 // Fires N signed checkout.session.completed (paid) webhooks, one per order, at the in-process Api over
 // loopback HTTP, and reports throughput, latency and the outbox's commit → broker delay.
 var options = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
@@ -21,6 +21,12 @@ var events = int.Parse(options.GetValueOrDefault("events", "1000"), CultureInfo.
 var concurrency = int.Parse(options.GetValueOrDefault("concurrency", "8"), CultureInfo.InvariantCulture);
 // Optional pause after each webhook per sender: measures the outbox delay below saturation (no backlog).
 var pause = TimeSpan.FromMilliseconds(int.Parse(options.GetValueOrDefault("pause", "0"), CultureInfo.InvariantCulture));
+// The database engine, as in the tests (PUFFIN_TEST_DATABASE): postgres runs a throwaway server (scripts/postgres-local.sh).
+if (options.TryGetValue("provider", out var provider))
+{
+    Environment.SetEnvironmentVariable(TestDatabase.Variable, provider);
+}
+
 const int warmup = 50;
 const string secret = "whsec_BENCHONLY0123456789abcdefghijABCDEFGHIJ";
 
@@ -28,6 +34,10 @@ using var folder = new TempFolder();
 var databasePath = folder.File("orders.db");
 var brokerUri = options.TryGetValue("broker", out var uri) ? uri : await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
 Console.WriteLine($"broker: {new Uri(brokerUri).Host}:{new Uri(brokerUri).Port}{new Uri(brokerUri).AbsolutePath}");
+
+Console.WriteLine($"database: {TestDatabase.Provider}");
+// The Api's migration step brings either engine's schema up to date when the host starts.
+var database = await TestDatabase.SettingsAsync("DATABASE_PATH", databasePath, "orders");
 
 // Fulfillment's stand-in: binds a queue to PaymentCompleted and notes when each message arrives.
 var received = new ConcurrentDictionary<Guid, DateTimeOffset>();
@@ -51,9 +61,8 @@ await using var api = new BenchApi(new Dictionary<string, string?>
     ["STRIPE_API_BASE"] = "http://127.0.0.1:9",
     ["WREN_API_BASE"] = "http://127.0.0.1:9",
     ["FRONTEND_URL"] = "https://shop.example.test",
-    ["DATABASE_PATH"] = databasePath,
     ["ConnectionStrings:messaging"] = brokerUri,
-});
+}.With(database));
 api.UseKestrel(0);
 api.StartServer();
 using var client = api.CreateClient();

@@ -30,10 +30,10 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<ApiMetrics>();
         services.AddHostedService<OrderGaugeRefresher>();
 
-        var databasePath = builder.Configuration["DATABASE_PATH"] is { Length: > 0 } path ? path : ApiConfiguration.DefaultDatabasePath;
-        services.AddSqliteDbContext<ApiDbContext>(databasePath);
+        builder.AddServiceDatabase<ApiDbContext, PostgresApiDbContext>("DATABASE_PATH", ApiConfiguration.DefaultDatabasePath, "orders");
+        // Migrates whichever context the provider registered: ApiDbContext resolves to PostgresApiDbContext
+        // on PostgreSQL, and EF Core picks the migrations of the instance's own type.
         services.AddMigration<ApiDbContext>();
-        services.AddHealthChecks().AddSqliteDatabaseCheck<ApiDbContext>();
 
         services.AddHttpClient<WrenPortfolioClient>();
         services.AddSingleton<PriceList>();

@@ -17,13 +17,15 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddFulfillmentOptions();
         services.AddProblemDetails();
 
-        services.AddSqliteDbContext<FulfillmentDbContext>(FulfillmentConfiguration.DatabasePath(builder.Configuration));
+        builder.AddServiceDatabase<FulfillmentDbContext, PostgresFulfillmentDbContext>(
+            "FULFILLMENT_DATABASE_PATH", FulfillmentConfiguration.DefaultDatabasePath, "fulfillment");
+        // FulfillmentDbContext resolves to PostgresFulfillmentDbContext on PostgreSQL: its own migrations apply.
         services.AddMigration<FulfillmentDbContext>();
-        services.AddHealthChecks().AddSqliteDatabaseCheck<FulfillmentDbContext>();
 
         services.AddWrenClient();
         services.AddSingleton<FulfillmentTelemetry>();
         services.AddSingleton<FulfillmentSignal>();
+        services.AddSingleton<FulfillmentReplica>();
         services.AddScoped<FulfillmentProcessor>();
         services.AddHostedService<FulfillmentWorker>();
 

@@ -28,10 +28,17 @@ public static class MessagingServiceCollectionExtensions
         var configuredUri = Uri.TryCreate(configuration.GetConnectionString(ConnectionStringName), UriKind.Absolute, out var parsed) ? parsed : null;
         // A missing URI is reported at startup together with every other invalid variable (ValidateOnStart),
         // before the bus starts, rather than as a stack trace from here.
+        var queueType = configuration[BrokerOptions.QueueTypeVariable] is { Length: > 0 } type ? type.Trim().ToLowerInvariant() : BrokerOptions.Classic;
         services.AddOptions<BrokerOptions>()
-            .Configure(options => options.Uri = configuredUri)
+            .Configure(options =>
+            {
+                options.Uri = configuredUri;
+                options.QueueType = queueType;
+            })
             .Validate(options => options.Uri is not null,
                 "ConnectionStrings__messaging is required: the AMQP URI of RabbitMQ, e.g. amqp://guest:guest@localhost:5672/.")
+            .Validate(options => options.QueueType is BrokerOptions.Classic or BrokerOptions.Quorum,
+                $"{BrokerOptions.QueueTypeVariable} must be 'classic' (the default) or 'quorum'; '{configuration[BrokerOptions.QueueTypeVariable]}' is neither.")
             .ValidateOnStart();
         var brokerUri = configuredUri ?? new Uri("amqp://unconfigured/");
 
@@ -73,6 +80,19 @@ public static class MessagingServiceCollectionExtensions
             bus.SetKebabCaseEndpointNameFormatter();
             configureConsumers(bus);
             consumerQueues.AddRange(ConsumerQueues(services));
+            if (queueType == BrokerOptions.Quorum)
+            {
+                // Every receive endpoint (and so its queue) is declared as a quorum queue: replicated by a
+                // RabbitMQ cluster, durable, never exclusive or auto-deleted.
+                bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+                {
+                    if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                    {
+                        rabbit.SetQuorumQueue();
+                    }
+                });
+            }
+
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 rabbit.Host(brokerUri);

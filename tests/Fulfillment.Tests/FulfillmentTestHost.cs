@@ -10,6 +10,7 @@ using PuffinOffset.Fulfillment;
 using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;
 
@@ -33,7 +34,6 @@ public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:messaging"] = brokerUri,
-            ["FULFILLMENT_DATABASE_PATH"] = databasePath,
             ["WREN_API_TOKEN"] = LiveToken,
             ["WREN_API_BASE"] = wrenBase.ToString(),
             ["WREN_DRY_RUN"] = "false",
@@ -48,8 +48,16 @@ public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
             ["Outbox:MinRetryDelay"] = "00:00:00.100",
             ["Outbox:MaxRetryDelay"] = "00:00:01",
             ["Outbox:PublishTimeout"] = "00:00:05",
-        };
+        }.With(await TestDatabase.SettingsAsync("FULFILLMENT_DATABASE_PATH", databasePath, "fulfillment"));
         configure?.Invoke(settings);
+        // Short, so that a PostgreSQL test that "kills" a host sees another take over in seconds; always
+        // longer than a lookup and a POST (the service refuses a shorter one).
+        if (!settings.ContainsKey("Fulfillment:LeaseDuration"))
+        {
+            var wrenTimeout = TimeSpan.Parse(settings["Fulfillment:WrenTimeout"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var lease = 2 * wrenTimeout + TimeSpan.FromSeconds(1);
+            settings["Fulfillment:LeaseDuration"] = (lease > TimeSpan.FromSeconds(11) ? lease : TimeSpan.FromSeconds(11)).ToString("c");
+        }
 
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");

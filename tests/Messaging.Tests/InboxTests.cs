@@ -11,14 +11,13 @@ public sealed class InboxTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private TestDbContext NewContext(string file) =>
-        new(new DbContextOptionsBuilder<TestDbContext>()
-            .UseSqlite($"Data Source={_folder.File(file)};Default Timeout=30")
-            .AddInterceptors(new SqlitePragmasInterceptor())
-            .Options);
+    private DbContextOptions<TestDbContext>? _options;
+
+    private TestDbContext NewContext(string file) => new(_options!);
 
     private async Task CreateDatabaseAsync(string file)
     {
+        _options = await TestDatabase.OptionsAsync<TestDbContext>(_folder.File(file));
         await using var db = NewContext(file);
         await db.Database.EnsureCreatedAsync();
     }

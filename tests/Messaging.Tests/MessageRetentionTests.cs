@@ -20,7 +20,7 @@ public sealed class MessageRetentionTests : IDisposable
     public async Task Old_published_rows_and_old_inbox_records_go_but_unpublished_rows_always_stay()
     {
         var services = new ServiceCollection().AddLogging();
-        services.AddSqliteDbContext<TestDbContext>(_folder.File("retention.db"));
+        await services.AddTestDbContextAsync<TestDbContext>(_folder.File("retention.db"));
         await using var provider = services.BuildServiceProvider();
         var now = DateTimeOffset.UtcNow;
         OutboxMessage Row(TimeSpan age, bool dispatched)

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Inbox;
 using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Messaging.Tests;
 
@@ -37,10 +38,11 @@ public sealed class PaymentCompletedRecorder(TestDbContext db, TimeProvider time
         });
 }
 
-/// <summary>A generic host using the messaging library on a real SQLite file and a real broker.</summary>
+/// <summary>A generic host using the messaging library on a real database (the engine under test) and a real broker.</summary>
 public static class OutboxTestHost
 {
-    public static async Task<IHost> StartAsync(string databasePath, string brokerUri, bool dispatcherEnabled = true, bool consume = true)
+    public static async Task<IHost> StartAsync(string databasePath, string brokerUri, bool dispatcherEnabled = true, bool consume = true,
+        Dictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -52,7 +54,8 @@ public static class OutboxTestHost
             ["Outbox:MaxRetryDelay"] = "00:00:01",
             ["Outbox:PublishTimeout"] = "00:00:03",
         });
-        builder.Services.AddSqliteDbContext<TestDbContext>(databasePath);
+        builder.Configuration.AddInMemoryCollection(settings ?? []);
+        await builder.Services.AddTestDbContextAsync<TestDbContext>(databasePath);
         builder.Services.AddMessaging<TestDbContext>(builder.Configuration, bus =>
         {
             if (consume)

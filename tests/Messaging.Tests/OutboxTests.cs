@@ -119,7 +119,7 @@ public sealed class OutboxTests : IAsyncLifetime, IDisposable
         await using (var scope = host.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<TestDbContext>();
-            await db.Database.ExecuteSqlRawAsync("UPDATE outbox_messages SET DispatchedAt = NULL");
+            await db.OutboxMessages.ExecuteUpdateAsync(update => update.SetProperty(m => m.DispatchedAt, (DateTimeOffset?)null));
         }
 
         host.Services.GetRequiredService<OutboxSignal>().Notify();

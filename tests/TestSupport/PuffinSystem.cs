@@ -20,7 +20,7 @@ public sealed record CheckoutSession(Guid OrderId, string SessionId, string Url,
 /// <summary>
 /// The whole product in one process, as a developer runs it offline: the Stripe sandbox (API, hosted
 /// checkout, webhooks, storefront), the Wren sandbox, and the real Api and Fulfillment built as their
-/// Programs build them, on Kestrel with their own SQLite files and a fresh virtual host of a real
+/// Programs build them, on Kestrel with their own databases (SQLite files, or PostgreSQL with PUFFIN_TEST_DATABASE=postgres) and a fresh virtual host of a real
 /// RabbitMQ node between them. Used by the pipeline tests, the browser tests and the pipeline benchmark.
 /// </summary>
 public sealed class PuffinSystem : IAsyncDisposable
@@ -100,13 +100,12 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["WREN_API_BASE"] = Wren.BaseAddress.ToString(),
                 ["WREN_API_TOKEN"] = WrenToken,
                 ["FRONTEND_URL"] = storefrontOrigin,
-                ["DATABASE_PATH"] = _folder.File("orders.db"),
                 ["CHECKOUT_RATE_LIMIT_PER_MINUTE"] = "0",
                 ["ADMIN_API_KEY"] = AdminKey,
                 ["ConnectionStrings:messaging"] = brokerUri,
                 ["Outbox:MinRetryDelay"] = "00:00:00.100",
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
-            };
+            }.With(await TestDatabase.SettingsAsync("DATABASE_PATH", _folder.File("orders.db"), "orders"));
         foreach (var (key, value) in apiSettings)
         {
             api[key] = value;
@@ -144,12 +143,11 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["WREN_API_BASE"] = Wren.BaseAddress.ToString(),
                 ["WREN_API_TOKEN"] = _dryRun ? WrenTestToken : WrenToken,
                 ["WREN_DRY_RUN"] = _dryRun.ToString(),
-                ["FULFILLMENT_DATABASE_PATH"] = _folder.File("fulfillment.db"),
                 ["Fulfillment:PollInterval"] = "00:00:00.500",
                 ["ConnectionStrings:messaging"] = _brokerUri,
                 ["Outbox:MinRetryDelay"] = "00:00:00.100",
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
-            };
+            }.With(await TestDatabase.SettingsAsync("FULFILLMENT_DATABASE_PATH", _folder.File("fulfillment.db"), "fulfillment"));
         _configureFulfillment?.Invoke(settings);
         Fulfillment = await ServiceHost.StartAsync(settings,
             builder =>

@@ -64,6 +64,20 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     public string ConnectionString(string vhost = "/") =>
         $"amqp://guest:guest@127.0.0.1:{AmqpPort}/{Uri.EscapeDataString(vhost)}";
 
+    /// <summary>The type (<c>classic</c>, <c>quorum</c>) <paramref name="queue"/> was declared with (null if no such queue).</summary>
+    public async Task<string?> QueueTypeAsync(string vhost, string queue)
+    {
+        using var response = await _management.GetAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}");
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("type").GetString();
+    }
+
     /// <summary>Number of messages ready in <paramref name="queue"/> of <paramref name="vhost"/> (null if no such queue).</summary>
     public async Task<long?> QueueDepthAsync(string vhost, string queue)
     {

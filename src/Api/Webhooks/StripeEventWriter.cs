@@ -1,7 +1,7 @@
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Api.Webhooks;
 
@@ -11,6 +11,9 @@ namespace PuffinOffset.Api.Webhooks;
 /// and each is answered only once the commit that holds it returned. SQLite has one writer anyway; sharing
 /// the flush is what lets throughput follow the disk instead of one fsync per webhook.
 /// A batch that fails is retried one event at a time, so one bad event fails alone.
+/// On PostgreSQL each Api replica has its own writer: the transaction is repeatable read, so a batch that
+/// changed an order another replica changed meanwhile fails with a serialization error and is run again
+/// on the committed state, and the event id's primary key turns a second replica's copy into a duplicate.
 /// </summary>
 public sealed partial class StripeEventWriter(
     IServiceScopeFactory scopes,
@@ -20,6 +23,9 @@ public sealed partial class StripeEventWriter(
 {
     /// <summary>Bounds one transaction's work (and how long the first event in it waits for the last).</summary>
     public const int MaxBatch = 256;
+
+    /// <summary>How often a transaction that lost a race with another replica is run again (PostgreSQL only).</summary>
+    private const int MaxConcurrentAttempts = 5;
 
     private readonly Channel<PendingEvent> _pending = Channel.CreateUnbounded<PendingEvent>();
 
@@ -64,7 +70,7 @@ public sealed partial class StripeEventWriter(
     {
         try
         {
-            Complete(batch, await WriteBatchAsync(batch));
+            Complete(batch, await WriteBatchWithRetriesAsync(batch));
             return;
         }
         catch (Exception ex) when (batch.Count > 1)
@@ -81,11 +87,30 @@ public sealed partial class StripeEventWriter(
         {
             try
             {
-                Complete([pending], await WriteBatchAsync([pending]));
+                Complete([pending], await WriteBatchWithRetriesAsync([pending]));
             }
             catch (Exception ex)
             {
                 await FailAsync(pending, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A serialization failure means another replica changed an order this batch read: the batch is decided
+    /// again from the start, on that replica's committed changes. SQLite never reports one.
+    /// </summary>
+    private async Task<string[]> WriteBatchWithRetriesAsync(IReadOnlyList<PendingEvent> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await WriteBatchAsync(batch);
+            }
+            catch (Exception ex) when (DatabaseErrors.IsSerializationFailure(ex) && attempt < MaxConcurrentAttempts)
+            {
+                LogSerializationRetry(logger, batch.Count, attempt);
             }
         }
     }
@@ -99,9 +124,11 @@ public sealed partial class StripeEventWriter(
         db.Database.AutoSavepointsEnabled = false; // the batch commits or rolls back as a whole
         var outcomes = new string[batch.Count];
         var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        // One query for the batch (inside the write lock, so nothing records an event meanwhile); an event
-        // seen earlier in the batch counts as recorded.
+        // BEGIN IMMEDIATE on SQLite, repeatable read on PostgreSQL.
+        await using var transaction = await db.BeginWriteTransactionAsync(CancellationToken.None);
+        // One query for the batch (on SQLite inside the write lock, so nothing records an event meanwhile;
+        // on PostgreSQL another replica may, and the primary key catches it); an event seen earlier in the
+        // batch counts as recorded.
         var ids = batch.Select(p => p.Event.EventId).Distinct().ToList();
         var recorded = (await db.StripeEvents.Where(e => ids.Contains(e.EventId)).Select(e => e.EventId).ToListAsync())
             .ToHashSet(StringComparer.Ordinal);
@@ -127,12 +154,12 @@ public sealed partial class StripeEventWriter(
     }
 
     /// <summary>
-    /// The event id's primary key is the backstop: if another writer (another process on the file) recorded
-    /// the event first, the delivery is a duplicate, not a failure.
+    /// The event id's primary key is the backstop: if another writer (another process on the file, another
+    /// replica on PostgreSQL) recorded the event first, the delivery is a duplicate, not a failure.
     /// </summary>
     private async Task FailAsync(PendingEvent pending, Exception failure)
     {
-        if (failure is DbUpdateException { InnerException: SqliteException { SqliteErrorCode: 19 } })
+        if (DatabaseErrors.IsUniqueViolation(failure) || DatabaseErrors.IsSerializationFailure(failure))
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
@@ -151,4 +178,7 @@ public sealed partial class StripeEventWriter(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} Stripe events failed to commit; retrying them one by one")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A transaction of {Count} Stripe event(s) met a concurrent change (attempt {Attempt}); deciding again")]
+    private static partial void LogSerializationRetry(ILogger logger, int count, int attempt);
 }

@@ -27,6 +27,8 @@ public static class FulfillmentConfiguration
             .BindStrictly(FulfillmentOptions.Section)
             .ValidateDataAnnotations()
             .Validate(options => options.RetryDelays.All(delay => delay >= TimeSpan.Zero), "Fulfillment__RetryDelays__<n> must not be negative.")
+            .Validate(o => o.LeaseDuration > 2 * o.WrenTimeout,
+                "Fulfillment__LeaseDuration must be more than twice Fulfillment__WrenTimeout (a lookup and a POST fit in one lease).")
             .ValidateOnStart();
         services.AddHostedService<DryRunWarning>();
         return services;

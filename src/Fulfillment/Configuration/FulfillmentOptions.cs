@@ -33,6 +33,14 @@ public sealed class FulfillmentOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Fulfillment__WrenTimeout must be between {1} and {2} (more than zero).")]
     public TimeSpan WrenTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a replica holds a fulfilment it claimed (renewed when the POST starts). Must outlast a Wren
+    /// call comfortably: a holder that is still working when it runs out loses the fulfilment to another
+    /// replica, which then treats an Attempting row as an unknown outcome (a lookup, never a second POST).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Different orders fulfilled at once; one order is never processed twice at the same time.</summary>
     [Range(1, 64, ErrorMessage = "Fulfillment__MaxConcurrency must be between {1} and {2}.")]
     public int MaxConcurrency { get; set; } = 4;

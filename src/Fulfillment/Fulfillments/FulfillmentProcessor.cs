@@ -5,12 +5,15 @@ using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Fulfillment.Telemetry;
 using PuffinOffset.Fulfillment.Wren;
 using PuffinOffset.Messaging.Outbox;
+using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
 
 /// <summary>
 /// One step of one order's fulfilment, in its own scope. Every state change is committed before the
-/// next Wren call, and no transaction is open while Wren is called.
+/// next Wren call, and no transaction is open while Wren is called. It works only on a fulfilment whose
+/// lease this replica holds; every write checks the row's version, so a replica whose lease ran out and
+/// was taken over can neither start a POST nor record an outcome.
 /// </summary>
 public sealed partial class FulfillmentProcessor(
     FulfillmentDbContext db,
@@ -18,6 +21,7 @@ public sealed partial class FulfillmentProcessor(
     IOptions<WrenOptions> wrenOptions,
     IOptions<FulfillmentOptions> options,
     FulfillmentTelemetry telemetry,
+    FulfillmentReplica replica,
     TimeProvider time,
     ILogger<FulfillmentProcessor> logger)
 {
@@ -28,18 +32,33 @@ public sealed partial class FulfillmentProcessor(
         var fulfillment = await db.Fulfillments.SingleAsync(f => f.OrderId == orderId, cancellationToken);
         using var activity = FulfillmentTelemetry.StartProcessing(orderId, fulfillment.TraceParent, fulfillment.TraceState);
 
+        if (!fulfillment.IsHeldBy(replica.Id, time.GetUtcNow()))
+        {
+            LogNotHeld(orderId);
+            return;
+        }
+
+        var recovered = false;
         if (fulfillment.State == FulfillmentState.Attempting)
         {
-            // The worker only hands over Attempting rows nobody in this process is working on: an
-            // earlier process (or attempt) stopped between committing Attempting and recording the outcome.
+            // The worker only hands over Attempting rows nobody is working on: a process (or replica, or
+            // attempt) stopped between committing Attempting and recording the outcome. Its POST may still
+            // be running at Wren until its timeout, so the lookup waits for that timeout plus the settle time.
             LogInterrupted(orderId, fulfillment.Attempts);
             fulfillment.RecoverInterruptedAttempt(_retryPolicy, time.GetUtcNow());
-            await db.SaveChangesAsync(cancellationToken);
+            recovered = true;
         }
 
         if (!fulfillment.IsDue(time.GetUtcNow()))
         {
+            fulfillment.ReleaseLease();
+            await db.SaveChangesAsync(cancellationToken);
             return;
+        }
+
+        if (recovered)
+        {
+            await db.SaveChangesAsync(cancellationToken);
         }
 
         var dryRun = wrenOptions.Value.DryRun;
@@ -77,16 +96,24 @@ public sealed partial class FulfillmentProcessor(
 
     /// <summary>
     /// Checks for a refund and commits Attempting in one write transaction (SQLite's BEGIN IMMEDIATE holds the
-    /// write lock from the first read), so an <see cref="OrderRefundedConsumer"/> commits either before (and the
-    /// fulfilment is cancelled here) or after (and it sees Attempting and leaves it): never a POST after a refund.
+    /// write lock from the first read; PostgreSQL's repeatable read makes a refund committed after our read
+    /// fail this commit with a serialization error), so an <see cref="OrderRefundedConsumer"/> commits either
+    /// before (and the fulfilment is cancelled here) or after (and it sees Attempting and leaves it): never a
+    /// POST after a refund. The reload also proves the lease is still ours, and Attempting renews it for the POST.
     /// </summary>
     private async Task<bool> ClaimAttemptAsync(OffsetFulfillment fulfillment, bool dryRun, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await db.BeginWriteTransactionAsync(cancellationToken);
         await db.Entry(fulfillment).ReloadAsync(cancellationToken);
         var now = time.GetUtcNow();
         if (!fulfillment.IsDue(now))
         {
+            return false;
+        }
+
+        if (!fulfillment.IsHeldBy(replica.Id, now))
+        {
+            LogNotHeld(fulfillment.OrderId);
             return false;
         }
 
@@ -97,7 +124,7 @@ public sealed partial class FulfillmentProcessor(
         }
         else
         {
-            fulfillment.BeginAttempt(dryRun, now);
+            fulfillment.BeginAttempt(dryRun, now, now + options.Value.LeaseDuration);
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -158,6 +185,7 @@ public sealed partial class FulfillmentProcessor(
                 break;
         }
 
+        fulfillment.ReleaseLease();
         await db.SaveChangesAsync(cancellationToken);
 
         switch (fulfillment.State)
@@ -175,6 +203,9 @@ public sealed partial class FulfillmentProcessor(
                 break;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fulfilment of order {OrderId} is not held by this replica (its lease ran out or was taken over); leaving it alone")]
+    private partial void LogNotHeld(Guid orderId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Offset order for {OrderId} cancelled after {Attempts} attempt(s) that created nothing: the payment was refunded")]
     private partial void LogCancelled(Guid orderId, int attempts);

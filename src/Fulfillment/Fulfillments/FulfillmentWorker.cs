@@ -3,18 +3,21 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PuffinOffset.Fulfillment.Configuration;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
 
 /// <summary>
 /// Runs due fulfilments: woken by the consumer, at the next due time, or by the poll. Different
 /// orders run concurrently up to <see cref="FulfillmentOptions.MaxConcurrency"/>; an order already in
-/// progress here is never picked up again. Fulfillment runs as a single instance (its SQLite file is
-/// local); the row's concurrency token still stops a second worker from taking the same attempt.
+/// progress here is never picked up again. Any number of replicas may share a PostgreSQL database: each
+/// claims due fulfilments with a lease (owner, expiry) under FOR UPDATE SKIP LOCKED, so two replicas never
+/// claim the same one, and works only on what it holds (see <see cref="FulfillmentProcessor"/>).
 /// </summary>
 public sealed partial class FulfillmentWorker(
     IServiceScopeFactory scopes,
     FulfillmentSignal signal,
+    FulfillmentReplica replica,
     IOptions<FulfillmentOptions> options,
     TimeProvider time,
     ILogger<FulfillmentWorker> logger) : BackgroundService
@@ -40,6 +43,7 @@ public sealed partial class FulfillmentWorker(
         }
 
         await Task.WhenAll(_inProgress.Values);
+        await ReleaseLeasesAsync();
     }
 
     /// <summary>Starts what is due and free; returns how long until the next scheduled fulfilment is due.</summary>
@@ -52,14 +56,7 @@ public sealed partial class FulfillmentWorker(
         var free = maxConcurrency - busy.Count;
         if (free > 0)
         {
-            // Attempting rows that nobody here is working on were interrupted (crash, failed commit).
-            var due = await db.Fulfillments.AsNoTracking()
-                .Where(f => (f.State == FulfillmentState.Scheduled && f.NextAttemptAt <= now) || f.State == FulfillmentState.Attempting)
-                .Where(f => !busy.Contains(f.OrderId))
-                .OrderBy(f => f.NextAttemptAt)
-                .Select(f => f.OrderId)
-                .Take(free)
-                .ToListAsync(stoppingToken);
+            var due = await ClaimDueAsync(db, busy, free, now, stoppingToken);
             foreach (var orderId in due)
             {
                 Start(orderId, stoppingToken);
@@ -72,12 +69,72 @@ public sealed partial class FulfillmentWorker(
             }
         }
 
+        // Rows another replica holds are its business: waking for them would only spin on failed claims.
+        var owner = replica.Id;
+        var anyHolderIsStale = db.Database.IsSqlite();
         var next = await db.Fulfillments.AsNoTracking()
             .Where(f => f.State == FulfillmentState.Scheduled && !busy.Contains(f.OrderId))
+            .Where(f => f.LeaseOwner == null || f.LeaseExpiresAt <= now || f.LeaseOwner == owner || anyHolderIsStale)
             .OrderBy(f => f.NextAttemptAt)
             .Select(f => (DateTimeOffset?)f.NextAttemptAt)
             .FirstOrDefaultAsync(stoppingToken);
         return next is { } at ? (at - time.GetUtcNow()) is var delay && delay > TimeSpan.Zero ? delay : TimeSpan.FromMilliseconds(10) : null;
+    }
+
+    /// <summary>
+    /// Takes a lease on up to <paramref name="free"/> due fulfilments. Attempting rows are claimable too:
+    /// their holder stopped mid-attempt (crash, failed commit, lease run out), and the processor treats them
+    /// as an unknown outcome. Rows locked by another replica's claim are skipped, not waited for.
+    /// </summary>
+    private async Task<List<Guid>> ClaimDueAsync(FulfillmentDbContext db, List<Guid> busy, int free, DateTimeOffset now, CancellationToken stoppingToken)
+    {
+        // With SQLite there is one process per database file: a lease held by another owner is an earlier
+        // process's, and nothing of this process outside `busy` is being worked on either.
+        var anyHolderIsStale = db.Database.IsSqlite();
+        var owner = replica.Id;
+        await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
+        var due = await db.Fulfillments
+            .Where(f => (f.State == FulfillmentState.Scheduled && f.NextAttemptAt <= now) || f.State == FulfillmentState.Attempting)
+            .Where(f => f.LeaseOwner == null || f.LeaseExpiresAt <= now || f.LeaseOwner == owner || anyHolderIsStale)
+            .Where(f => !busy.Contains(f.OrderId))
+            .OrderBy(f => f.NextAttemptAt)
+            .Take(free)
+            .ForUpdateSkipLocked()
+            .ToListAsync(stoppingToken);
+        var until = now + options.Value.LeaseDuration;
+        foreach (var fulfillment in due)
+        {
+            fulfillment.TakeLease(owner, until);
+        }
+
+        await db.SaveChangesAsync(stoppingToken);
+        await transaction.CommitAsync(stoppingToken);
+        return [.. due.Select(f => f.OrderId)];
+    }
+
+    /// <summary>
+    /// On a graceful stop (SIGTERM, a rolling deploy) every step here has ended: hand back the leases at
+    /// once rather than making other replicas wait for them to run out. A row left Attempting (its POST
+    /// cancelled mid-flight) is then recovered by another replica as an unknown outcome: lookup first.
+    /// </summary>
+    private async Task ReleaseLeasesAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
+            var owner = replica.Id;
+            await db.Fulfillments.Where(f => f.LeaseOwner == owner).ExecuteUpdateAsync(update => update
+                .SetProperty(f => f.LeaseOwner, (string?)null)
+                .SetProperty(f => f.LeaseExpiresAt, (DateTimeOffset?)null)
+                .SetProperty(f => f.Version, f => f.Version + 1), timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            // The leases run out on their own; another replica takes over then.
+            LogReleaseFailed(ex);
+        }
     }
 
     private void Start(Guid orderId, CancellationToken stoppingToken)
@@ -99,6 +156,11 @@ public sealed partial class FulfillmentWorker(
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 // Shutting down mid-step: the committed state says where to resume.
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // Our lease ran out and another replica took the fulfilment: it is theirs now.
+                LogLeaseLost(orderId);
             }
             catch (Exception ex)
             {
@@ -130,6 +192,12 @@ public sealed partial class FulfillmentWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Looking for due fulfilments failed; trying again at the next poll")]
     private partial void LogPollFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fulfilment of order {OrderId} was taken over by another replica after this one's lease ran out; its step ended without a write")]
+    private partial void LogLeaseLost(Guid orderId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handing back fulfilment leases at shutdown failed; they run out on their own")]
+    private partial void LogReleaseFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Fulfilment step for order {OrderId} failed; its last committed state stands")]
     private partial void LogStepFailed(Exception exception, Guid orderId);

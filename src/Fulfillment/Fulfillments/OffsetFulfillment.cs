@@ -54,6 +54,14 @@ public sealed class OffsetFulfillment
     /// <summary>Optimistic concurrency token: a second worker that raced for the same row fails to save.</summary>
     public int Version { get; private set; }
 
+    /// <summary>
+    /// The replica (worker process) working on it, until <see cref="LeaseExpiresAt"/>. Several Fulfillment
+    /// replicas share one PostgreSQL database: a replica only works on a fulfilment whose lease it holds,
+    /// and a lease that ran out (the holder died or stalled) may be taken by another replica.
+    /// </summary>
+    public string? LeaseOwner { get; private set; }
+    public DateTimeOffset? LeaseExpiresAt { get; private set; }
+
     public string Note => NoteFor(OrderId);
 
     public static string NoteFor(Guid orderId) => $"puffin-offset order {orderId}";
@@ -74,6 +82,26 @@ public sealed class OffsetFulfillment
         TraceParent = traceParent,
         TraceState = traceState,
     };
+
+    /// <summary>
+    /// Taken by the worker under FOR UPDATE SKIP LOCKED. Bumps <see cref="Version"/>, so a former holder
+    /// whose lease ran out can no longer save anything (its next write fails the concurrency check).
+    /// </summary>
+    public void TakeLease(string owner, DateTimeOffset until)
+    {
+        LeaseOwner = owner;
+        LeaseExpiresAt = until;
+        Version++;
+    }
+
+    public bool IsHeldBy(string owner, DateTimeOffset now) => LeaseOwner == owner && LeaseExpiresAt > now;
+
+    /// <summary>The step is over (its state committed with this): any replica may take it when it is due.</summary>
+    public void ReleaseLease()
+    {
+        LeaseOwner = null;
+        LeaseExpiresAt = null;
+    }
 
     /// <summary>
     /// The refund arrived before the payment (the two messages travel on different queues): the row is recorded
@@ -123,10 +151,14 @@ public sealed class OffsetFulfillment
 
     public bool IsDue(DateTimeOffset now) => State == FulfillmentState.Scheduled && NextAttemptAt <= now;
 
-    /// <summary>Must be committed before the POST leaves the process.</summary>
-    public void BeginAttempt(bool dryRun, DateTimeOffset now)
+    /// <summary>
+    /// Must be committed before the POST leaves the process. Renews the lease to <paramref name="leaseUntil"/>
+    /// (the concurrency check of that commit proves it is still held), long enough for the POST's timeout.
+    /// </summary>
+    public void BeginAttempt(bool dryRun, DateTimeOffset now, DateTimeOffset? leaseUntil = null)
     {
         Require(FulfillmentState.Scheduled);
+        LeaseExpiresAt = leaseUntil ?? LeaseExpiresAt;
         State = FulfillmentState.Attempting;
         Attempts++;
         DryRun = dryRun;

@@ -17,6 +17,7 @@ public sealed class OffsetFulfillmentConfiguration : IEntityTypeConfiguration<Of
         fulfillment.Property(f => f.TraceParent).HasMaxLength(55);
         fulfillment.Property(f => f.TraceState).HasMaxLength(512);
         fulfillment.Property(f => f.Version).IsConcurrencyToken();
+        fulfillment.Property(f => f.LeaseOwner).HasMaxLength(200);
         fulfillment.Ignore(f => f.Note);
         // The worker's query: due fulfilments in order of due time.
         fulfillment.HasIndex(f => new { f.State, f.NextAttemptAt });

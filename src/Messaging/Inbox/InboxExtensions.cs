@@ -10,7 +10,11 @@ public static class InboxExtensions
     /// Applies <paramref name="work"/> at most once per (message id, consumer): the inbox row, the
     /// business change and any outbox rows it adds commit in one transaction. SQLite's
     /// <c>BEGIN IMMEDIATE</c> (Microsoft.Data.Sqlite's default) takes the write lock up front, so two
-    /// concurrent deliveries of one message serialise and the second sees the first's inbox row.
+    /// concurrent deliveries of one message serialise and the second sees the first's inbox row. On
+    /// PostgreSQL (several replicas) both may pass the check: the (message id, consumer) key then makes the
+    /// second commit fail with a unique violation, and repeatable read makes a concurrent change of the same
+    /// business row fail with a serialization error; either throws, the consumer's retry policy runs the
+    /// message again in a fresh scope, and the retry finds the inbox row (or the committed state).
     /// Returns false when the message had already been processed.
     /// </summary>
     public static Task<bool> ProcessOnceAsync<TContext>(
@@ -35,17 +39,32 @@ public static class InboxExtensions
         CancellationToken cancellationToken)
         where TContext : MessagingDbContext
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var seen = await db.InboxMessages.AnyAsync(m => m.MessageId == messageId && m.Consumer == consumer, cancellationToken);
-        if (seen)
+        await using var transaction = await db.BeginWriteTransactionAsync(cancellationToken);
+        try
         {
-            return false;
-        }
+            var seen = await db.InboxMessages.AnyAsync(m => m.MessageId == messageId && m.Consumer == consumer, cancellationToken);
+            if (seen)
+            {
+                return false;
+            }
 
-        db.InboxMessages.Add(new InboxMessage { MessageId = messageId, Consumer = consumer, ProcessedAt = time.GetUtcNow() });
-        await work(cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return true;
+            db.InboxMessages.Add(new InboxMessage { MessageId = messageId, Consumer = consumer, ProcessedAt = time.GetUtcNow() });
+            await work(cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (DatabaseErrors.IsUniqueViolation(ex))
+        {
+            // A concurrent delivery (another replica) committed the same inbox row first: already applied.
+            await transaction.RollbackAsync(CancellationToken.None);
+            db.ChangeTracker.Clear();
+            if (await db.InboxMessages.AnyAsync(m => m.MessageId == messageId && m.Consumer == consumer, cancellationToken))
+            {
+                return false;
+            }
+
+            throw;
+        }
     }
 }

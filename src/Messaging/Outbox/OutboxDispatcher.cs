@@ -76,10 +76,19 @@ public sealed partial class OutboxDispatcher<TContext>(
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
 
+        // Several replicas share a PostgreSQL database: the batch is claimed under FOR UPDATE SKIP LOCKED
+        // in a transaction held until its rows are marked, so concurrent dispatchers publish different rows
+        // (each in sequence order; across replicas the order is not global, and receivers do not rely on it).
+        // A replica that dies mid-batch loses its connection and with it the locks: another one publishes
+        // those rows, and the receivers' inboxes drop the rare copy of a row published but not yet marked.
+        // SQLite has one process per file and a single writer, which the business transactions need while
+        // the broker confirms: no transaction there.
+        await using var claim = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         var batch = await db.OutboxMessages
             .Where(m => m.DispatchedAt == null && m.ParkedAt == null)
             .OrderBy(m => m.Sequence)
             .Take(_options.BatchSize)
+            .ForUpdateSkipLocked()
             .ToListAsync(cancellationToken);
         await ReportBacklogAsync(db, batch, cancellationToken);
 
@@ -137,6 +146,11 @@ public sealed partial class OutboxDispatcher<TContext>(
                 {
                     metrics.Published(row.MessageType, row.DispatchedAt!.Value - row.CreatedAt);
                 }
+            }
+
+            if (claim is not null)
+            {
+                await claim.CommitAsync(CancellationToken.None);
             }
         }
 

@@ -6,7 +6,10 @@ using Microsoft.Extensions.Options;
 
 namespace PuffinOffset.Messaging.Persistence;
 
-/// <summary>Deletes published outbox rows and old inbox records so the tables do not grow forever.</summary>
+/// <summary>
+/// Deletes published outbox rows and old inbox records so the tables do not grow forever; with several
+/// replicas, one of them per pass (<see cref="OneReplica"/>).
+/// </summary>
 public sealed partial class MessageRetentionService<TContext>(
     IServiceScopeFactory scopeFactory,
     TimeProvider time,
@@ -32,7 +35,9 @@ public sealed partial class MessageRetentionService<TContext>(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>One retention pass; returns the number of outbox and inbox rows deleted.</summary>
+    public const string JobName = "message-retention";
+
+    /// <summary>One retention pass (none when another replica is running one); returns the number of outbox and inbox rows deleted.</summary>
     public async Task<(int Outbox, int Inbox)> PurgeAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
@@ -41,8 +46,12 @@ public sealed partial class MessageRetentionService<TContext>(
         DateTimeOffset? outboxCutoff = now - options.Value.DispatchedOutbox;
         var inboxCutoff = now - options.Value.Inbox;
 
-        var outbox = await db.OutboxMessages.Where(m => m.DispatchedAt != null && m.DispatchedAt < outboxCutoff).ExecuteDeleteAsync(cancellationToken);
-        var inbox = await db.InboxMessages.Where(m => m.ProcessedAt < inboxCutoff).ExecuteDeleteAsync(cancellationToken);
+        var (outbox, inbox) = (0, 0);
+        await db.RunExclusiveAsync(JobName, async ct =>
+        {
+            outbox = await db.OutboxMessages.Where(m => m.DispatchedAt != null && m.DispatchedAt < outboxCutoff).ExecuteDeleteAsync(ct);
+            inbox = await db.InboxMessages.Where(m => m.ProcessedAt < inboxCutoff).ExecuteDeleteAsync(ct);
+        }, cancellationToken);
         if (outbox + inbox > 0)
         {
             LogPurged(logger, outbox, inbox);

@@ -107,7 +107,8 @@ public sealed class HttpSurfaceTests : ApiTestBase
     [Fact]
     public async Task An_unexpected_failure_is_a_500_problem_without_internals()
     {
-        await using var failing = WithFailingCommands(sql => sql.Contains("FROM \"orders\""));
+        // Quotes stripped: SQLite and PostgreSQL quote identifiers differently.
+        await using var failing = WithFailingCommands(sql => sql.Replace("\"", "").Contains("FROM orders"));
         using var client = failing.CreateClient();
 
         using var response = await client.GetAsync($"/api/orders/{Guid.NewGuid()}");
@@ -120,7 +121,7 @@ public sealed class HttpSurfaceTests : ApiTestBase
     {
         var created = await CreateOrderAsync();
         var before = await DatabaseSnapshotAsync();
-        await using var failing = WithFailingCommands(sql => sql.Contains("INSERT INTO \"stripe_events\""));
+        await using var failing = WithFailingCommands(sql => sql.Replace("\"", "").Contains("INSERT INTO stripe_events"));
         using var client = failing.CreateClient();
         var body = StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/stripe") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };

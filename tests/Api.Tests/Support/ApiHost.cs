@@ -2,19 +2,21 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Api.Tests.Support;
 
-/// <summary>The real Api (real SQLite file, real broker vhost, Stripe sandbox and Wren stub over HTTP).</summary>
+/// <summary>The real Api (a real SQLite file or PostgreSQL database, real broker vhost, Stripe sandbox and Wren stub over HTTP).</summary>
 public sealed class ApiHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<ApiEntryPoint>
 {
     public const string WebhookSecret = "whsec_TESTONLY0123456789abcdefghijABCDEFGHIJ";
     public const string FrontendOrigin = "https://shop.example.test";
 
-    public static Task<ApiHost> StartAsync(string databasePath, string brokerUri, Uri stripeBase, Uri wrenBase,
+    public static async Task<ApiHost> StartAsync(string databasePath, string brokerUri, Uri stripeBase, Uri wrenBase,
         Action<Dictionary<string, string?>>? configure = null)
     {
-        // The Api's migration step (a hosted service) brings the file's schema up to date as the host starts.
+        // The Api's migration step (a hosted service) brings the schema of either engine up to date as the host starts.
+        var database = await TestDatabase.SettingsAsync("DATABASE_PATH", databasePath, "orders");
         var settings = new Dictionary<string, string?>
         {
             ["STRIPE_SECRET_KEY"] = "sk_test_TESTONLYsecretkey",
@@ -23,7 +25,6 @@ public sealed class ApiHost(IReadOnlyDictionary<string, string?> settings) : Web
             ["STRIPE_API_BASE"] = stripeBase.ToString(),
             ["WREN_API_BASE"] = wrenBase.ToString(),
             ["FRONTEND_URL"] = FrontendOrigin,
-            ["DATABASE_PATH"] = databasePath,
             ["CHECKOUT_RATE_LIMIT_PER_MINUTE"] = "0",
             ["ConnectionStrings:messaging"] = brokerUri,
             ["Outbox:DispatcherEnabled"] = "true",
@@ -31,11 +32,11 @@ public sealed class ApiHost(IReadOnlyDictionary<string, string?> settings) : Web
             ["Outbox:MinRetryDelay"] = "00:00:00.100",
             ["Outbox:MaxRetryDelay"] = "00:00:01",
             ["Outbox:PublishTimeout"] = "00:00:03",
-        };
+        }.With(database);
         configure?.Invoke(settings);
         var host = new ApiHost(settings);
         _ = host.Server; // start it now
-        return Task.FromResult(host);
+        return host;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

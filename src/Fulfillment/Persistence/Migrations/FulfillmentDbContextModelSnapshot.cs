@@ -54,6 +54,13 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.PrimitiveCollection<string>("MatchingWrenOrderIds")
                         .IsRequired()
                         .HasColumnType("TEXT");

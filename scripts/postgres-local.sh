@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL from Debian's package (postgresql-15), everything in DATA_DIR: for tests, CI, the
+# AppHost and the smoke test. PostgreSQL refuses to run as root, so as root every server command runs as
+# the `postgres` user (DATA_DIR is handed to it). Durability is traded for speed (fsync off): never keep
+# anything you care about in it.
+#
+# usage: scripts/postgres-local.sh start DATA_DIR [PORT]   initdb if needed, start in the background on a free
+#                                                          (or the given) loopback port, wait until it accepts
+#                                                          connections, print its Npgsql connection string
+#        scripts/postgres-local.sh run DATA_DIR PORT       the same server in the foreground (SIGTERM stops it)
+#        scripts/postgres-local.sh stop DATA_DIR           fast shutdown
+set -euo pipefail
+
+usage() { sed -n '7,11p' "$0" | sed 's/^# //' >&2; exit 2; }
+[ $# -ge 2 ] || usage
+command=$1 data_dir=$2 port=${3:-}
+
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+  echo "PostgreSQL is not installed: run scripts/install-dependencies.sh (apt-get install postgresql)." >&2
+  exit 1
+fi
+
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() {
+  local candidate
+  for _ in $(seq 1 200); do
+    candidate=$(( 20000 + RANDOM % 20000 ))
+    if ! (echo > "/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return; fi
+  done
+  echo "No free port found." >&2; exit 1
+}
+
+init_cluster() {
+  mkdir -p "$data_dir"
+  data_dir=$(cd "$data_dir" && pwd)
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres "$data_dir"
+    if ! runuser -u postgres -- test -w "$data_dir"; then
+      echo "The postgres user cannot reach $data_dir: every folder above it must be searchable by others (chmod o+x)." >&2
+      exit 1
+    fi
+  fi
+  if [ ! -f "$data_dir/data/PG_VERSION" ]; then
+    as_postgres "$bin/initdb" -D "$data_dir/data" -A trust -U postgres --encoding=UTF8 --no-sync >"$data_dir/initdb.log" 2>&1 \
+      || { cat "$data_dir/initdb.log" >&2; exit 1; }
+  fi
+}
+
+# Loopback TCP only (no Unix socket: DATA_DIR paths may exceed its length limit). Each test database keeps
+# a small connection pool, hence more connections than the default 100.
+server_options=(-c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=400
+  -c fsync=off -c synchronous_commit=off -c full_page_writes=off)
+
+connection_string() { echo "Host=127.0.0.1;Port=$1;Username=postgres;Database=postgres"; }
+
+case "$command" in
+  start)
+    init_cluster
+    port=${port:-$(free_port)}
+    as_postgres "$bin/pg_ctl" -D "$data_dir/data" -l "$data_dir/server.log" -o "-p $port ${server_options[*]}" start >/dev/null \
+      || { cat "$data_dir/server.log" >&2; exit 1; }
+    for _ in $(seq 1 120); do
+      if "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then connection_string "$port"; exit 0; fi
+      sleep 0.25
+    done
+    echo "PostgreSQL did not accept connections on port $port within 30 s; see $data_dir/server.log" >&2
+    exit 1
+    ;;
+  run)
+    [ -n "$port" ] || usage
+    init_cluster
+    echo "Starting PostgreSQL on 127.0.0.1:$port, data in $data_dir: $(connection_string "$port")"
+    if [ "$(id -u)" -eq 0 ]; then
+      exec runuser -u postgres -- "$bin/postgres" -D "$data_dir/data" -p "$port" "${server_options[@]}"
+    fi
+    exec "$bin/postgres" -D "$data_dir/data" -p "$port" "${server_options[@]}"
+    ;;
+  stop)
+    if [ -f "$data_dir/data/postmaster.pid" ]; then
+      as_postgres "$bin/pg_ctl" -D "$data_dir/data" stop -m fast >/dev/null
+    fi
+    ;;
+  *) usage ;;
+esac

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace PuffinOffset.TestSupport;
+
+/// <summary>
+/// One throwaway PostgreSQL server per test run (scripts/postgres-local.sh, Debian's package), stopped when
+/// the process exits, and a fresh database per test. <c>PUFFIN_TEST_POSTGRES</c> (an Npgsql connection
+/// string of a server's maintenance database) uses a server started elsewhere instead, e.g. by CI.
+/// </summary>
+public sealed class PostgresServer
+{
+    public const string ServerVariable = "PUFFIN_TEST_POSTGRES";
+
+    private static readonly Lazy<Task<PostgresServer>> SharedServer = new(() => OperatingSystem.IsWindows()
+        ? throw new PlatformNotSupportedException("The test PostgreSQL runs from Debian's package.")
+        : StartAsync());
+
+    private readonly string _adminConnectionString;
+
+    private PostgresServer(string adminConnectionString) => _adminConnectionString = adminConnectionString;
+
+    public static Task<PostgresServer> Shared => SharedServer.Value;
+
+    /// <summary>A new, empty database; its connection string keeps few idle connections for long.</summary>
+    public async Task<string> CreateDatabaseAsync(string purpose = "test")
+    {
+        var name = $"{purpose}_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(_adminConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        // Hundreds of test databases share one server: idle pooled connections are closed after seconds.
+        return new NpgsqlConnectionStringBuilder(_adminConnectionString)
+        {
+            Database = name,
+            MaxPoolSize = 20,
+            ConnectionIdleLifetime = 2,
+            ConnectionPruningInterval = 1,
+        }.ToString();
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static async Task<PostgresServer> StartAsync()
+    {
+        if (Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } external)
+        {
+            return new PostgresServer(external);
+        }
+
+        // The postgres user (the server refuses to run as root) must be able to reach the data folder.
+        var folder = Path.Combine("/tmp", $"puffin-postgres-{Guid.NewGuid().ToString("N")[..10]}");
+        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var script = Path.Combine(RepositoryRoot(), "scripts", "postgres-local.sh");
+        var output = await RunAsync(script, "start", Path.Combine(folder, "pg"));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            RunAsync(script, "stop", Path.Combine(folder, "pg")).GetAwaiter().GetResult();
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the OS's temp cleaning.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Owned by the postgres user when the tests run as someone else.
+            }
+        };
+        return new PostgresServer(output.Trim().Split('\n')[^1]);
+    }
+
+    private static async Task<string> RunAsync(string script, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(script) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Path.GetFileName(script)} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error}");
+        }
+
+        return await output;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "PuffinOffset.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("PuffinOffset.sln not found above the test binaries.");
+    }
+}
