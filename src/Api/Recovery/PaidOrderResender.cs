@@ -5,6 +5,7 @@ using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Messaging.Outbox;
+using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Api.Recovery;
 
@@ -22,6 +23,9 @@ public sealed partial class PaidOrderResender(
     ApiMetrics metrics,
     ILogger<PaidOrderResender> logger) : BackgroundService
 {
+    /// <summary>The advisory lock's name: one replica resends at a time.</summary>
+    public const string JobName = "paid-order-resend";
+
     /// <summary>Orders resent per run; more wait for the next run, a few seconds later.</summary>
     public const int BatchSize = 100;
 
@@ -62,26 +66,30 @@ public sealed partial class PaidOrderResender(
         var oldestPaidAt = await paid.OrderBy(o => o.PaidAt).Select(o => o.PaidAt).FirstOrDefaultAsync(cancellationToken);
         metrics.PaidWithoutOutcome(waiting, oldestPaidAt is { } paidAt ? now - paidAt : TimeSpan.Zero);
 
-        var due = await paid
-            .Where(o => o.NextPaymentCompletedResendAt <= nowOrNull || (o.NextPaymentCompletedResendAt == null && o.PaidAt <= firstDue))
-            .OrderBy(o => o.PaidAt)
-            .Take(BatchSize)
-            .ToListAsync(cancellationToken);
-        foreach (var order in due)
+        // Every replica reports the backlog; one at a time resends (an advisory lock on PostgreSQL), so a
+        // due order is not resent once per replica.
+        List<Order> due = [];
+        await db.RunExclusiveAsync(JobName, async ct =>
         {
-            db.Enqueue(order.ToPaymentCompleted(), now);
-            order.RecordPaymentCompletedResent(now + ResendSchedule.DelayAfter(order.PaymentCompletedResends + 1, ResendAfter));
-        }
-
-        if (due.Count > 0)
-        {
-            // Only the resend columns and the outbox rows are written, so a concurrent outcome is never overwritten.
-            await db.SaveChangesAsync(cancellationToken);
+            due = await paid
+                .Where(o => o.NextPaymentCompletedResendAt <= nowOrNull || (o.NextPaymentCompletedResendAt == null && o.PaidAt <= firstDue))
+                .OrderBy(o => o.PaidAt)
+                .Take(BatchSize)
+                .ToListAsync(ct);
             foreach (var order in due)
             {
-                metrics.PaymentCompletedResent();
-                LogResent(logger, order.Id, order.PaymentCompletedResends, order.NextPaymentCompletedResendAt!.Value);
+                db.Enqueue(order.ToPaymentCompleted(), now);
+                order.RecordPaymentCompletedResent(now + ResendSchedule.DelayAfter(order.PaymentCompletedResends + 1, ResendAfter));
             }
+
+            // Only the resend columns and the outbox rows are written, so a concurrent outcome is never overwritten.
+            await db.SaveChangesAsync(ct);
+        }, cancellationToken);
+
+        foreach (var order in due)
+        {
+            metrics.PaymentCompletedResent();
+            LogResent(logger, order.Id, order.PaymentCompletedResends, order.NextPaymentCompletedResendAt!.Value);
         }
 
         return due.Count;

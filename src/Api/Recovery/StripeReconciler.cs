@@ -7,6 +7,7 @@ using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Api.Webhooks;
+using PuffinOffset.Messaging.Persistence;
 using Stripe;
 using Stripe.Checkout;
 
@@ -19,7 +20,8 @@ namespace PuffinOffset.Api.Recovery;
 /// <see cref="StripeEventProcessor"/>, exactly as the webhook would have (same transaction, outbox and
 /// event record). The synthetic event id is deterministic per session state, so asking again is a
 /// duplicate, and the real webhook arriving later is refused by the state machine: it changes nothing.
-/// Stripe is called outside any transaction, so webhooks never wait for it.
+/// Stripe is called outside any write transaction, so webhooks never wait for it. With several Api
+/// replicas on PostgreSQL one of them runs each pass (<see cref="OneReplica"/>).
 /// </summary>
 public sealed partial class StripeReconciler(
     IServiceScopeFactory scopeFactory,
@@ -30,6 +32,9 @@ public sealed partial class StripeReconciler(
 {
     /// <summary>Stripe's default session lifetime (we do not set <c>expires_at</c>), plus the day the brief allows after expiry.</summary>
     public static readonly TimeSpan LastAskedAfterCreation = TimeSpan.FromHours(24) + TimeSpan.FromDays(1);
+
+    /// <summary>The advisory lock's name: one replica reconciles at a time.</summary>
+    public const string JobName = "stripe-reconciliation";
 
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(30);
 
@@ -75,6 +80,17 @@ public sealed partial class StripeReconciler(
 
     /// <summary>One pass over at most a batch of orders; returns how many Stripe's answer moved.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        // One replica at a time asks Stripe (an advisory lock on PostgreSQL, held by this scope's connection
+        // while the pass runs; the pass itself writes through other scopes and the event writer).
+        await using var lockScope = scopeFactory.CreateAsyncScope();
+        var lockDb = lockScope.ServiceProvider.GetRequiredService<ApiDbContext>();
+        var moved = 0;
+        await lockDb.RunExclusiveAsync(JobName, async ct => moved = await ReconcileAsync(ct), cancellationToken);
+        return moved;
+    }
+
+    private async Task<int> ReconcileAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var candidates = await CandidatesAsync(now, cancellationToken);

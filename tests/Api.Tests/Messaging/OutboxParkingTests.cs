@@ -34,7 +34,7 @@ public sealed class OutboxParkingTests : ApiTestBase
             var now = DateTimeOffset.UtcNow;
             db.OutboxMessages.Add(OutboxMessage.Create(Payment(), poisonId, now));
             await db.SaveChangesAsync();
-            await db.Database.ExecuteSqlAsync($"UPDATE outbox_messages SET MessageType = 'PaymentCompletedV2' WHERE MessageId = {poisonId}");
+            await db.Database.ExecuteSqlAsync($"""UPDATE outbox_messages SET "MessageType" = 'PaymentCompletedV2' WHERE "MessageId" = {poisonId}""");
             db.OutboxMessages.Add(OutboxMessage.Create(Payment(), goodId, now));
             await db.SaveChangesAsync();
             await transaction.CommitAsync();
@@ -48,7 +48,7 @@ public sealed class OutboxParkingTests : ApiTestBase
         Assert.Contains("Unknown message type", row.LastError, StringComparison.Ordinal);
 
         // The fix is deployed (the type is known again); the operator re-queues the row.
-        await Api.WithDbAsync(db => db.Database.ExecuteSqlAsync($"UPDATE outbox_messages SET MessageType = 'PaymentCompleted' WHERE MessageId = {poisonId}"));
+        await Api.WithDbAsync(db => db.Database.ExecuteSqlAsync($"""UPDATE outbox_messages SET "MessageType" = 'PaymentCompleted' WHERE "MessageId" = {poisonId}"""));
         using (var requeue = await Client.SendAsync(Admin(HttpMethod.Post, $"/api/admin/outbox/parked/{poisonId}/requeue")))
         {
             Assert.Equal(HttpStatusCode.NoContent, requeue.StatusCode);

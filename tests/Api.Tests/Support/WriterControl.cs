@@ -29,6 +29,13 @@ public sealed class WriterControl : DbTransactionInterceptor
     public override async ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData,
         DbTransaction result, CancellationToken cancellationToken = default)
     {
+        // On PostgreSQL the background jobs (OneReplica's advisory locks, EF's migration lock) open
+        // read-committed transactions of their own; the writer's is repeatable read. SQLite's are all the writer's here.
+        if (connection.GetType().Name.StartsWith("Npgsql", StringComparison.Ordinal) && result.IsolationLevel != System.Data.IsolationLevel.RepeatableRead)
+        {
+            return result;
+        }
+
         Interlocked.Increment(ref _started);
         if (Interlocked.Exchange(ref _armed, 0) == 1)
         {
