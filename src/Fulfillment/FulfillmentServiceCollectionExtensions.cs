@@ -24,6 +24,7 @@ public static class FulfillmentServiceCollectionExtensions
 
         services.AddWrenClient();
         services.AddSingleton<FulfillmentTelemetry>();
+        services.AddHostedService<FulfillmentTelemetryStart>();
         services.AddSingleton<FulfillmentSignal>();
         services.AddSingleton<FulfillmentReplica>();
         services.AddScoped<FulfillmentProcessor>();

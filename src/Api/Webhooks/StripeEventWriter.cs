@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Persistence;
@@ -35,7 +36,8 @@ public sealed partial class StripeEventWriter(
     /// <summary>The event's outcome, once the transaction that recorded it (or found it recorded) committed.</summary>
     public Task<string> WriteAsync(StripeWebhookEvent stripeEvent)
     {
-        var pending = new PendingEvent(stripeEvent, new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
+        // The webhook request's activity goes with the event: its outbox message carries the request's trace.
+        var pending = new PendingEvent(stripeEvent, new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously), Activity.Current);
         if (!_pending.Writer.TryWrite(pending))
         {
             throw new InvalidOperationException("The Api is stopping and records no more Stripe events; Stripe retries the delivery.");
@@ -134,11 +136,13 @@ public sealed partial class StripeEventWriter(
             .ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
         {
+            Activity.Current = batch[i].Request;
             outcomes[i] = recorded.Add(batch[i].Event.EventId)
                 ? await processor.RecordAsync(batch[i].Event, now)
                 : WebhookOutcome.Duplicate;
         }
 
+        Activity.Current = null;
         await transaction.CommitAsync();
         processor.ReportCommitted();
         return outcomes;
@@ -174,7 +178,7 @@ public sealed partial class StripeEventWriter(
         pending.Committed.TrySetException(failure);
     }
 
-    private sealed record PendingEvent(StripeWebhookEvent Event, TaskCompletionSource<string> Committed);
+    private sealed record PendingEvent(StripeWebhookEvent Event, TaskCompletionSource<string> Committed, Activity? Request);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} Stripe events failed to commit; retrying them one by one")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);

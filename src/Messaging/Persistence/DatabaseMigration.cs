@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -125,7 +127,11 @@ internal sealed partial class DatabaseMigrationStep<TContext>(
             Directory.CreateDirectory(folder);
         }
 
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        // A new database has no history table: asking it for applied migrations would log a failed command
+        // as an Error (PostgreSQL) on every first start; every migration is pending then.
+        var pending = await db.GetService<IHistoryRepository>().ExistsAsync(cancellationToken)
+            ? (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList()
+            : db.Database.GetMigrations().ToList();
         // EF Core takes a migration lock (a lock table on SQLite, an advisory lock on PostgreSQL), so
         // replicas starting together apply each migration once.
         await db.Database.MigrateAsync(cancellationToken);
