@@ -6,6 +6,13 @@ namespace PuffinOffset.Api.Tests.Configuration;
 /// <summary>One process per SQLite file: a second Api on a file in use would run a second outbox over the same rows.</summary>
 public sealed class SingleProcessTests : ApiTestBase
 {
+    // The file lock is SQLite's: on the PostgreSQL pass too, both processes run on the SQLite file.
+    protected override void Configure(Dictionary<string, string?> settings)
+    {
+        settings["DATABASE_PROVIDER"] = "sqlite";
+        settings["DATABASE_PATH"] = DatabasePath;
+    }
+
     [Fact]
     public async Task A_second_Api_process_on_the_same_database_file_refuses_to_start()
     {
@@ -17,6 +24,7 @@ public sealed class SingleProcessTests : ApiTestBase
             ["FRONTEND_URL"] = "http://localhost:5173",
             ["WREN_API_TOKEN"] = "wren_test_second",
             ["DATABASE_PATH"] = DatabasePath,
+            ["DATABASE_PROVIDER"] = "sqlite",
             ["ConnectionStrings__messaging"] = BrokerUri,
             ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
         }, TimeSpan.FromSeconds(60));
