@@ -127,11 +127,14 @@ internal sealed partial class DatabaseMigrationStep<TContext>(
             Directory.CreateDirectory(folder);
         }
 
-        // A new database has no history table: asking it for applied migrations would log a failed command
-        // as an Error (PostgreSQL) on every first start; every migration is pending then.
-        var pending = await db.GetService<IHistoryRepository>().ExistsAsync(cancellationToken)
-            ? (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList()
-            : db.Database.GetMigrations().ToList();
+        // A new database has no history table: EF Core's migrate would read it before creating it and log the
+        // failed command as an Error (PostgreSQL) on every first start. Created first, it is simply empty.
+        if (await db.Database.CanConnectAsync(cancellationToken))
+        {
+            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
+        }
+
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         // EF Core takes a migration lock (a lock table on SQLite, an advisory lock on PostgreSQL), so
         // replicas starting together apply each migration once.
         await db.Database.MigrateAsync(cancellationToken);
