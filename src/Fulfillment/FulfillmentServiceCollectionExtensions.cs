@@ -6,6 +6,7 @@ using PuffinOffset.Fulfillment.Telemetry;
 using PuffinOffset.Fulfillment.Wren;
 using PuffinOffset.Messaging;
 using PuffinOffset.Messaging.Persistence;
+using OpenTelemetry.Metrics;
 
 namespace PuffinOffset.Fulfillment;
 
@@ -24,7 +25,9 @@ public static class FulfillmentServiceCollectionExtensions
 
         services.AddWrenClient();
         services.AddSingleton<FulfillmentTelemetry>();
-        services.AddHostedService<FulfillmentTelemetryStart>();
+        // Created with the meter provider, not at the first fulfilment: its counters are exported from the
+        // first scrape, so an alert on their increase sees the very first event.
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddInstrumentation(provider => provider.GetRequiredService<FulfillmentTelemetry>()));
         services.AddSingleton<FulfillmentSignal>();
         services.AddSingleton<FulfillmentReplica>();
         services.AddScoped<FulfillmentProcessor>();

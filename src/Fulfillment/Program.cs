@@ -9,7 +9,7 @@ var app = builder.Build();
 app.UseFulfillment();
 
 // `dotnet Fulfillment.dll migrate` applies the migrations and exits (the deployment's migration step).
-return args is [DatabaseMigration.Command] ? await app.RunMigrateCommandAsync() : await app.RunServiceAsync(SqliteFileLock.AcquireBeforeStartAsync);
+return args is [DatabaseMigration.Command] ? await app.RunMigrateCommandAsync() : await app.RunServiceAsync(beforeStart: app => app.HoldDatabaseFileAsync());
 
 /// <summary>Marker for WebApplicationFactory (test projects may also reference the Api's Program).</summary>
 public sealed class FulfillmentEntryPoint;

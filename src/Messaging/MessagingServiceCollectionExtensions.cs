@@ -1,3 +1,4 @@
+using PuffinOffset.Messaging.Configuration;
 using MassTransit;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
@@ -47,13 +48,13 @@ public static class MessagingServiceCollectionExtensions
         services.AddSingleton<OutboxMetrics>();
         services.AddSingleton<IInterceptor, OutboxCommitInterceptor>();
         services.AddOptions<OutboxOptions>()
-            .BindConfiguration(OutboxOptions.Section)
+            .BindStrictly(OutboxOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<OutboxDispatcher<TContext>>();
         services.AddScoped<ParkedOutboxMessages<TContext>>();
         services.AddOptions<MessageRetentionOptions>()
-            .BindConfiguration(MessageRetentionOptions.Section)
+            .BindStrictly(MessageRetentionOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<MessageRetentionService<TContext>>();

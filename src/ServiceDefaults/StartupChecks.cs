@@ -16,7 +16,7 @@ public static class StartupChecks
         var applicationName = app.Environment.ApplicationName;
         try
         {
-            // Validate before beforeStart (migrations): a misconfigured service touches nothing.
+            // Validate before beforeStart (the database file lock): a misconfigured service touches nothing.
             app.Services.GetService<IStartupValidator>()?.Validate();
             if (beforeStart is not null)
             {

@@ -60,6 +60,39 @@ public sealed class LostMessageTests
     }
 
     [Fact]
+    public async Task An_OffsetOrderPlaced_lost_on_its_way_to_the_Api_is_published_again_after_the_resend_and_nothing_is_bought_twice()
+    {
+        await using var system = await PuffinSystem.StartAsync(apiSettings: new Dictionary<string, string?>
+        {
+            ["PAID_ORDER_RESEND_AFTER"] = "00:00:02",
+        });
+        var broker = await RabbitMqBroker.Shared;
+        var session = await system.CreateSessionAsync(1m);
+        await system.StopFulfillmentAsync();
+        using (var webhook = await system.DeliverAsync(StripeEventFixture.CompletedPaid, session))
+        {
+            Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
+        }
+
+        // The Api is away when Fulfillment reports the purchase, and the report is then lost.
+        await Eventually.TrueAsync(async () => await broker.QueueDepthAsync(system.VirtualHost, "payment-completed") >= 1,
+            TimeSpan.FromSeconds(30), "PaymentCompleted waits in Fulfillment's queue");
+        await system.StopApiAsync();
+        await system.StartFulfillmentAsync();
+        await Eventually.TrueAsync(async () => await broker.QueueDepthAsync(system.VirtualHost, "offset-order-placed") >= 1,
+            Healing, "OffsetOrderPlaced waits in the Api's queue");
+        await broker.PurgeQueueAsync(system.VirtualHost, "offset-order-placed");
+        var bought = Assert.Single(system.Wren.State.Orders);
+
+        await system.StartApiAsync();
+
+        var order = await OrderWhenAsync(system, session.SessionId, "fulfilled");
+        Assert.Equal(bought.Id, order.WrenOrderId);
+        Assert.Single(system.Wren.State.Orders);
+        Assert.True(await ApiDbAsync(system, db => db.Orders.Where(o => o.Id == session.OrderId).Select(o => o.PaymentCompletedResends).SingleAsync()) >= 1);
+    }
+
+    [Fact]
     public async Task A_PaymentCompleted_meeting_a_ten_second_database_outage_in_Fulfillment_is_retried_until_fulfilled()
     {
         var outage = new DatabaseOutage(TimeProvider.System);

@@ -40,6 +40,7 @@ public sealed class PuffinSystem : IAsyncDisposable
     private Action<Dictionary<string, string?>>? _configureFulfillment;
     private Action<WebApplicationBuilder>? _configureFulfillmentServices;
     private LogRecorder? _logs;
+    private Dictionary<string, string?> _apiSettings = [];
 
     public StripeSandboxHost Stripe { get; private set; } = null!;
     public WrenSandboxServer Wren { get; private set; } = null!;
@@ -111,7 +112,23 @@ public sealed class PuffinSystem : IAsyncDisposable
             api[key] = value;
         }
 
-        Api = await ServiceHost.StartAsync(api,
+        _apiSettings = api;
+        await StartApiAsync();
+        await StartFulfillmentAsync();
+        StripeOptions.WebhookSecret = WebhookSecret;
+    }
+
+    /// <summary>Stops the Api gracefully; its database and queues stay, as in a deploy.</summary>
+    public async Task StopApiAsync()
+    {
+        await Api.DisposeAsync();
+        Api = null!;
+    }
+
+    /// <summary>Starts the Api (again) on its database file; the clients and Stripe follow its new address.</summary>
+    public async Task StartApiAsync()
+    {
+        Api = await ServiceHost.StartAsync(_apiSettings,
             builder => builder.AddApiServices(),
             app => app.UseApi(),
             _logs?.For("Api"));
@@ -120,11 +137,8 @@ public sealed class PuffinSystem : IAsyncDisposable
         AdminClient.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
         await WaitUntilReadyAsync(Api);
 
-        await StartFulfillmentAsync();
-
         // As the AppHost wires it: Stripe posts to the Api, and the storefront calls the Api.
         StripeOptions.WebhookUrl = new Uri(Api.BaseAddress, "/api/webhooks/stripe");
-        StripeOptions.WebhookSecret = WebhookSecret;
         StripeOptions.PuffinApiUrl = Api.BaseAddress;
     }
 

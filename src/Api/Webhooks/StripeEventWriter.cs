@@ -36,8 +36,8 @@ public sealed partial class StripeEventWriter(
     /// <summary>The event's outcome, once the transaction that recorded it (or found it recorded) committed.</summary>
     public Task<string> WriteAsync(StripeWebhookEvent stripeEvent)
     {
-        // The webhook request's activity goes with the event: its outbox message carries the request's trace.
-        var pending = new PendingEvent(stripeEvent, new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously), Activity.Current);
+        var pending = new PendingEvent(stripeEvent, Activity.Current,
+            new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_pending.Writer.TryWrite(pending))
         {
             throw new InvalidOperationException("The Api is stopping and records no more Stripe events; Stripe retries the delivery.");
@@ -134,15 +134,24 @@ public sealed partial class StripeEventWriter(
         var ids = batch.Select(p => p.Event.EventId).Distinct().ToList();
         var recorded = (await db.StripeEvents.Where(e => ids.Contains(e.EventId)).Select(e => e.EventId).ToListAsync())
             .ToHashSet(StringComparer.Ordinal);
+        var writerActivity = Activity.Current;
         for (var i = 0; i < batch.Count; i++)
         {
+            // Each event is recorded in its own request's trace, so the outbox row it writes carries that
+            // trace on to RabbitMQ, Fulfillment and Wren (one trace from webhook to offset).
             Activity.Current = batch[i].Request;
-            outcomes[i] = recorded.Add(batch[i].Event.EventId)
-                ? await processor.RecordAsync(batch[i].Event, now)
-                : WebhookOutcome.Duplicate;
+            try
+            {
+                outcomes[i] = recorded.Add(batch[i].Event.EventId)
+                    ? await processor.RecordAsync(batch[i].Event, now)
+                    : WebhookOutcome.Duplicate;
+            }
+            finally
+            {
+                Activity.Current = writerActivity;
+            }
         }
 
-        Activity.Current = null;
         await transaction.CommitAsync();
         processor.ReportCommitted();
         return outcomes;
@@ -178,7 +187,8 @@ public sealed partial class StripeEventWriter(
         pending.Committed.TrySetException(failure);
     }
 
-    private sealed record PendingEvent(StripeWebhookEvent Event, TaskCompletionSource<string> Committed, Activity? Request);
+    /// <param name="Request">The webhook request's activity: the trace the event's outbox row continues.</param>
+    private sealed record PendingEvent(StripeWebhookEvent Event, Activity? Request, TaskCompletionSource<string> Committed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} Stripe events failed to commit; retrying them one by one")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);

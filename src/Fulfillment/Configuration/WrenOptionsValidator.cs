@@ -1,3 +1,4 @@
+using PuffinOffset.Messaging.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace PuffinOffset.Fulfillment.Configuration;

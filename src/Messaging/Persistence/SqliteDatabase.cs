@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace PuffinOffset.Messaging.Persistence;
 
@@ -30,6 +31,16 @@ public static class SqliteDatabase
             .UseSqlite(connectionString)
             .AddInterceptors(provider.GetServices<IInterceptor>()));
         return services;
+    }
+
+    /// <summary>
+    /// Takes the one-process-per-file lock before the host starts (a no-op on other providers), so a second
+    /// process is refused with one line rather than through the host's failed-start log with its stack trace.
+    /// </summary>
+    public static Task HoldDatabaseFileAsync(this IHost host)
+    {
+        host.Services.GetService<SqliteFileLock>()?.Acquire();
+        return Task.CompletedTask;
     }
 
     /// <summary>

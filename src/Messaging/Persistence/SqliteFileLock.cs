@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace PuffinOffset.Messaging.Persistence;
@@ -49,16 +48,6 @@ public sealed class SqliteFileLock(string databasePath) : IDisposable
                 throw refusal;
             }
         }
-    }
-
-    /// <summary>
-    /// For a service's Program, before the host starts: a second process is refused with its one-line message
-    /// (StartupChecks) instead of the host's "Hosting failed to start" error and stack trace. A no-op on PostgreSQL.
-    /// </summary>
-    public static Task AcquireBeforeStartAsync(IHost host)
-    {
-        host.Services.GetService<SqliteFileLock>()?.Acquire();
-        return Task.CompletedTask;
     }
 
     public void Dispose()

@@ -32,7 +32,7 @@ public sealed class GroupCommitTests : ApiTestBase
         var bodies = orders.Select(o => StripeEventFixture.For(StripeEventFixture.CompletedPaid, o.SessionId, o.OrderId, $"evt_BATCH{o.OrderId:N}")).ToList();
         var poisoned = StripeEventFixture.EventId(bodies[2]);
         var control = new WriterControl();
-        await using var api = SecondApi(services => services.AddSingleton<IInterceptor>(control).AddSingleton<IInterceptor>(new FailingEventInterceptor(poisoned)));
+        await using var api = WithWriterControl(control, new FailingEventInterceptor(poisoned));
 
         var responses = await SendAsOneBatchAsync(api, control, bodies);
 
@@ -51,7 +51,7 @@ public sealed class GroupCommitTests : ApiTestBase
         var twice = StripeEventFixture.For(StripeEventFixture.CompletedPaid, orders[0].SessionId, orders[0].OrderId);
         var other = StripeEventFixture.For(StripeEventFixture.CompletedPaid, orders[1].SessionId, orders[1].OrderId, "evt_BATCHother");
         var control = new WriterControl();
-        await using var api = SecondApi(services => services.AddSingleton<IInterceptor>(control));
+        await using var api = WithWriterControl(control);
 
         var responses = await SendAsOneBatchAsync(api, control, [twice, other, twice]);
 
@@ -68,7 +68,7 @@ public sealed class GroupCommitTests : ApiTestBase
         var bodies = orders.Select(o => StripeEventFixture.For(StripeEventFixture.CompletedPaid, o.SessionId, o.OrderId, $"evt_CRASH{o.OrderId:N}")).ToList();
         var before = await DatabaseSnapshotAsync();
         var control = new WriterControl();
-        await using var api = SecondApi(services => services.AddSingleton<IInterceptor>(control));
+        await using var api = WithWriterControl(control);
 
         var failed = await SendAsOneBatchAsync(api, control, bodies, failCommits: true);
 
@@ -95,7 +95,7 @@ public sealed class GroupCommitTests : ApiTestBase
         var created = await CreateOrderAsync();
         var body = StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId);
         var control = new WriterControl();
-        await using var api = SecondApi(services => services.AddSingleton<IInterceptor>(control));
+        await using var api = WithWriterControl(control);
         using var client = api.CreateClient();
         using var first = await PostAsync(client, body);
         var afterFirst = control.TransactionsStarted;
@@ -129,13 +129,18 @@ public sealed class GroupCommitTests : ApiTestBase
     }
 
     /// <summary>
-    /// A second Api on the test's database with the writer under the test's control. It shares the file on
+    /// A second Api on the test's database whose writer transactions the test controls. It shares the file on
     /// purpose, next to the running Api, so it takes a lock of its own instead of the one-process-per-file lock.
     /// </summary>
-    private WebApplicationFactory<ApiEntryPoint> SecondApi(Action<IServiceCollection> configure) =>
+    private WebApplicationFactory<ApiEntryPoint> WithWriterControl(WriterControl control, params IInterceptor[] more) =>
         Api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
         {
-            configure(services);
+            services.AddSingleton<IInterceptor>(control);
+            foreach (var interceptor in more)
+            {
+                services.AddSingleton(interceptor);
+            }
+
             services.AddSingleton(_ => new SqliteFileLock(Folder.File("group-commit-api.db")));
         }));
 

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace PuffinOffset.Fulfillment.Configuration;
+namespace PuffinOffset.Messaging.Configuration;
 
 /// <summary>
 /// Binds an options section property by property, so that a malformed value (a TimeSpan written
