@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The production smoke test: the published services run as the systemd units in deploy/systemd run them
 # (same environment file format, the units' own Environment= and LoadCredential= lines, the migration
-# step first), behind nginx with this repository's site configuration and a self-signed certificate,
-# with the Stripe and Wren sandboxes as the outside world. Then, over HTTPS through nginx only, it buys
-# an offset, checks the rate limit per client address, checks what the internet must not reach, kills
-# Fulfillment with SIGKILL, restarts it as systemd would and buys a second offset.
+# step first), on PostgreSQL (a throwaway server from Debian's package, one database and one role per
+# service, as docs/production.md sets them up) and RabbitMQ, behind nginx with this repository's site
+# configuration and a self-signed certificate, with the Stripe and Wren sandboxes as the outside world.
+# Fulfillment runs as two replicas on one database (docs/scaling.md). Then, over HTTPS through nginx only,
+# it buys an offset, checks the order is in PostgreSQL, checks the rate limit per client address, checks
+# what the internet must not reach, kills a Fulfillment replica with SIGKILL, restarts it as systemd would
+# and buys a second offset.
 #
 # Called by .ci/run; runs alone too: deploy/smoke-test.sh. Installs what is missing from Debian, uses
 # free ports and its own temporary folder, and removes everything it started when it ends.
@@ -43,6 +46,9 @@ cleanup() {
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -KILL "$pid" 2>/dev/null || true
   done
+  if [ -n "${postgres_started:-}" ]; then
+    scripts/postgres-local.sh stop "$tmp/postgres" >/dev/null 2>&1 || true
+  fi
   if [ -n "${epmd_started:-}" ]; then
     /usr/lib/erlang/erts-*/bin/epmd -kill >/dev/null 2>&1 || true
   fi
@@ -72,6 +78,7 @@ wait_for() { # description timeout-seconds command...
 # --- What the machine needs (Debian/Ubuntu packages), installed only when missing -------------------
 missing=()
 command -v nginx >/dev/null || missing+=(nginx)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
@@ -83,11 +90,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian starts the packaged services; this test runs its own.
-  $sudo_cmd systemctl stop nginx rabbitmq-server 2>/dev/null || true
+  $sudo_cmd systemctl stop nginx rabbitmq-server postgresql 2>/dev/null || true
 fi
 
 mkdir -p "$tmp"/{log,app,state,home,credentials,tls,www}
-chmod 711 "$tmp"            # nginx workers (nobody) traverse to their temp folders, nothing more
+chmod 711 "$tmp"            # nginx workers (nobody) and postgres traverse to their folders, nothing more
 chmod 700 "$tmp/credentials"
 
 # --- Publish, as a release would ---------------------------------------------------------------------
@@ -101,7 +108,8 @@ done
 pass "published Api, Fulfillment and both sandboxes"
 
 # --- The outside world and the infrastructure ---------------------------------------------------------
-api_port=$(free_port); fulfillment_port=$(free_port); stripe_port=$(free_port); wren_port=$(free_port)
+api_port=$(free_port); stripe_port=$(free_port); wren_port=$(free_port)
+fulfillment_ports=("$(free_port)" "$(free_port)")
 http_port=$(free_port); https_port=$(free_port)
 amqp_port=$(free_port); dist_port=$(free_port); management_port=$(free_port)
 
@@ -121,10 +129,29 @@ pids+=($!)
   ${DOTNET_ROOT:+DOTNET_ROOT="$DOTNET_ROOT"} ASPNETCORE_URLS="http://127.0.0.1:$stripe_port" dotnet StripeSandbox.dll) >"$tmp/log/stripe-sandbox.log" 2>&1 &
 pids+=($!)
 
+# PostgreSQL as the postgres user (it refuses root), loopback only; then what docs/production.md creates:
+# a role and a database per service, each database owned by its service's role (no superuser).
+postgres_started=1
+scripts/postgres-local.sh start "$tmp/postgres" >"$tmp/log/postgres-start.log" 2>&1 \
+  || { cat "$tmp/log/postgres-start.log"; fail "PostgreSQL did not start"; }
+pg_port=$(sed -nE 's/.*;Port=([0-9]+);.*/\1/p' "$tmp/log/postgres-start.log")
+psql_as() { # user database sql → rows, unaligned
+  psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U "$1" -d "$2" -tA -c "$3"
+}
+api_db_password=$(openssl rand -hex 12)
+fulfillment_db_password=$(openssl rand -hex 12)
+for sql in "CREATE ROLE puffin_api LOGIN PASSWORD '$api_db_password'" \
+           "CREATE ROLE puffin_fulfillment LOGIN PASSWORD '$fulfillment_db_password'" \
+           "CREATE DATABASE puffin_orders OWNER puffin_api" \
+           "CREATE DATABASE puffin_fulfillment OWNER puffin_fulfillment"; do
+  psql_as postgres postgres "$sql" >>"$tmp/log/postgres-start.log" 2>&1 || fail "PostgreSQL: $sql"
+done
+log "PostgreSQL $(psql_as postgres postgres 'SHOW server_version') on 127.0.0.1:$pg_port"
+
 wait_for "RabbitMQ accepts connections" 90 bash -c "echo > /dev/tcp/127.0.0.1/$amqp_port"
 wait_for "the Wren sandbox is healthy" 60 curl -fsS "http://127.0.0.1:$wren_port/health"
 wait_for "the Stripe sandbox is healthy" 60 curl -fsS "http://127.0.0.1:$stripe_port/health"
-pass "RabbitMQ, the Stripe sandbox and the Wren sandbox are up"
+pass "PostgreSQL (a database and role per service), RabbitMQ, the Stripe sandbox and the Wren sandbox are up"
 
 # --- Configuration exactly as production has it: the example environment file, then this machine's values
 webhook_secret="whsec_SMOKEONLY$(openssl rand -hex 16)"
@@ -137,9 +164,9 @@ env_file="$tmp/puffin-offset.env"
 {
   cat deploy/puffin-offset.env.example
   echo "# --- smoke test: this machine's values (later lines win, in systemd as here)"
-  echo "DATABASE_PROVIDER=sqlite"
-  echo "DATABASE_PATH=$tmp/state/orders.db"
-  echo "FULFILLMENT_DATABASE_PATH=$tmp/state/fulfillment.db"
+  echo "DATABASE_PROVIDER=postgres"
+  echo "ConnectionStrings__orders=Host=127.0.0.1;Port=$pg_port;Database=puffin_orders;Username=puffin_api;Password=$api_db_password"
+  echo "ConnectionStrings__fulfillment=Host=127.0.0.1;Port=$pg_port;Database=puffin_fulfillment;Username=puffin_fulfillment;Password=$fulfillment_db_password"
   echo "ConnectionStrings__messaging=amqp://guest:guest@127.0.0.1:$amqp_port/"
   echo "STRIPE_API_BASE=http://127.0.0.1:$stripe_port"
   echo "WREN_API_BASE=http://127.0.0.1:$wren_port"
@@ -185,32 +212,47 @@ while read -r -a command; do
     || fail "the migration step (${command[*]}) exited non-zero"
 done < <(unit_commands puffin-offset-migrate)
 grep -E '^(Api|Fulfillment): ' "$tmp/log/migrate.log" || true
-pass "the migration step applied both services' migrations and exited 0"
+migrations() { psql_as "$1" "$2" 'SELECT count(*) FROM "__EFMigrationsHistory"' 2>/dev/null || echo 0; }
+[ "$(migrations puffin_api puffin_orders)" -ge 1 ] || fail "no migration recorded in PostgreSQL database puffin_orders"
+[ "$(migrations puffin_fulfillment puffin_fulfillment)" -ge 1 ] || fail "no migration recorded in PostgreSQL database puffin_fulfillment"
+pass "the migration step applied both services' migrations to their PostgreSQL databases and exited 0"
 
 # Restart=on-failure, RestartSec=1: what systemd does when the process dies, SIGKILL included.
-supervise() { # unit port
-  local unit=$1 port=$2 command
+# An instance name runs a second copy of a unit (as a templated unit or a second machine would).
+supervise() { # unit port [instance]
+  local unit=$1 port=$2 name=$1${3:+-$3} command
   read -r -a command < <(unit_commands "$unit")
   (
     trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0' TERM
     while true; do
-      run_unit_command "$unit" "$port" "${command[@]}" </dev/null >>"$tmp/log/$unit.log" 2>&1 &
+      run_unit_command "$unit" "$port" "${command[@]}" </dev/null >>"$tmp/log/$name.log" 2>&1 &
       child=$!
-      echo "$child" >"$tmp/$unit.pid"
+      echo "$child" >"$tmp/$name.pid"
       status=0
       wait "$child" || status=$?
       [ "$status" -eq 0 ] && exit 0
-      echo "[supervisor] $unit exited with $status; restarting in 1 s" >>"$tmp/log/$unit.log"
+      echo "[supervisor] $name exited with $status; restarting in 1 s" >>"$tmp/log/$name.log"
       sleep 1
     done
   ) &
   pids+=($!)
 }
 supervise puffin-offset-api "$api_port"
-supervise puffin-offset-fulfillment "$fulfillment_port"
+# Two Fulfillment replicas on one database and one queue: leases decide who buys (docs/scaling.md).
+supervise puffin-offset-fulfillment "${fulfillment_ports[0]}" 1
+supervise puffin-offset-fulfillment "${fulfillment_ports[1]}" 2
 wait_for "the Api is healthy (database and broker)" 120 curl -fsS "http://127.0.0.1:$api_port/health"
-wait_for "Fulfillment is healthy (database and broker)" 120 curl -fsS "http://127.0.0.1:$fulfillment_port/health"
-pass "the published Api and Fulfillment run in Production from the environment file and credential files"
+for port in "${fulfillment_ports[@]}"; do
+  wait_for "Fulfillment on port $port is healthy (database and broker)" 120 curl -fsS "http://127.0.0.1:$port/health"
+done
+# On PostgreSQL each service holds connections to its own database as its own role, and no SQLite file
+# appeared anywhere (a service that fell back to its default SQLite path would write one).
+connected() { psql_as postgres postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = '$1' AND usename = '$2'"; }
+[ "$(connected puffin_orders puffin_api)" -ge 1 ] || fail "the Api holds no connection to puffin_orders"
+[ "$(connected puffin_fulfillment puffin_fulfillment)" -ge 2 ] || fail "the two Fulfillment replicas do not both hold connections to puffin_fulfillment"
+sqlite_files=$(find "$tmp" -name '*.db' -o -name '*.db-wal' | head -n 3)
+[ -z "$sqlite_files" ] || fail "a SQLite file was created: $sqlite_files"
+pass "the published Api and two Fulfillment replicas run in Production on PostgreSQL from the environment file and credential files"
 
 # --- nginx: deploy/nginx's site, on high ports, its own prefix, a self-signed certificate -------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
@@ -294,7 +336,12 @@ buy_offset() { # label expected-wren-orders
   [ "$status" = 200 ] || fail "$1: the signed webhook was answered $status"
   wait_for "$1: order $order_id fulfilled" 90 order_is "$order_id" fulfilled
   [ "$(wren_orders)" = "$2" ] || fail "$1: Wren has $(wren_orders) orders, expected $2"
-  pass "$1: session created, signed webhook accepted, order fulfilled with Wren order number $2"
+  # The Api's answer came from PostgreSQL: the row is there, as is Fulfillment's record of the purchase.
+  row=$(psql_as puffin_api puffin_orders "SELECT \"Status\" || ' ' || coalesce(\"WrenOrderId\", '-') FROM orders WHERE \"Id\" = '$order_id'")
+  [[ "$row" =~ ^Fulfilled\ [^-] ]] || fail "$1: order $order_id in PostgreSQL puffin_orders is '$row', not Fulfilled with a Wren order id"
+  placed=$(psql_as puffin_fulfillment puffin_fulfillment "SELECT \"State\" || ' ' || coalesce(\"WrenOrderId\", '-') FROM offset_fulfillments WHERE \"OrderId\" = '$order_id'")
+  [ "$placed" = "Placed ${row#* }" ] || fail "$1: fulfilment of $order_id in PostgreSQL puffin_fulfillment is '$placed', not 'Placed ${row#* }'"
+  pass "$1: session created, signed webhook accepted, order fulfilled with Wren order number $2 (rows in both PostgreSQL databases)"
 }
 
 buy_offset "first order" 1
@@ -329,14 +376,14 @@ code=$(curl_public -o /dev/null -w '%{http_code}' -H 'content-type: application/
 [ "$code" = 413 ] || fail "a 600 kB webhook body answered $code, not 413"
 pass "a webhook body over 512 KiB is refused by nginx (413)"
 
-# Fulfillment dies hard; the supervisor restarts it (as Restart=on-failure would) and work carries on.
-victim=$(cat "$tmp/puffin-offset-fulfillment.pid")
+# A Fulfillment replica dies hard; the supervisor restarts it (as Restart=on-failure would) and work carries on.
+victim=$(cat "$tmp/puffin-offset-fulfillment-1.pid")
 [ "$(cat "/proc/$victim/comm" 2>/dev/null)" = dotnet ] || fail "the recorded Fulfillment pid $victim is not the dotnet process"
 kill -KILL "$victim"
 wait_for "the killed Fulfillment is gone" 10 bash -c "! kill -0 $victim"
-wait_for "Fulfillment restarted" 30 bash -c "[ \"\$(cat '$tmp/puffin-offset-fulfillment.pid')\" != $victim ]"
-wait_for "the restarted Fulfillment is healthy" 120 curl -fsS "http://127.0.0.1:$fulfillment_port/health"
-pass "Fulfillment killed with SIGKILL and restarted"
+wait_for "Fulfillment restarted" 30 bash -c "[ \"\$(cat '$tmp/puffin-offset-fulfillment-1.pid')\" != $victim ]"
+wait_for "the restarted Fulfillment is healthy" 120 curl -fsS "http://127.0.0.1:${fulfillment_ports[0]}/health"
+pass "a Fulfillment replica killed with SIGKILL and restarted"
 buy_offset "second order, after the restart" 2
 
 log "done in $(( $(date +%s) - started ))s"
