@@ -7,11 +7,14 @@
 # usage: scripts/postgres-local.sh start DATA_DIR [PORT]   initdb if needed, start in the background on a free
 #                                                          (or the given) loopback port, wait until it accepts
 #                                                          connections, print its Npgsql connection string
-#        scripts/postgres-local.sh run DATA_DIR PORT       the same server in the foreground (SIGTERM stops it)
+#        scripts/postgres-local.sh run DATA_DIR PORT [DATABASE...]
+#                                                          the same server, this script staying in the foreground
+#                                                          (the AppHost's resource): creates the databases that are
+#                                                          missing, shows the server's log, SIGTERM stops it (fast)
 #        scripts/postgres-local.sh stop DATA_DIR           fast shutdown
 set -euo pipefail
 
-usage() { sed -n '7,11p' "$0" | sed 's/^# //' >&2; exit 2; }
+usage() { sed -n '7,15p' "$0" | sed 's/^# //' >&2; exit 2; }
 [ $# -ge 2 ] || usage
 command=$1 data_dir=$2 port=${3:-}
 
@@ -72,12 +75,38 @@ case "$command" in
     ;;
   run)
     [ -n "$port" ] || usage
+    shift 3
     init_cluster
-    echo "Starting PostgreSQL on 127.0.0.1:$port, data in $data_dir: $(connection_string "$port")"
-    if [ "$(id -u)" -eq 0 ]; then
-      exec runuser -u postgres -- "$bin/postgres" -D "$data_dir/data" -p "$port" "${server_options[@]}"
+    # A server still running from this folder was left by a killed AppHost: stop it (its port is stale).
+    if as_postgres "$bin/pg_ctl" -D "$data_dir/data" status >/dev/null 2>&1; then
+      echo "Stopping a leftover PostgreSQL server of $data_dir"
+      as_postgres "$bin/pg_ctl" -D "$data_dir/data" stop -m fast >/dev/null
     fi
-    exec "$bin/postgres" -D "$data_dir/data" -p "$port" "${server_options[@]}"
+    # pg_ctl, not an exec of postgres: as root the server runs under runuser, which answers SIGTERM with
+    # SIGKILL two seconds later, and a killed postmaster leaves its backends and shared memory behind.
+    trap 'as_postgres "$bin/pg_ctl" -D "$data_dir/data" stop -m fast >/dev/null 2>&1 || true; kill "$log_tail" 2>/dev/null; exit 0' TERM INT
+    : >"$data_dir/server.log"
+    [ "$(id -u)" -ne 0 ] || chown postgres "$data_dir/server.log"
+    tail -n 0 -F "$data_dir/server.log" 2>/dev/null &
+    log_tail=$!
+    as_postgres "$bin/pg_ctl" -D "$data_dir/data" -l "$data_dir/server.log" -o "-p $port ${server_options[*]}" -w -t 60 start >/dev/null \
+      || { kill "$log_tail"; exit 1; }
+    for database in "$@"; do
+      if [ -z "$("$bin/psql" -X -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'")" ]; then
+        "$bin/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE \"$database\"" \
+          || { as_postgres "$bin/pg_ctl" -D "$data_dir/data" stop -m fast >/dev/null; kill "$log_tail"; exit 1; }
+        echo "Created database $database"
+      fi
+    done
+    echo "PostgreSQL ready on 127.0.0.1:$port, data in $data_dir: $(connection_string "$port")"
+    # Stay in the foreground while the server runs; a server that dies ends this script with an error.
+    while as_postgres "$bin/pg_ctl" -D "$data_dir/data" status >/dev/null 2>&1; do
+      sleep 2 &
+      wait $! || true
+    done
+    kill "$log_tail" 2>/dev/null
+    echo "PostgreSQL stopped unexpectedly; see $data_dir/server.log" >&2
+    exit 1
     ;;
   stop)
     if [ -f "$data_dir/data/postmaster.pid" ]; then

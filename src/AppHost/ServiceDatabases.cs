@@ -10,7 +10,9 @@ namespace PuffinOffset.AppHost;
 /// default): a file per service under .local/data. <c>DatabaseProvider=postgres</c> (always when
 /// publishing: production runs on PostgreSQL): each service its own database, from existing
 /// <c>ConnectionStrings:orders</c> / <c>ConnectionStrings:fulfillment</c>, else a PostgreSQL container
-/// (<c>AddPostgres</c>) when a container engine answers or when publishing a manifest.
+/// (<c>AddPostgres</c>) when a container engine answers or when publishing a manifest, else a local
+/// postgres from Debian's package run by the AppHost (<see cref="LocalPostgresServer"/>), as the broker
+/// falls back to a local rabbitmq-server. <c>PostgresServer=container|local</c> forces one of the last two.
 /// <c>ApiReplicas</c> / <c>FulfillmentReplicas</c> run several of each, which only PostgreSQL allows
 /// (a SQLite file belongs to one process).
 /// </summary>
@@ -21,11 +23,15 @@ internal sealed record ServiceDatabases(
     IResourceBuilder<IResource>? Server,
     int ApiReplicas,
     int FulfillmentReplicas,
-    string Description);
+    string Description,
+    bool WaitForServer = false);
 
 internal static class ServiceDatabasesExtensions
 {
     public const string ProviderKey = "DatabaseProvider";
+
+    /// <summary>Config key that forces where PostgreSQL comes from: <c>auto</c> (default), <c>container</c> or <c>local</c>.</summary>
+    public const string PostgresServerKey = "PostgresServer";
 
     public static ServiceDatabases AddServiceDatabases(this IDistributedApplicationBuilder builder)
     {
@@ -62,16 +68,20 @@ internal static class ServiceDatabasesExtensions
                 apiReplicas, fulfillmentReplicas, "the existing PostgreSQL databases in ConnectionStrings:orders and ConnectionStrings:fulfillment");
         }
 
-        if (builder.ExecutionContext.IsPublishMode || ContainerEngine.Answers(config))
+        var choice = ServiceVariables.Configured(config, PostgresServerKey)?.ToLowerInvariant() ?? "auto";
+        if (choice is not ("auto" or "container" or "local"))
+        {
+            throw new DistributedApplicationException($"{PostgresServerKey} must be auto, container or local, not '{choice}'.");
+        }
+
+        if (builder.ExecutionContext.IsPublishMode || choice == "container" || (choice == "auto" && ContainerEngine.Answers(config)))
         {
             var server = builder.AddPostgres("postgres").WithDataVolume();
             return new("postgres", server.AddDatabase("orders-db", "orders"), server.AddDatabase("fulfillment-db", "fulfillment"), server,
                 apiReplicas, fulfillmentReplicas, "a PostgreSQL container (databases orders and fulfillment)");
         }
 
-        // The local postgres from Debian's package (initdb into .local/postgres) comes with scripts/postgres-local.sh.
-        throw new DistributedApplicationException(
-            "DatabaseProvider=postgres needs ConnectionStrings:orders and ConnectionStrings:fulfillment, or a container engine for a PostgreSQL container.");
+        return builder.AddLocalPostgresServer(apiReplicas, fulfillmentReplicas);
     }
 
     // Resource names are unique across the model ("fulfillment" is the service): the database resources are
@@ -102,7 +112,8 @@ internal static class ServiceDatabasesExtensions
         service.WithEnvironment("DATABASE_PROVIDER", "postgres").WithReference(database, connectionName);
         if (databases.Server is not null)
         {
-            service.WaitFor(database);
+            // A container's database resources report their own health; the local server is healthy once both databases exist.
+            service.WaitFor(databases.WaitForServer ? databases.Server : database);
         }
 
         return replicas > 1 ? service.WithReplicas(replicas) : service;

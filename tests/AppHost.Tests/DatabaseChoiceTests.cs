@@ -26,6 +26,38 @@ public sealed class DatabaseChoiceTests
     }
 
     [Fact]
+    public async Task Without_connection_strings_or_a_container_engine_the_apphost_runs_a_local_postgres_that_both_services_wait_for()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+        [
+            ExistingBroker,
+            "DatabaseProvider=postgres",
+            "PostgresServer=local",
+            "FulfillmentReplicas=2",
+        ]);
+
+        var server = Assert.IsType<ExecutableResource>(builder.Resources.Single(r => r.Name == "postgres"), exactMatch: false);
+        Assert.EndsWith("postgres-local.sh", server.Command, StringComparison.Ordinal);
+        Assert.Equal(["fulfillment-db", "messaging", "orders-db"],
+            builder.Resources.OfType<IResourceWithConnectionString>().Select(r => r.Name).Order(StringComparer.Ordinal));
+        foreach (var service in new[] { "api", "fulfillment" })
+        {
+            Assert.Contains(builder.Resources.Single(r => r.Name == service).Annotations.OfType<WaitAnnotation>(), wait => wait.Resource == server);
+        }
+
+        Assert.Equal(2, Replicas(builder, "fulfillment"));
+    }
+
+    [Fact]
+    public async Task An_unknown_PostgresServer_choice_is_refused_naming_the_setting()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            [ExistingBroker, "DatabaseProvider=postgres", "PostgresServer=docker"]));
+
+        Assert.Contains("PostgresServer must be auto, container or local", error.GetBaseException().Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task By_default_each_service_runs_once_on_its_SQLite_file()
     {
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>([ExistingBroker]);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.AppHost.Tests;
@@ -14,7 +13,7 @@ public sealed class LocalBrokerTests
     public async Task The_apphost_starts_its_own_rabbitmq_server_the_services_become_healthy_and_shutdown_stops_the_broker()
     {
         var instance = $"test-{Guid.NewGuid():N}"[..20];
-        var dataFolder = Path.Combine(RepositoryRoot(), ".local", "rabbitmq", instance);
+        var dataFolder = LocalServers.DataFolder("rabbitmq", instance);
         int amqpPort;
         try
         {
@@ -30,10 +29,10 @@ public sealed class LocalBrokerTests
                 var connectionString = await system.App.GetConnectionStringAsync("messaging");
                 amqpPort = new Uri(connectionString!).Port;
                 Assert.True(Directory.Exists(Path.Combine(dataFolder, "mnesia")), "the broker keeps its data in .local/rabbitmq/{instance}");
-                Assert.True(await AcceptsConnectionsAsync(amqpPort));
+                Assert.True(await LocalServers.AcceptsConnectionsAsync(amqpPort));
             }
 
-            await Eventually.TrueAsync(async () => !await AcceptsConnectionsAsync(amqpPort), TimeSpan.FromSeconds(30),
+            await Eventually.TrueAsync(async () => !await LocalServers.AcceptsConnectionsAsync(amqpPort), TimeSpan.FromSeconds(30),
                 "the AppHost stops its broker when it shuts down");
         }
         finally
@@ -43,30 +42,5 @@ public sealed class LocalBrokerTests
                 Directory.Delete(dataFolder, recursive: true);
             }
         }
-    }
-
-    private static async Task<bool> AcceptsConnectionsAsync(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "PuffinOffset.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        return folder?.FullName ?? throw new InvalidOperationException("PuffinOffset.sln not found above the test binaries.");
     }
 }
