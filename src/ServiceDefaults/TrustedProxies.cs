@@ -53,8 +53,12 @@ public static class TrustedProxies
         return services;
     }
 
-    /// <summary>First in the pipeline: everything after it sees the client's address and scheme.</summary>
-    public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app) => app.UseForwardedHeaders();
+    /// <summary>
+    /// First in the pipeline: everything after it sees the client's address and scheme, and so do the
+    /// request's trace and logs (<see cref="ClientAddressTelemetry"/>).
+    /// </summary>
+    public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app) =>
+        app.UseForwardedHeaders().UseClientAddressTelemetry();
 
     private static bool TryParse(string entry, out IPAddress? address, out System.Net.IPNetwork network)
     {
