@@ -3,7 +3,9 @@
 # (RabbitMQ, the Api and Fulfillment, and the Stripe and Wren sandboxes unless real keys are set) with its
 # dashboard over plain HTTP. Ctrl+C (or kill -TERM) stops everything, the broker included. Settings: copy
 # .env.example to .env; anything unset gets a local default that needs no account. docs/getting-started.md
-# walks through buying an offset in the sandbox storefront.
+# walks through buying an offset in the sandbox storefront. On PostgreSQL with several replicas (the AppHost
+# runs Debian's postgres itself when no connection strings are set and no container engine answers):
+#   DatabaseProvider=postgres ApiReplicas=2 FulfillmentReplicas=3 scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
