@@ -26,7 +26,7 @@ public sealed class DatabaseChoiceTests
     }
 
     [Fact]
-    public async Task Without_connection_strings_or_a_container_engine_the_apphost_runs_a_local_postgres_that_both_services_wait_for()
+    public async Task Without_connection_strings_the_local_postgres_is_the_apphosts_own_executable_that_both_services_wait_for()
     {
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
         [
