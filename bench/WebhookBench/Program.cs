@@ -11,7 +11,6 @@ using PuffinOffset.Api.Persistence;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.StripeSandbox;
 using PuffinOffset.TestSupport;
-using PuffinOffset.WebhookBench;
 
 // Usage: dotnet run -c Release --project bench/WebhookBench -- [events=1000] [concurrency=8] [pause=0] [broker=amqp://...] [provider=sqlite|postgres]
 // Fires N signed checkout.session.completed (paid) webhooks, one per order, at the in-process Api over
@@ -52,9 +51,8 @@ var listener = Bus.Factory.CreateUsingRabbitMq(rabbit =>
 });
 await listener.StartAsync();
 
-// The Api's content root: WebApplicationFactory would look for the project folder next to a .sln.
-Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_API", AppContext.BaseDirectory);
-await using var api = new BenchApi(new Dictionary<string, string?>
+// The real Api in this process, built as its Program builds it, on Kestrel (real HTTP on loopback), with quiet logging.
+await using var api = await ServiceHost.StartApiAsync(new Dictionary<string, string?>
 {
     ["STRIPE_SECRET_KEY"] = "sk_test_BENCHONLY",
     ["STRIPE_WEBHOOK_SECRET"] = secret,
@@ -63,8 +61,6 @@ await using var api = new BenchApi(new Dictionary<string, string?>
     ["FRONTEND_URL"] = "https://shop.example.test",
     ["ConnectionStrings:messaging"] = brokerUri,
 }.With(database));
-api.UseKestrel(0);
-api.StartServer();
 using var client = api.CreateClient();
 Console.WriteLine($"api: {client.BaseAddress}");
 

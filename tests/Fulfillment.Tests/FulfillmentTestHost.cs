@@ -1,28 +1,24 @@
 using MassTransit;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using PuffinOffset.Fulfillment;
 using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
-using PuffinOffset.Messaging.Persistence;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;
 
-/// <summary>The Fulfillment service as it runs in production (service defaults included), on a real SQLite file and broker vhost.</summary>
-public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
+/// <summary>
+/// The Fulfillment service as it runs in production (service defaults included), on a real SQLite file or PostgreSQL
+/// database and broker vhost: the Fulfillment tests' settings and helpers over the one <see cref="ServiceHost"/>.
+/// </summary>
+public sealed class FulfillmentTestHost(ServiceHost host) : IAsyncDisposable
 {
     public const string LiveToken = "4f1c2a9e-0000-4000-8000-00000000c0de";
 
     public IServiceProvider Services => host.Services;
 
     /// <summary>The service's own HTTP endpoints (health), on a free loopback port.</summary>
-    public HttpClient CreateClient() => new() { BaseAddress = new Uri(host.Urls.First()) };
+    public HttpClient CreateClient() => host.CreateClient();
 
     public static async Task<FulfillmentTestHost> StartAsync(
         string databasePath,
@@ -59,19 +55,11 @@ public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
             settings["Fulfillment:LeaseDuration"] = (lease > TimeSpan.FromSeconds(11) ? lease : TimeSpan.FromSeconds(11)).ToString("c");
         }
 
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.AddServiceDefaults();
-        builder.AddFulfillmentServices();
-        builder.Services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
-        services?.Invoke(builder.Services);
-
-        var host = builder.Build();
-        host.UseFulfillment();
-        await host.StartAsync();
-        return new FulfillmentTestHost(host);
+        return new FulfillmentTestHost(await ServiceHost.StartFulfillmentAsync(settings, s =>
+        {
+            s.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
+            services?.Invoke(s);
+        }));
     }
 
     public async Task<OffsetFulfillment?> FulfillmentAsync(Guid orderId)
@@ -87,9 +75,5 @@ public sealed class FulfillmentTestHost(WebApplication host) : IAsyncDisposable
         return await scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>().InboxMessages.CountAsync();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await host.StopAsync();
-        await host.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => host.DisposeAsync();
 }

@@ -56,6 +56,7 @@ public static class OutboxTestHost
         });
         builder.Configuration.AddInMemoryCollection(settings ?? []);
         await builder.Services.AddTestDbContextAsync<TestDbContext>(databasePath);
+        builder.Services.AddSchemaCreation<TestDbContext>();
         builder.Services.AddMessaging<TestDbContext>(builder.Configuration, bus =>
         {
             if (consume)
@@ -70,11 +71,6 @@ public static class OutboxTestHost
         builder.Services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
 
         var host = builder.Build();
-        await using (var scope = host.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<TestDbContext>().Database.EnsureCreatedAsync();
-        }
-
         await host.StartAsync();
         return host;
     }

@@ -98,7 +98,7 @@ public sealed class LostMessageTests
         var outage = new DatabaseOutage(TimeProvider.System);
         var broker = await RabbitMqBroker.Shared;
         await using var system = await PuffinSystem.StartAsync(
-            configureFulfillmentServices: builder => builder.Services.AddSingleton<IInterceptor>(outage));
+            configureFulfillmentServices: services => services.AddSingleton<IInterceptor>(outage));
         var session = await system.CreateSessionAsync(1m);
 
         outage.Begin(TimeSpan.FromSeconds(10));

@@ -1,11 +1,8 @@
 using System.Net.Http.Json;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using PuffinOffset.Api;
 using PuffinOffset.Api.Persistence;
-using PuffinOffset.Fulfillment;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Persistence;
 using PuffinOffset.StripeSandbox;
@@ -38,7 +35,7 @@ public sealed class PuffinSystem : IAsyncDisposable
     private string _brokerUri = "";
     private bool _dryRun;
     private Action<Dictionary<string, string?>>? _configureFulfillment;
-    private Action<WebApplicationBuilder>? _configureFulfillmentServices;
+    private Action<IServiceCollection>? _configureFulfillmentServices;
     private LogRecorder? _logs;
     private Dictionary<string, string?> _apiSettings = [];
 
@@ -72,7 +69,7 @@ public sealed class PuffinSystem : IAsyncDisposable
     /// <param name="configureFulfillmentServices">Extra registrations in Fulfillment (e.g. a database fault), on every start.</param>
     /// <param name="logs">Also receives the Api's and Fulfillment's log records (Warning and above).</param>
     public static async Task<PuffinSystem> StartAsync(bool dryRun = false, Action<Dictionary<string, string?>>? configureFulfillment = null,
-        IReadOnlyDictionary<string, string?>? apiSettings = null, Action<WebApplicationBuilder>? configureFulfillmentServices = null,
+        IReadOnlyDictionary<string, string?>? apiSettings = null, Action<IServiceCollection>? configureFulfillmentServices = null,
         LogRecorder? logs = null)
     {
         var system = new PuffinSystem
@@ -128,14 +125,11 @@ public sealed class PuffinSystem : IAsyncDisposable
     /// <summary>Starts the Api (again) on its database file; the clients and Stripe follow its new address.</summary>
     public async Task StartApiAsync()
     {
-        Api = await ServiceHost.StartAsync(_apiSettings,
-            builder => builder.AddApiServices(),
-            app => app.UseApi(),
-            _logs?.For("Api"));
-        ApiClient = new HttpClient { BaseAddress = Api.BaseAddress };
-        AdminClient = new HttpClient { BaseAddress = Api.BaseAddress };
+        Api = await ServiceHost.StartApiAsync(_apiSettings, logs: _logs?.For("Api"));
+        ApiClient = Api.CreateClient();
+        AdminClient = Api.CreateClient();
         AdminClient.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
-        await WaitUntilReadyAsync(Api);
+        await Api.WaitUntilReadyAsync();
 
         // As the AppHost wires it: Stripe posts to the Api, and the storefront calls the Api.
         StripeOptions.WebhookUrl = new Uri(Api.BaseAddress, "/api/webhooks/stripe");
@@ -163,26 +157,8 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
             }.With(await TestDatabase.SettingsAsync("FULFILLMENT_DATABASE_PATH", _folder.File("fulfillment.db"), "fulfillment"));
         _configureFulfillment?.Invoke(settings);
-        Fulfillment = await ServiceHost.StartAsync(settings,
-            builder =>
-            {
-                builder.AddFulfillmentServices();
-                _configureFulfillmentServices?.Invoke(builder);
-            },
-            app => app.UseFulfillment(),
-            _logs?.For("Fulfillment"));
-        await WaitUntilReadyAsync(Fulfillment);
-    }
-
-    /// <summary>
-    /// As the AppHost's orchestrator does before starting what waits for a service: probe its readiness
-    /// from the moment it listens until it answers 200.
-    /// </summary>
-    private static async Task WaitUntilReadyAsync(ServiceHost service)
-    {
-        using var client = new HttpClient { BaseAddress = service.BaseAddress };
-        await Eventually.TrueAsync(async () => (await client.GetAsync("/health")).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(60), $"{service.BaseAddress} answers /health with 200");
+        Fulfillment = await ServiceHost.StartFulfillmentAsync(settings, _configureFulfillmentServices, _logs?.For("Fulfillment"));
+        await Fulfillment.WaitUntilReadyAsync();
     }
 
     public async Task<CheckoutSession> CreateSessionAsync(decimal tons, int portfolioId = 21)

@@ -1,14 +1,20 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PuffinOffset.Api;
+using PuffinOffset.Fulfillment;
 
 namespace PuffinOffset.TestSupport;
 
 /// <summary>
-/// A service built the way its Program builds it (service defaults, the service's own registrations and
-/// endpoints, its migration step), on Kestrel at a free loopback port so a browser can reach it.
+/// The one way the tests and benchmarks host a service in their own process: built the way its Program
+/// builds it (service defaults, the service's own registrations and endpoints, its migration step as a
+/// hosted step), on Kestrel at a free loopback port, so clients, browsers and the sandboxes reach it over
+/// real HTTP. Per-service presets (the Api and Fulfillment tests' settings, <see cref="PuffinSystem"/>)
+/// choose the settings; this type only hosts.
 /// </summary>
 public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
 {
@@ -16,11 +22,30 @@ public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
-    public static async Task<ServiceHost> StartAsync(
+    /// <summary>An HTTP client of the service (each caller disposes its own).</summary>
+    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress };
+
+    /// <summary>An HTTP client of the service over <paramref name="handler"/> (e.g. one that connects from another address).</summary>
+    public HttpClient CreateClient(HttpMessageHandler handler) => new(handler) { BaseAddress = BaseAddress };
+
+    /// <param name="settings">The service's variables (configuration keys), as its environment would give them.</param>
+    /// <param name="services">Registrations a test adds after the service's own (the last registration wins), e.g. interceptors.</param>
+    /// <param name="logs">Also receives the service's log records (Warning and above).</param>
+    public static Task<ServiceHost> StartApiAsync(IReadOnlyDictionary<string, string?> settings,
+        Action<IServiceCollection>? services = null, ILoggerProvider? logs = null) =>
+        StartAsync(settings, builder => builder.AddApiServices(), app => app.UseApi(), services, logs);
+
+    /// <inheritdoc cref="StartApiAsync"/>
+    public static Task<ServiceHost> StartFulfillmentAsync(IReadOnlyDictionary<string, string?> settings,
+        Action<IServiceCollection>? services = null, ILoggerProvider? logs = null) =>
+        StartAsync(settings, builder => builder.AddFulfillmentServices(), app => app.UseFulfillment(), services, logs);
+
+    private static async Task<ServiceHost> StartAsync(
         IReadOnlyDictionary<string, string?> settings,
         Action<WebApplicationBuilder> addServices,
         Action<WebApplication> useServices,
-        ILoggerProvider? logs = null)
+        Action<IServiceCollection>? services,
+        ILoggerProvider? logs)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -33,10 +58,22 @@ public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
 
         builder.AddServiceDefaults();
         addServices(builder);
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         useServices(app);
         await app.StartAsync();
         return new ServiceHost(app);
+    }
+
+    /// <summary>
+    /// As the AppHost's orchestrator does before starting what waits for a service: probe its readiness
+    /// from the moment it listens until it answers 200.
+    /// </summary>
+    public async Task WaitUntilReadyAsync()
+    {
+        using var client = CreateClient();
+        await Eventually.TrueAsync(async () => (await client.GetAsync("/health")).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60), $"{BaseAddress} answers /health with 200");
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using PuffinOffset.Api.Tests.Support;
 
 namespace PuffinOffset.Api.Tests.Deployment;
@@ -11,14 +12,15 @@ namespace PuffinOffset.Api.Tests.Deployment;
 /// </summary>
 public sealed class TrustedProxyTests : ApiTestBase
 {
-    private static readonly IPAddress Proxy = IPAddress.Parse("10.0.0.5");
-    private static readonly IPAddress ProxyInTrustedRange = IPAddress.Parse("192.168.10.20");
-    private static readonly IPAddress Stranger = IPAddress.Parse("10.0.0.9");
+    // Loopback addresses (all of 127.0.0.0/8 is local), so each sender is a real TCP peer of the Api on Kestrel.
+    private static readonly IPAddress Proxy = IPAddress.Parse("127.0.0.5");
+    private static readonly IPAddress ProxyInTrustedRange = IPAddress.Parse("127.0.10.20");
+    private static readonly IPAddress Stranger = IPAddress.Parse("127.0.0.9");
 
     protected override void Configure(Dictionary<string, string?> settings)
     {
         settings["CHECKOUT_RATE_LIMIT_PER_MINUTE"] = "1";
-        settings["TRUSTED_PROXIES"] = "10.0.0.5, 192.168.10.0/24";
+        settings["TRUSTED_PROXIES"] = "127.0.0.5, 127.0.10.0/24";
     }
 
     [Fact]
@@ -44,10 +46,24 @@ public sealed class TrustedProxyTests : ApiTestBase
     private async Task<int> CreateSessionAsync(IPAddress from, string forwardedFor)
     {
         // The TCP peer is whoever connects: the proxy, or a client talking to the Api directly.
-        using var client = new HttpClient(Api.Server.CreateHandler(context => context.Connection.RemoteIpAddress = from))
+        using var client = Api.CreateClient(new SocketsHttpHandler
         {
-            BaseAddress = Api.Server.BaseAddress,
-        };
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new IPEndPoint(from, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        });
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/checkout/create-session")
         {
             Content = JsonContent.Create(new { tons = 1, portfolioId = 21 }),

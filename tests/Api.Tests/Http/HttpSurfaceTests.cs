@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -97,18 +95,18 @@ public sealed class HttpSurfaceTests : ApiTestBase
     /// A second Api on the test's database whose matching SQL commands fail. It shares the file on purpose,
     /// next to the running Api, so it takes a lock of its own instead of the one-process-per-file lock.
     /// </summary>
-    private WebApplicationFactory<ApiEntryPoint> WithFailingCommands(Func<string, bool> failing) =>
-        Api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+    private Task<ApiHost> WithFailingCommandsAsync(Func<string, bool> failing) =>
+        Api.StartAnotherAsync(services =>
         {
             services.AddSingleton<IInterceptor>(new FailingCommandInterceptor(failing));
             services.AddSingleton(_ => new SqliteFileLock(Folder.File("fault-injecting-api.db")));
-        }));
+        });
 
     [Fact]
     public async Task An_unexpected_failure_is_a_500_problem_without_internals()
     {
         // Quotes stripped: SQLite and PostgreSQL quote identifiers differently.
-        await using var failing = WithFailingCommands(sql => sql.Replace("\"", "").Contains("FROM orders"));
+        await using var failing = await WithFailingCommandsAsync(sql => sql.Replace("\"", "").Contains("FROM orders"));
         using var client = failing.CreateClient();
 
         using var response = await client.GetAsync($"/api/orders/{Guid.NewGuid()}");
@@ -121,7 +119,7 @@ public sealed class HttpSurfaceTests : ApiTestBase
     {
         var created = await CreateOrderAsync();
         var before = await DatabaseSnapshotAsync();
-        await using var failing = WithFailingCommands(sql => sql.Replace("\"", "").Contains("INSERT INTO stripe_events"));
+        await using var failing = await WithFailingCommandsAsync(sql => sql.Replace("\"", "").Contains("INSERT INTO stripe_events"));
         using var client = failing.CreateClient();
         var body = StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/stripe") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };

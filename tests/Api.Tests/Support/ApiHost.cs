@@ -1,16 +1,24 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Api.Tests.Support;
 
-/// <summary>The real Api (a real SQLite file or PostgreSQL database, real broker vhost, Stripe sandbox and Wren stub over HTTP).</summary>
-public sealed class ApiHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<ApiEntryPoint>
+/// <summary>
+/// The real Api (a real SQLite file or PostgreSQL database, real broker vhost, Stripe sandbox and Wren stub over HTTP):
+/// the Api tests' settings and helpers over the one <see cref="ServiceHost"/>.
+/// </summary>
+public sealed class ApiHost(ServiceHost host, IReadOnlyDictionary<string, string?> settings) : IAsyncDisposable
 {
     public const string WebhookSecret = "whsec_TESTONLY0123456789abcdefghijABCDEFGHIJ";
     public const string FrontendOrigin = "https://shop.example.test";
+
+    public IServiceProvider Services => host.Services;
+
+    public HttpClient CreateClient() => host.CreateClient();
+
+    /// <inheritdoc cref="ServiceHost.CreateClient(HttpMessageHandler)"/>
+    public HttpClient CreateClient(HttpMessageHandler handler) => host.CreateClient(handler);
 
     public static async Task<ApiHost> StartAsync(string databasePath, string brokerUri, Uri stripeBase, Uri wrenBase,
         Action<Dictionary<string, string?>>? configure = null)
@@ -34,18 +42,12 @@ public sealed class ApiHost(IReadOnlyDictionary<string, string?> settings) : Web
             ["Outbox:PublishTimeout"] = "00:00:03",
         }.With(database);
         configure?.Invoke(settings);
-        var host = new ApiHost(settings);
-        _ = host.Server; // start it now
-        return host;
+        return new ApiHost(await ServiceHost.StartApiAsync(settings), settings);
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
-    }
+    /// <summary>A second Api with this one's settings (so on its database) and extra registrations, e.g. fault injectors.</summary>
+    public async Task<ApiHost> StartAnotherAsync(Action<IServiceCollection> services) =>
+        new(await ServiceHost.StartApiAsync(settings, services), settings);
 
     public async Task<T> WithDbAsync<T>(Func<ApiDbContext, Task<T>> query)
     {
@@ -53,4 +55,6 @@ public sealed class ApiHost(IReadOnlyDictionary<string, string?> settings) : Web
         var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
         return await query(db);
     }
+
+    public ValueTask DisposeAsync() => host.DisposeAsync();
 }

@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,7 +30,7 @@ public sealed class GroupCommitTests : ApiTestBase
         var bodies = orders.Select(o => StripeEventFixture.For(StripeEventFixture.CompletedPaid, o.SessionId, o.OrderId, $"evt_BATCH{o.OrderId:N}")).ToList();
         var poisoned = StripeEventFixture.EventId(bodies[2]);
         var control = new WriterControl();
-        await using var api = WithWriterControl(control, new FailingEventInterceptor(poisoned));
+        await using var api = await WithWriterControlAsync(control, new FailingEventInterceptor(poisoned));
 
         var responses = await SendAsOneBatchAsync(api, control, bodies);
 
@@ -51,7 +49,7 @@ public sealed class GroupCommitTests : ApiTestBase
         var twice = StripeEventFixture.For(StripeEventFixture.CompletedPaid, orders[0].SessionId, orders[0].OrderId);
         var other = StripeEventFixture.For(StripeEventFixture.CompletedPaid, orders[1].SessionId, orders[1].OrderId, "evt_BATCHother");
         var control = new WriterControl();
-        await using var api = WithWriterControl(control);
+        await using var api = await WithWriterControlAsync(control);
 
         var responses = await SendAsOneBatchAsync(api, control, [twice, other, twice]);
 
@@ -68,7 +66,7 @@ public sealed class GroupCommitTests : ApiTestBase
         var bodies = orders.Select(o => StripeEventFixture.For(StripeEventFixture.CompletedPaid, o.SessionId, o.OrderId, $"evt_CRASH{o.OrderId:N}")).ToList();
         var before = await DatabaseSnapshotAsync();
         var control = new WriterControl();
-        await using var api = WithWriterControl(control);
+        await using var api = await WithWriterControlAsync(control);
 
         var failed = await SendAsOneBatchAsync(api, control, bodies, failCommits: true);
 
@@ -95,7 +93,7 @@ public sealed class GroupCommitTests : ApiTestBase
         var created = await CreateOrderAsync();
         var body = StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId);
         var control = new WriterControl();
-        await using var api = WithWriterControl(control);
+        await using var api = await WithWriterControlAsync(control);
         using var client = api.CreateClient();
         using var first = await PostAsync(client, body);
         var afterFirst = control.TransactionsStarted;
@@ -112,7 +110,7 @@ public sealed class GroupCommitTests : ApiTestBase
     /// bodies queue behind it and are then taken into the next transaction together, whose commit fails
     /// when <paramref name="failCommits"/> (as does every later one until the test says otherwise).
     /// </summary>
-    private async Task<HttpResponseMessage[]> SendAsOneBatchAsync(WebApplicationFactory<ApiEntryPoint> api, WriterControl control, IReadOnlyList<string> bodies,
+    private async Task<HttpResponseMessage[]> SendAsOneBatchAsync(ApiHost api, WriterControl control, IReadOnlyList<string> bodies,
         bool failCommits = false)
     {
         using var client = api.CreateClient();
@@ -132,8 +130,8 @@ public sealed class GroupCommitTests : ApiTestBase
     /// A second Api on the test's database whose writer transactions the test controls. It shares the file on
     /// purpose, next to the running Api, so it takes a lock of its own instead of the one-process-per-file lock.
     /// </summary>
-    private WebApplicationFactory<ApiEntryPoint> WithWriterControl(WriterControl control, params IInterceptor[] more) =>
-        Api.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+    private Task<ApiHost> WithWriterControlAsync(WriterControl control, params IInterceptor[] more) =>
+        Api.StartAnotherAsync(services =>
         {
             services.AddSingleton<IInterceptor>(control);
             foreach (var interceptor in more)
@@ -142,7 +140,7 @@ public sealed class GroupCommitTests : ApiTestBase
             }
 
             services.AddSingleton(_ => new SqliteFileLock(Folder.File("group-commit-api.db")));
-        }));
+        });
 
     private static Task<HttpResponseMessage> PostAsync(HttpClient client, string body)
     {
