@@ -42,7 +42,7 @@ public sealed class ForwardedClientAddressTests : IAsyncLifetime
             ["TRUSTED_PROXIES"] = Proxy.ToString(),
             ["ConnectionStrings:messaging"] = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync(),
         }.With(await TestDatabase.SettingsAsync("DATABASE_PATH", _folder.File("orders.db"), "orders"));
-        _api = await ServiceHost.StartAsync(settings, builder => builder.AddApiServices(), app => app.UseApi(), _logs.For("Api"));
+        _api = await ServiceHost.StartApiAsync(settings, logs: _logs.For("Api"));
     }
 
     public async Task DisposeAsync()
