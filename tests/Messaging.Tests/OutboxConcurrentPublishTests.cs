@@ -26,7 +26,7 @@ public sealed class OutboxConcurrentPublishTests : IAsyncLifetime, IDisposable
     {
         var barrier = new PublishBarrier(6);
         using var host = await OutboxTestHost.StartAsync(_folder.File("window.db"), _brokerUri,
-            services: s => s.AddSingleton<IPublishObserver>(barrier).AddPublishObserver(p => p.GetRequiredService<IPublishObserver>()));
+            services: s => s.AddPublishObserver(_ => barrier));
         var orders = Enumerable.Range(0, 6).Select(_ => Guid.NewGuid()).ToList();
 
         await CommitAsync(host, orders);
@@ -44,7 +44,7 @@ public sealed class OutboxConcurrentPublishTests : IAsyncLifetime, IDisposable
         var orders = Enumerable.Range(0, 5).Select(_ => Guid.NewGuid()).ToList();
         var failOnce = new FailFirstPublishOf(orders[2]);
         using var host = await OutboxTestHost.StartAsync(_folder.File("failure.db"), _brokerUri,
-            services: s => s.AddSingleton<IPublishObserver>(failOnce).AddPublishObserver(p => p.GetRequiredService<IPublishObserver>()));
+            services: s => s.AddPublishObserver(_ => failOnce));
 
         await CommitAsync(host, orders);
 
