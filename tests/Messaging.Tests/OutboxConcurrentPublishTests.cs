@@ -94,11 +94,11 @@ public sealed class OutboxConcurrentPublishTests : IAsyncLifetime, IDisposable
         Assert.Equal(orders.Count, await db.InboxMessages.CountAsync());
     }
 
-    /// <summary>Holds each PaymentCompleted publish until <paramref name="parties"/> have started, or 2 s have passed.</summary>
+    /// <summary>Holds each PaymentCompleted publish until <paramref name="parties"/> are waiting here at once, or 2 s have passed.</summary>
     private sealed class PublishBarrier(int parties) : IPublishObserver
     {
         private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _started;
+        private int _waiting;
 
         public bool Met => _all.Task.IsCompletedSuccessfully;
 
@@ -109,12 +109,14 @@ public sealed class OutboxConcurrentPublishTests : IAsyncLifetime, IDisposable
                 return;
             }
 
-            if (Interlocked.Increment(ref _started) == parties)
+            // Counts the publishes waiting here right now: one after another, they never add up.
+            if (Interlocked.Increment(ref _waiting) == parties)
             {
                 _all.TrySetResult();
             }
 
             await Task.WhenAny(_all.Task, Task.Delay(TimeSpan.FromSeconds(2)));
+            Interlocked.Decrement(ref _waiting);
         }
 
         public Task PostPublish<T>(PublishContext<T> context) where T : class => Task.CompletedTask;
