@@ -12,9 +12,10 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 /// Runs due fulfilments: woken by the consumer, at the next due time, or by the poll. Different
 /// orders run concurrently up to <see cref="FulfillmentOptions.MaxConcurrency"/> (<c>WREN_MAX_CONCURRENCY</c>),
 /// each step on its own task, so that many Wren calls are in flight at once; an order already in
-/// progress here is never picked up again. While Wren rate-limits (<see cref="WrenRateLimit"/>) nothing new starts. Any number of replicas may share a PostgreSQL database: each
-/// claims due fulfilments with a lease (owner, expiry) under FOR UPDATE SKIP LOCKED, so two replicas never
-/// claim the same one, and works only on what it holds (see <see cref="FulfillmentProcessor"/>).
+/// progress here is never picked up again. While Wren rate-limits (<see cref="WrenRateLimit"/>) nothing
+/// new starts. Any number of replicas may share a PostgreSQL database: each claims due fulfilments with a
+/// lease (owner, expiry) under FOR UPDATE SKIP LOCKED, so two replicas never claim the same one, and works
+/// only on what it holds (see <see cref="FulfillmentProcessor"/>).
 /// </summary>
 public sealed partial class FulfillmentWorker(
     IServiceScopeFactory scopes,
