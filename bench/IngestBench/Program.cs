@@ -10,7 +10,9 @@ using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.StripeSandbox;
 using PuffinOffset.TestSupport;
 
-// Usage: dotnet run -c Release --project bench/IngestBench -- [rounds=3] [seconds=8] [concurrency=16] [pool=40000] [trace=FILE] [broker=amqp://...]
+// Usage: dotnet run -c Release --project bench/IngestBench -- [rounds=3] [seconds=8] [concurrency=16] [pool=40000] [trace=FILE] [broker=amqp://...] [provider=sqlite|postgres]
+// provider is the Api's engine: sqlite (default, its file with synchronous=FULL) or postgres (a throwaway server from
+// scripts/postgres-local.sh, as the tests start it). The floor always commits to SQLite: it is the disk's yardstick.
 // The floor (bench/WebhookFloor: signature check + one SQLite row, synchronous=FULL) and the system (the real
 // Api as its own process, a PaymentCompleted consumer on the same broker standing in for Fulfillment)
 // measured in the same run, rounds alternating, each round `seconds` long with `concurrency` senders posting
@@ -37,7 +39,17 @@ Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {L
 // The Api's orders: one per event the system rounds may send.
 var apiDatabase = folder.File("orders.db");
 var orders = Enumerable.Range(0, warmup + rounds * pool).Select(i => (OrderId: Guid.CreateVersion7(), SessionId: $"cs_test_a1BENCH{i:D8}")).ToArray();
-await using (var db = new ApiDbContext(new DbContextOptionsBuilder<ApiDbContext>().UseSqlite($"Data Source={apiDatabase}").Options))
+var postgres = options.GetValueOrDefault("provider", "sqlite") switch
+{
+    "sqlite" => false,
+    "postgres" => true,
+    var other => throw new ArgumentException($"provider must be sqlite or postgres, not '{other}'."),
+};
+var apiConnectionString = postgres ? await (await PostgresServer.Shared).CreateDatabaseAsync("ingest") : null;
+Console.WriteLine($"Api database: {(postgres ? "postgres (throwaway server, scripts/postgres-local.sh)" : "sqlite")}");
+await using (ApiDbContext db = postgres
+    ? new PostgresApiDbContext(new DbContextOptionsBuilder<PostgresApiDbContext>().UseNpgsql(apiConnectionString).Options)
+    : new ApiDbContext(new DbContextOptionsBuilder<ApiDbContext>().UseSqlite($"Data Source={apiDatabase}").Options))
 {
     await db.Database.MigrateAsync();
     var now = DateTimeOffset.UtcNow;
@@ -68,14 +80,16 @@ var consumer = Bus.Factory.CreateUsingRabbitMq(rabbit =>
 });
 await consumer.StartAsync();
 
-await using var api = await ServerProcess.StartAsync(Built("src/Api", "Api.dll"), new Dictionary<string, string>
+var apiDatabaseVariables = postgres
+    ? new Dictionary<string, string> { ["DATABASE_PROVIDER"] = "postgres", ["ConnectionStrings__orders"] = apiConnectionString! }
+    : new Dictionary<string, string> { ["DATABASE_PATH"] = apiDatabase };
+await using var api = await ServerProcess.StartAsync(Built("src/Api", "Api.dll"), new Dictionary<string, string>(apiDatabaseVariables)
 {
     ["STRIPE_SECRET_KEY"] = "sk_test_BENCHONLY",
     ["STRIPE_WEBHOOK_SECRET"] = secret,
     ["STRIPE_API_BASE"] = "http://127.0.0.1:9",
     ["WREN_API_BASE"] = "http://127.0.0.1:9",
     ["FRONTEND_URL"] = "https://shop.example.test",
-    ["DATABASE_PATH"] = apiDatabase,
     ["ConnectionStrings__messaging"] = brokerUri,
 }, folder.File("api.log"));
 await using var floor = await ServerProcess.StartAsync(Built("bench/WebhookFloor", "WebhookFloor.dll"), new Dictionary<string, string>

@@ -24,6 +24,7 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddMigration<FulfillmentDbContext>();
 
         services.AddWrenClient();
+        services.AddSingleton<WrenRateLimit>();
         services.AddSingleton<FulfillmentTelemetry>();
         // Created with the meter provider, not at the first fulfilment: its counters are exported from the
         // first scrape, so an alert on their increase sees the very first event.

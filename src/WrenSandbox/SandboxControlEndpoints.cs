@@ -6,7 +6,7 @@ namespace PuffinOffset.WrenSandbox;
 /// </summary>
 public static class SandboxControlEndpoints
 {
-    public sealed record FaultRequest(string Kind, int Count = 1, int Status = 503, int DelayMilliseconds = 0);
+    public sealed record FaultRequest(string Kind, int Count = 1, int Status = 503, int DelayMilliseconds = 0, string? RetryAfter = null);
 
     public sealed record SeedRequest(string Note, decimal Tons = 1m, int AgeSeconds = 0);
 
@@ -32,11 +32,14 @@ public static class SandboxControlEndpoints
                 case "ok-without-id":
                     state.AnswerWithoutIdForNextPosts(fault.Count);
                     break;
+                case "rate-limit":
+                    state.RateLimitNextPosts(fault.Count, fault.RetryAfter);
+                    break;
                 case "lookup-status":
                     state.FailNextLookups(fault.Count, fault.Status);
                     break;
                 default:
-                    return Results.Problem(statusCode: 400, title: "Unknown fault kind", detail: "kind is one of status, delay, drop, store-after-delay, ok-without-id, lookup-status.");
+                    return Results.Problem(statusCode: 400, title: "Unknown fault kind", detail: "kind is one of status, rate-limit (429, optional retryAfter), delay, drop, store-after-delay, ok-without-id, lookup-status.");
             }
 
             return Results.NoContent();

@@ -24,6 +24,12 @@ public sealed class SandboxState
     /// <summary>Answers the next <paramref name="count"/> POSTs with <paramref name="status"/> and creates nothing.</summary>
     public void FailNextPosts(int count, int status) => Enqueue(count, new PostFault.Status(status));
 
+    /// <summary>
+    /// Answers the next <paramref name="count"/> POSTs with 429 and creates nothing; <paramref name="retryAfter"/>
+    /// (seconds, or an HTTP date) is sent as <c>Retry-After</c> when given.
+    /// </summary>
+    public void RateLimitNextPosts(int count, string? retryAfter) => Enqueue(count, new PostFault.RateLimited(retryAfter));
+
     /// <summary>Holds the next POSTs for <paramref name="delay"/> before handling them normally.</summary>
     public void DelayNextPosts(int count, TimeSpan delay) => Enqueue(count, new PostFault.Delay(delay));
 
@@ -110,6 +116,8 @@ public abstract record PostFault
     public sealed record StoreAfterDelay(TimeSpan Duration) : PostFault;
 
     public sealed record OkWithoutId : PostFault;
+
+    public sealed record RateLimited(string? RetryAfter) : PostFault;
 
     public sealed record Hold(Task Released) : PostFault;
 }

@@ -84,6 +84,17 @@ public static class WrenApiEndpoints
             await hold.Released.WaitAsync(http.RequestAborted);
         }
 
+        if (fault is PostFault.RateLimited limited)
+        {
+            Record(429);
+            if (limited.RetryAfter is { } retryAfter)
+            {
+                http.Response.Headers.RetryAfter = retryAfter;
+            }
+
+            return Message(429, "Too many requests.");
+        }
+
         if (fault is PostFault.Status injected)
         {
             Record(injected.Code);

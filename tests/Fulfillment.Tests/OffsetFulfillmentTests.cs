@@ -56,6 +56,19 @@ public sealed class OffsetFulfillmentTests
     }
 
     [Fact]
+    public void A_time_named_by_Wren_delays_the_next_try_beyond_the_policy_but_never_brings_it_forward()
+    {
+        var fulfillment = OffsetFulfillment.Schedule(TestBus.Payment(Guid.NewGuid()), T0, null, null);
+        fulfillment.BeginAttempt(dryRun: false, T0);
+        fulfillment.RecordTransientFailure("Wren answered 429", outcomeUnknown: false, Policy, T0, notBefore: T0.AddSeconds(30));
+        Assert.Equal(T0.AddSeconds(30), fulfillment.NextAttemptAt);
+
+        fulfillment.BeginAttempt(dryRun: false, T0.AddSeconds(30));
+        fulfillment.RecordTransientFailure("Wren answered 429", outcomeUnknown: false, Policy, T0.AddSeconds(30), notBefore: T0.AddSeconds(31));
+        Assert.Equal(T0.AddSeconds(35), fulfillment.NextAttemptAt); // the policy's 5 s is longer
+    }
+
+    [Fact]
     public void After_an_unknown_outcome_the_lookup_waits_for_the_Wren_timeout_and_the_settle_time_from_the_attempts_start()
     {
         var policy = Policy with { UnknownOutcomeSettleTime = TimeSpan.FromSeconds(10), WrenTimeout = TimeSpan.FromSeconds(30) };

@@ -52,6 +52,28 @@ public sealed class WrenClientTests
     }
 
     [Fact]
+    public async Task A_429_carries_Wrens_Retry_After_in_seconds_or_as_a_date()
+    {
+        await using var wren = await WrenSandboxServer.StartAsync(options => options.LiveTokens.Add("live-token"));
+        var client = Client(wren, "live-token");
+        var now = new DateTimeOffset(2026, 11, 29, 9, 0, 0, TimeSpan.Zero);
+        wren.State.RateLimitNextPosts(1, "7");
+        wren.State.RateLimitNextPosts(1, "Sun, 29 Nov 2026 09:01:30 GMT");
+        wren.State.RateLimitNextPosts(1, null);
+
+        var seconds = Assert.IsType<WrenPlaceResult.NotCreated>(await client.PlaceOrderAsync(new WrenOrderRequest(1, 21, "n", false), CancellationToken.None));
+        var date = Assert.IsType<WrenPlaceResult.NotCreated>(await client.PlaceOrderAsync(new WrenOrderRequest(1, 21, "n", false), CancellationToken.None));
+        var unsaid = Assert.IsType<WrenPlaceResult.NotCreated>(await client.PlaceOrderAsync(new WrenOrderRequest(1, 21, "n", false), CancellationToken.None));
+
+        Assert.Equal(now.AddSeconds(7), seconds.RateLimit!.Until(now));
+        Assert.Equal(now.AddSeconds(90), date.RateLimit!.Until(now));
+        Assert.Equal(now, date.RateLimit.Until(now.AddHours(1)) - TimeSpan.FromHours(1)); // a date in the past: at once
+        Assert.NotNull(unsaid.RateLimit);
+        Assert.Null(unsaid.RateLimit.Until(now));
+        Assert.Empty(wren.State.Orders);
+    }
+
+    [Fact]
     public async Task Wrens_error_text_does_not_reach_the_result()
     {
         await using var wren = await WrenSandboxServer.StartAsync();

@@ -42,7 +42,7 @@ public sealed class PaymentCompletedRecorder(TestDbContext db, TimeProvider time
 public static class OutboxTestHost
 {
     public static async Task<IHost> StartAsync(string databasePath, string brokerUri, bool dispatcherEnabled = true, bool consume = true,
-        Dictionary<string, string?>? settings = null)
+        Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -65,6 +65,8 @@ public static class OutboxTestHost
                 bus.AddConsumer<PaymentCompletedRecorder>().Endpoint(e => e.ConcurrentMessageLimit = 1);
             }
         });
+
+        services?.Invoke(builder.Services);
 
         // A test host may be stopped moments after it started; without this its bus could finish
         // starting after the stop and keep consuming with a disposed container.

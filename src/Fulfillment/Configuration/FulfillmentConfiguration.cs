@@ -24,8 +24,17 @@ public static class FulfillmentConfiguration
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WrenOptions>, WrenOptionsValidator>();
+        services.AddSingleton<IValidateOptions<FulfillmentOptions>, MaxConcurrencyValidator>();
         services.AddOptions<FulfillmentOptions>()
             .BindStrictly(FulfillmentOptions.Section)
+            .Configure<IConfiguration>((options, config) =>
+            {
+                // The contract's name wins over the section's; a malformed value is refused by the validator below.
+                if (StrictWholeNumber(config[MaxConcurrencyVariable], out _) is { } concurrency)
+                {
+                    options.MaxConcurrency = concurrency;
+                }
+            })
             .ValidateDataAnnotations()
             .Validate(options => options.RetryDelays.All(delay => delay >= TimeSpan.Zero), "Fulfillment__RetryDelays__<n> must not be negative.")
             .Validate(o => o.LeaseDuration > 2 * o.WrenTimeout,
@@ -33,6 +42,26 @@ public static class FulfillmentConfiguration
             .ValidateOnStart();
         services.AddHostedService<DryRunWarning>();
         return services;
+    }
+
+    public const string MaxConcurrencyVariable = "WREN_MAX_CONCURRENCY";
+
+    /// <summary>A whole number written as digits only (no "16 calls", no "1e2"); null when absent.</summary>
+    public static int? StrictWholeNumber(string? value, out bool malformed)
+    {
+        malformed = false;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (int.TryParse(value.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var number))
+        {
+            return number;
+        }
+
+        malformed = true;
+        return null;
     }
 
     public static string DatabasePath(IConfiguration configuration) =>

@@ -41,9 +41,14 @@ public sealed class FulfillmentOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Different orders fulfilled at once; one order is never processed twice at the same time.</summary>
-    [Range(1, 64, ErrorMessage = "Fulfillment__MaxConcurrency must be between {1} and {2}.")]
-    public int MaxConcurrency { get; set; } = 4;
+    /// <summary>
+    /// Wren calls in flight at once per process (<c>WREN_MAX_CONCURRENCY</c>, default 16): different orders
+    /// fulfilled at once; one order is never processed twice at the same time.
+    /// </summary>
+    [Range(1, MaxConcurrencyLimit, ErrorMessage = "WREN_MAX_CONCURRENCY must be between {1} and {2}.")]
+    public int MaxConcurrency { get; set; } = 16;
+
+    public const int MaxConcurrencyLimit = 256;
 
     public static readonly TimeSpan[] DefaultRetryDelays =
     [

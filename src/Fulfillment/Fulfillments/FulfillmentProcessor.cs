@@ -22,6 +22,7 @@ public sealed partial class FulfillmentProcessor(
     IOptions<FulfillmentOptions> options,
     FulfillmentTelemetry telemetry,
     FulfillmentReplica replica,
+    WrenRateLimit rateLimit,
     TimeProvider time,
     ILogger<FulfillmentProcessor> logger)
 {
@@ -84,7 +85,8 @@ public sealed partial class FulfillmentProcessor(
                 fulfillment.MarkRejected(rejected.Reason, now);
                 break;
             case WrenPlaceResult.NotCreated notCreated:
-                fulfillment.RecordTransientFailure(notCreated.Error, outcomeUnknown: false, _retryPolicy, now);
+                fulfillment.RecordTransientFailure(notCreated.Error, outcomeUnknown: false, _retryPolicy, now, notCreated.RateLimit?.Until(now));
+                PauseIfRateLimited(notCreated.RateLimit, fulfillment, now);
                 break;
             case WrenPlaceResult.Unknown unknown:
                 fulfillment.RecordTransientFailure(unknown.Error, outcomeUnknown: !dryRun, _retryPolicy, now);
@@ -163,12 +165,28 @@ public sealed partial class FulfillmentProcessor(
                 LogNotFoundByNote(fulfillment.OrderId);
                 return true;
             case WrenLookupResult.Failed failed:
-                fulfillment.RecordTransientFailure(failed.Error, outcomeUnknown: true, _retryPolicy, now);
+                fulfillment.RecordTransientFailure(failed.Error, outcomeUnknown: true, _retryPolicy, now, failed.RateLimit?.Until(now));
+                PauseIfRateLimited(failed.RateLimit, fulfillment, now);
                 break;
         }
 
         await SaveOutcomeAsync(fulfillment, cancellationToken);
         return false;
+    }
+
+    /// <summary>
+    /// A 429 pauses every new Wren call of this process (see <see cref="WrenRateLimit"/>): until Wren's
+    /// Retry-After, or, when it named none, until this order's own next try.
+    /// </summary>
+    private void PauseIfRateLimited(WrenRateLimited? limit, OffsetFulfillment fulfillment, DateTimeOffset now)
+    {
+        if (limit is null)
+        {
+            return;
+        }
+
+        var until = limit.Until(now) ?? now + _retryPolicy.DelayBeforeRetry(fulfillment.TransientFailures);
+        rateLimit.Pause(until, fulfillment.LastError ?? "429");
     }
 
     /// <summary>The final state and its message commit together (SaveChanges is one transaction).</summary>

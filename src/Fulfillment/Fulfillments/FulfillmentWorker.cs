@@ -3,21 +3,25 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PuffinOffset.Fulfillment.Configuration;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Wren;
 using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
 
 /// <summary>
 /// Runs due fulfilments: woken by the consumer, at the next due time, or by the poll. Different
-/// orders run concurrently up to <see cref="FulfillmentOptions.MaxConcurrency"/>; an order already in
-/// progress here is never picked up again. Any number of replicas may share a PostgreSQL database: each
-/// claims due fulfilments with a lease (owner, expiry) under FOR UPDATE SKIP LOCKED, so two replicas never
-/// claim the same one, and works only on what it holds (see <see cref="FulfillmentProcessor"/>).
+/// orders run concurrently up to <see cref="FulfillmentOptions.MaxConcurrency"/> (<c>WREN_MAX_CONCURRENCY</c>),
+/// each step on its own task, so that many Wren calls are in flight at once; an order already in
+/// progress here is never picked up again. While Wren rate-limits (<see cref="WrenRateLimit"/>) nothing
+/// new starts. Any number of replicas may share a PostgreSQL database: each claims due fulfilments with a
+/// lease (owner, expiry) under FOR UPDATE SKIP LOCKED, so two replicas never claim the same one, and works
+/// only on what it holds (see <see cref="FulfillmentProcessor"/>).
 /// </summary>
 public sealed partial class FulfillmentWorker(
     IServiceScopeFactory scopes,
     FulfillmentSignal signal,
     FulfillmentReplica replica,
+    WrenRateLimit rateLimit,
     IOptions<FulfillmentOptions> options,
     TimeProvider time,
     ILogger<FulfillmentWorker> logger) : BackgroundService
@@ -49,9 +53,15 @@ public sealed partial class FulfillmentWorker(
     /// <summary>Starts what is due and free; returns how long until the next scheduled fulfilment is due.</summary>
     private async Task<TimeSpan?> StartDueAsync(int maxConcurrency, CancellationToken stoppingToken)
     {
+        var now = time.GetUtcNow();
+        if (rateLimit.PausedUntil(now) is { } pausedUntil)
+        {
+            // Wren is rate-limiting: start nothing (and claim nothing) before it said to come back.
+            return pausedUntil - now;
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
-        var now = time.GetUtcNow();
         var busy = _inProgress.Keys.ToList();
         var free = maxConcurrency - busy.Count;
         if (free > 0)

@@ -208,14 +208,20 @@ public sealed class OffsetFulfillment
     /// <summary>
     /// A transient failure: the POST (from Attempting) or the note lookup (from Scheduled) failed.
     /// Schedules the next try, or fails the fulfilment once the next try would fall past the horizon.
+    /// <paramref name="notBefore"/> is a moment Wren named (a 429's <c>Retry-After</c>): the next try is never earlier.
     /// </summary>
-    public void RecordTransientFailure(string error, bool outcomeUnknown, RetryPolicy policy, DateTimeOffset now)
+    public void RecordTransientFailure(string error, bool outcomeUnknown, RetryPolicy policy, DateTimeOffset now, DateTimeOffset? notBefore = null)
     {
         Require(FulfillmentState.Attempting, FulfillmentState.Scheduled);
         TransientFailures++;
         OutcomeUnknown = outcomeUnknown;
         LastError = error;
         var next = policy.NextTry(TransientFailures, outcomeUnknown, AttemptStartedAt ?? now, now);
+        if (notBefore > next)
+        {
+            next = notBefore.Value;
+        }
+
         if (next > (FirstAttemptAt ?? CreatedAt) + policy.Horizon)
         {
             Fail(outcomeUnknown

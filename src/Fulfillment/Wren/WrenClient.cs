@@ -46,6 +46,11 @@ public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logg
             }
 
             LogRefused(order.PortfolioId, order.Tons, status);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                return new WrenPlaceResult.NotCreated($"Wren answered 429 TooManyRequests{RetryAfterText(response)}", WrenRateLimited.From(response.Headers.RetryAfter));
+            }
+
             return Classify(response.StatusCode);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -70,7 +75,8 @@ public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logg
             using var response = await http.GetAsync("api/offset-orders", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
-                return new WrenLookupResult.Failed($"order lookup answered {(int)response.StatusCode} {response.StatusCode}");
+                var rateLimit = response.StatusCode == HttpStatusCode.TooManyRequests ? WrenRateLimited.From(response.Headers.RetryAfter) : null;
+                return new WrenLookupResult.Failed($"order lookup answered {(int)response.StatusCode} {response.StatusCode}{RetryAfterText(response)}", rateLimit);
             }
 
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
@@ -114,6 +120,10 @@ public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logg
         // The request may have been received: a timeout or a dropped connection proves nothing.
         _ => new WrenPlaceResult.Unknown($"Wren's answer was lost: {Describe(ex)}"),
     };
+
+    /// <summary>Wren's Retry-After as sent (a number or a date: ours to show, not Wren's prose).</summary>
+    private static string RetryAfterText(HttpResponseMessage response) =>
+        response.Headers.RetryAfter is { } retryAfter ? $" (Retry-After {retryAfter})" : "";
 
     private static string Describe(Exception ex) => ex switch
     {

@@ -11,8 +11,11 @@ public abstract record WrenPlaceResult
     /// <summary>400/401/402/403 and other 4xx: permanent; <paramref name="Reason"/> is ours and safe to show an operator.</summary>
     public sealed record Rejected(int Status, string Reason) : WrenPlaceResult;
 
-    /// <summary>Transient, and Wren certainly did not create the order (429, connection refused).</summary>
-    public sealed record NotCreated(string Error) : WrenPlaceResult;
+    /// <summary>
+    /// Transient, and Wren certainly did not create the order (429, connection refused). A 429 carries
+    /// <paramref name="RateLimit"/>: Wren asked us to slow down, with its <c>Retry-After</c> if it sent one.
+    /// </summary>
+    public sealed record NotCreated(string Error, WrenRateLimited? RateLimit = null) : WrenPlaceResult;
 
     /// <summary>Transient, and Wren may have created the order (timeout, lost connection, 5xx).</summary>
     public sealed record Unknown(string Error) : WrenPlaceResult;
@@ -39,7 +42,22 @@ public abstract record WrenLookupResult
 
     public sealed record NotFound : WrenLookupResult;
 
-    public sealed record Failed(string Error) : WrenLookupResult;
+    public sealed record Failed(string Error, WrenRateLimited? RateLimit = null) : WrenLookupResult;
 }
 
 public sealed record WrenOrderRequest(decimal Tons, int PortfolioId, string Note, bool DryRun);
+
+/// <summary>
+/// Wren answered 429. <c>Retry-After</c> is either a number of seconds or an HTTP date; both are kept as
+/// sent, and <see cref="Until"/> turns them into a moment with the caller's clock.
+/// </summary>
+public sealed record WrenRateLimited(TimeSpan? RetryAfterDelay, DateTimeOffset? RetryAfterDate)
+{
+    /// <summary>When Wren may be asked again, or null when it did not say.</summary>
+    public DateTimeOffset? Until(DateTimeOffset now) => RetryAfterDelay is { } delay
+        ? now + (delay > TimeSpan.Zero ? delay : TimeSpan.Zero)
+        : RetryAfterDate is { } date ? (date > now ? date : now) : null;
+
+    public static WrenRateLimited From(System.Net.Http.Headers.RetryConditionHeaderValue? retryAfter) =>
+        new(retryAfter?.Delta, retryAfter?.Date);
+}

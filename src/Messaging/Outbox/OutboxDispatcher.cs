@@ -10,8 +10,8 @@ using PuffinOffset.Messaging.Persistence;
 namespace PuffinOffset.Messaging.Outbox;
 
 /// <summary>
-/// Publishes committed outbox rows in sequence order, one at a time, each with its stored message id
-/// and trace context. Rows are marked dispatched only after the broker confirmed them, so a crash in
+/// Publishes committed outbox rows in sequence order, a window of them at once (their confirms awaited
+/// together), each with its stored message id and trace context. Rows are marked dispatched only after the broker confirmed them, so a crash in
 /// between publishes them again with the same ids and the receiver's inbox drops the copies. When the
 /// broker fails it stops and retries with capped exponential backoff; a row that alone keeps failing is
 /// parked so it cannot block the rows behind it.
@@ -66,8 +66,8 @@ public sealed partial class OutboxDispatcher<TContext>(
 
     /// <summary>
     /// Returns true when no deliverable rows remain. A row that fails is skipped so the rows behind it
-    /// still flow (consumers tolerate reordering); two failures in a row mean the broker, not a row, is
-    /// the problem, and the batch stops for the backoff. A row that cannot be read (unknown type after a
+    /// still flow (consumers tolerate reordering); a window in which nothing got through means the broker,
+    /// not a row, is the problem, and the batch stops for the backoff. A row that cannot be read (unknown type after a
     /// rollback, a broken payload) is parked at once; one that keeps failing while others get through is
     /// parked after <see cref="OutboxOptions.MaxPublishAttempts"/>.
     /// </summary>
@@ -95,20 +95,28 @@ public sealed partial class OutboxDispatcher<TContext>(
         var published = new List<OutboxMessage>(batch.Count);
         var failed = new List<OutboxMessage>();
         OutboxPublishException? brokerFailure = null;
-        var consecutiveFailures = 0;
         try
         {
-            foreach (var row in batch)
+            // A window of rows is published at once and their confirms awaited together: one broker round trip
+            // per window instead of one per row, so the commit → broker delay stays flat under a burst. Each
+            // window's publishes are started in sequence order on the bus's channel.
+            foreach (var window in batch.Chunk(_options.PublishConcurrency))
             {
-                try
+                var outcomes = await Task.WhenAll(window.Select(row => TryPublishAsync(row, cancellationToken)));
+                var windowFailure = default(OutboxPublishException);
+                var windowPublished = 0;
+                var confirmedAt = time.GetUtcNow();
+                for (var i = 0; i < window.Length; i++)
                 {
-                    await PublishAsync(row, cancellationToken);
-                    row.MarkDispatched(time.GetUtcNow());
-                    published.Add(row);
-                    consecutiveFailures = 0;
-                }
-                catch (OutboxPublishException ex)
-                {
+                    var row = window[i];
+                    if (outcomes[i] is not { } ex)
+                    {
+                        row.MarkDispatched(confirmedAt);
+                        published.Add(row);
+                        windowPublished++;
+                        continue;
+                    }
+
                     row.RecordFailedAttempt(ex.InnerException?.Message ?? ex.Message);
                     failed.Add(row);
                     if (ex.Unreadable)
@@ -117,11 +125,13 @@ public sealed partial class OutboxDispatcher<TContext>(
                         continue;
                     }
 
-                    brokerFailure = ex;
-                    if (++consecutiveFailures >= 2)
-                    {
-                        break;
-                    }
+                    windowFailure = brokerFailure = ex;
+                }
+
+                // Nothing in the window got through: the broker, not a row, is the problem. Stop for the backoff.
+                if (windowFailure is not null && windowPublished == 0)
+                {
+                    break;
                 }
             }
 
@@ -166,6 +176,20 @@ public sealed partial class OutboxDispatcher<TContext>(
     {
         row.Park(time.GetUtcNow());
         LogParked(logger, row.MessageType, row.MessageId, row.Sequence, row.Attempts, row.LastError);
+    }
+
+    /// <summary>The publish's failure as a value, so that one row's failure never cancels its window's other confirms.</summary>
+    private async Task<OutboxPublishException?> TryPublishAsync(OutboxMessage row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishAsync(row, cancellationToken);
+            return null;
+        }
+        catch (OutboxPublishException ex)
+        {
+            return ex;
+        }
     }
 
     private async Task PublishAsync(OutboxMessage row, CancellationToken cancellationToken)

@@ -17,6 +17,13 @@ public sealed class OutboxOptions
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 100;
 
+    /// <summary>
+    /// Rows published at once, their broker confirms awaited together (a window of the batch). 1 publishes
+    /// one row at a time and waits for each confirm.
+    /// </summary>
+    [Range(1, 1000)]
+    public int PublishConcurrency { get; set; } = 64;
+
     /// <summary>How long one publish may wait for the broker's confirm before it counts as failed.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);

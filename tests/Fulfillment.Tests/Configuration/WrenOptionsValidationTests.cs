@@ -65,6 +65,31 @@ public sealed class WrenOptionsValidationTests
     }
 
     [Theory]
+    [InlineData(null, 16)]
+    [InlineData("32", 32)]
+    [InlineData(" 1 ", 1)]
+    public void WREN_MAX_CONCURRENCY_sets_the_Wren_calls_in_flight_and_defaults_to_16(string? value, int expected)
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", ["WREN_MAX_CONCURRENCY"] = value });
+
+        Assert.Empty(Failures(services));
+        Assert.Equal(expected, services.GetRequiredService<IOptions<FulfillmentOptions>>().Value.MaxConcurrency);
+    }
+
+    [Theory]
+    [InlineData("sixteen", "WREN_MAX_CONCURRENCY must be a whole number between 1 and 256, not 'sixteen'")]
+    [InlineData("16 calls", "WREN_MAX_CONCURRENCY must be a whole number between 1 and 256, not '16 calls'")]
+    [InlineData("0", "WREN_MAX_CONCURRENCY must be between 1 and 256")]
+    [InlineData("1000", "WREN_MAX_CONCURRENCY must be between 1 and 256")]
+    public void A_malformed_or_out_of_range_WREN_MAX_CONCURRENCY_is_a_startup_error_naming_it(string value, string expected)
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", ["WREN_MAX_CONCURRENCY"] = value });
+
+        var failure = Assert.Single(Failures(services));
+        Assert.Contains(expected, failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("Fulfillment:WrenTimeout", "00:00:00")]
     [InlineData("Fulfillment:UnknownOutcomeSettleTime", "-00:00:01")]
     public void A_zero_timeout_or_a_negative_settle_time_is_a_startup_error(string key, string value)
