@@ -68,7 +68,7 @@ var consumer = Bus.Factory.CreateUsingRabbitMq(rabbit =>
 });
 await consumer.StartAsync();
 
-await using var api = await ServerProcess.StartAsync(Built("src/Api", "Api.dll"), new Dictionary<string, string>
+await using var api = await ServiceProcess.StartAsync(Built("src/Api", "Api.dll"), new Dictionary<string, string>
 {
     ["STRIPE_SECRET_KEY"] = "sk_test_BENCHONLY",
     ["STRIPE_WEBHOOK_SECRET"] = secret,
@@ -77,12 +77,12 @@ await using var api = await ServerProcess.StartAsync(Built("src/Api", "Api.dll")
     ["FRONTEND_URL"] = "https://shop.example.test",
     ["DATABASE_PATH"] = apiDatabase,
     ["ConnectionStrings__messaging"] = brokerUri,
-}, folder.File("api.log"));
-await using var floor = await ServerProcess.StartAsync(Built("bench/WebhookFloor", "WebhookFloor.dll"), new Dictionary<string, string>
+}, "api", logPath: folder.File("api.log"));
+await using var floor = await ServiceProcess.StartAsync(Built("bench/WebhookFloor", "WebhookFloor.dll"), new Dictionary<string, string>
 {
     ["STRIPE_WEBHOOK_SECRET"] = secret,
     ["FLOOR_DATABASE_PATH"] = folder.File("floor.db"),
-}, folder.File("floor.log"));
+}, "floor", readinessPath: null, logPath: folder.File("floor.log"));
 Console.WriteLine($"api pid {api.Id} at {api.BaseAddress}, floor pid {floor.Id} at {floor.BaseAddress}, broker {new Uri(brokerUri).Port}");
 
 var load = new LoadGenerator(concurrency, secret);
