@@ -52,7 +52,7 @@ public static class SandboxControlEndpoints
             return Results.NoContent();
         });
         sandbox.MapGet("/posts", (SandboxState state) => state.ReceivedPosts);
-        sandbox.MapGet("/in-flight", (SandboxState state) => new { posts = state.PostsInFlight });
+        sandbox.MapGet("/in-flight", (SandboxState state) => new { posts = state.PostsInFlight, requests = state.InFlightPosts });
         sandbox.MapGet("/orders", (SandboxState state) => state.Orders);
         // An order placed "earlier", e.g. a second one with the note of a paid order (a duplicate to detect).
         sandbox.MapPost("/orders", (SeedRequest seed, SandboxState state, TimeProvider time) =>

@@ -9,7 +9,9 @@ public sealed class SandboxState
     private readonly ConcurrentQueue<int> _lookupFaults = new();
     private readonly ConcurrentQueue<ReceivedPost> _posts = new();
     private readonly ConcurrentQueue<StoredOrder> _orders = new();
+    private readonly ConcurrentDictionary<long, InFlightPost> _inFlight = new();
     private long _sequence;
+    private long _inFlightKeys;
     private int _postsStarted;
     private int _postsInFlight;
     private int _lookupsReceived;
@@ -24,6 +26,9 @@ public sealed class SandboxState
 
     /// <summary>POSTs begun and not yet answered (nor dropped, nor abandoned by their client).</summary>
     public int PostsInFlight => Volatile.Read(ref _postsInFlight);
+
+    /// <summary>The POSTs being worked on now, with their notes and when each will be answered at the earliest.</summary>
+    public IReadOnlyList<InFlightPost> InFlightPosts => [.. _inFlight.Values];
 
     /// <summary><c>GET /api/offset-orders</c> requests received (lookups by note).</summary>
     public int LookupsReceived => Volatile.Read(ref _lookupsReceived);
@@ -107,6 +112,19 @@ public sealed class SandboxState
 
     internal void PostEnded() => Interlocked.Decrement(ref _postsInFlight);
 
+    /// <summary>Lists a POST under <see cref="InFlightPosts"/> until the returned handle is disposed.</summary>
+    internal IDisposable TrackInFlight(string? note, DateTimeOffset answerNotBefore)
+    {
+        var key = Interlocked.Increment(ref _inFlightKeys);
+        _inFlight[key] = new InFlightPost(note, answerNotBefore);
+        return new InFlightHandle(() => _inFlight.TryRemove(key, out _));
+    }
+
+    private sealed class InFlightHandle(Action end) : IDisposable
+    {
+        public void Dispose() => end();
+    }
+
     internal void LookupReceived() => Interlocked.Increment(ref _lookupsReceived);
 
     internal PostFault? TakePostFault() => _postFaults.TryDequeue(out var fault) ? fault
@@ -172,5 +190,8 @@ public abstract record PostFault
 
 /// <summary>One POST as the sandbox saw it; <see cref="Answer"/> is the status sent (0 = connection dropped).</summary>
 public sealed record ReceivedPost(DateTimeOffset At, bool TestMode, decimal? Tons, int? PortfolioId, string? Note, bool DryRun, int Answer);
+
+/// <summary>A POST being worked on: its note, and the earliest time it will be answered (later than now for a slow one).</summary>
+public sealed record InFlightPost(string? Note, DateTimeOffset AnswerNotBefore);
 
 public sealed record StoredOrder(string Id, decimal Tons, DateTimeOffset CreatedAt, string? Note);

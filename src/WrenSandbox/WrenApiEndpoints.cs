@@ -77,6 +77,12 @@ public static class WrenApiEndpoints
         var mode = Authenticate(http.Request, settings);
         var request = await ReadAsync(http.Request);
         var fault = state.TakePostFault();
+        using var inFlight = state.TrackInFlight(request?.Note, time.GetUtcNow() + fault switch
+        {
+            PostFault.Delay delayed => delayed.Duration,
+            PostFault.StoreAfterDelay slowed => slowed.Duration,
+            _ => TimeSpan.Zero,
+        });
         void Record(int answer) => state.Record(new ReceivedPost(time.GetUtcNow(), mode == TokenMode.Test, request?.Tons, request?.PortfolioId, request?.Note, request?.DryRun ?? false, answer));
 
         if (fault is PostFault.Delay delay)

@@ -154,10 +154,12 @@ public sealed class WrenSandboxTests : IAsyncLifetime
             json => json.Contains("\"posts\":1", StringComparison.Ordinal))))
         {
             Assert.Equal(1, inFlight.RootElement.GetProperty("posts").GetInt32());
+            Assert.Equal("slow", inFlight.RootElement.GetProperty("requests")[0].GetProperty("note").GetString());
         }
 
         await Assert.ThrowsAnyAsync<TaskCanceledException>(() => post);
         await Eventually.TrueAsync(() => _wren.State.PostsInFlight == 0, TimeSpan.FromSeconds(10), "the slow POST ends");
         Assert.Equal("slow", Assert.Single(_wren.State.Orders).Note);
+        Assert.Empty(_wren.State.InFlightPosts);
     }
 }
