@@ -103,7 +103,7 @@ public sealed class ReplicaSuiteTests(ITestOutputHelper output)
     /// <summary>SIGKILL api-1 once it has answered 40 % of its webhooks; its committed outbox rows are the other replica's to publish.</summary>
     private static async Task KillApiAfterItsAnswersAsync(ReplicaCluster cluster, StripeWebhookSender stripe, ReplicaFigures figures)
     {
-        await Eventually.TrueAsync(() => stripe.Accepted(1) >= Orders * 4 / 10, TimeSpan.FromMinutes(3), "api-1 has answered 400 webhooks");
+        await Eventually.TrueAsync(() => stripe.Accepted(1) >= Orders * 4 / 10, TimeSpan.FromMinutes(5), "api-1 has answered 400 webhooks");
         var victim = cluster.Api(1);
         figures.ApiKilledAfter200s = stripe.Accepted(1);
         await victim.KillAsync();
@@ -145,7 +145,7 @@ public sealed class ReplicaSuiteTests(ITestOutputHelper output)
     /// </summary>
     private static async Task<(int Held, int MidPost)> HoldingMidPostAsync(ReplicaCluster cluster, ServiceProcess replica, int wrenOrders)
     {
-        await Eventually.TrueAsync(() => cluster.Wren.State.Orders.Count >= wrenOrders, TimeSpan.FromMinutes(3), $"Wren holds {wrenOrders} orders");
+        await Eventually.TrueAsync(() => cluster.Wren.State.Orders.Count >= wrenOrders, TimeSpan.FromMinutes(5), $"Wren holds {wrenOrders} orders");
         return await Eventually.ValueAsync(async () =>
         {
             var held = await ReplicaDatabases.AttemptingOrdersHeldByAsync(cluster.FulfillmentDatabase, replica.Id);
@@ -157,7 +157,7 @@ public sealed class ReplicaSuiteTests(ITestOutputHelper output)
 
     private static Task AllFulfilledAsync(ReplicaCluster cluster) =>
         Eventually.TrueAsync(async () => await ReplicaDatabases.OrdersInStatusAsync(cluster.OrdersDatabase, "Fulfilled") == Orders,
-            TimeSpan.FromMinutes(4), $"all {Orders} orders are fulfilled in the Api database");
+            TimeSpan.FromMinutes(5), $"all {Orders} orders are fulfilled in the Api database");
 
     /// <summary>Both outboxes drained, then every queue of the virtual host (error and skipped queues included) empty for two samples in a row.</summary>
     private static async Task NothingLeftBehindAsync(ReplicaCluster cluster)
