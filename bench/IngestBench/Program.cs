@@ -83,7 +83,7 @@ await consumer.StartAsync();
 var apiDatabaseVariables = postgres
     ? new Dictionary<string, string> { ["DATABASE_PROVIDER"] = "postgres", ["ConnectionStrings__orders"] = apiConnectionString! }
     : new Dictionary<string, string> { ["DATABASE_PATH"] = apiDatabase };
-await using var api = await ServerProcess.StartAsync(Built("src/Api", "Api.dll"), new Dictionary<string, string>(apiDatabaseVariables)
+await using var api = await ServiceProcess.StartAsync(Built("src/Api", "Api.dll"), new Dictionary<string, string>(apiDatabaseVariables)
 {
     ["STRIPE_SECRET_KEY"] = "sk_test_BENCHONLY",
     ["STRIPE_WEBHOOK_SECRET"] = secret,
@@ -91,12 +91,12 @@ await using var api = await ServerProcess.StartAsync(Built("src/Api", "Api.dll")
     ["WREN_API_BASE"] = "http://127.0.0.1:9",
     ["FRONTEND_URL"] = "https://shop.example.test",
     ["ConnectionStrings__messaging"] = brokerUri,
-}, folder.File("api.log"));
-await using var floor = await ServerProcess.StartAsync(Built("bench/WebhookFloor", "WebhookFloor.dll"), new Dictionary<string, string>
+}, "api", logPath: folder.File("api.log"));
+await using var floor = await ServiceProcess.StartAsync(Built("bench/WebhookFloor", "WebhookFloor.dll"), new Dictionary<string, string>
 {
     ["STRIPE_WEBHOOK_SECRET"] = secret,
     ["FLOOR_DATABASE_PATH"] = folder.File("floor.db"),
-}, folder.File("floor.log"));
+}, "floor", readinessPath: null, logPath: folder.File("floor.log"));
 Console.WriteLine($"api pid {api.Id} at {api.BaseAddress}, floor pid {floor.Id} at {floor.BaseAddress}, broker {new Uri(brokerUri).Port}");
 
 var load = new LoadGenerator(concurrency, secret);

@@ -32,9 +32,21 @@ public static class WrenApiEndpoints
             }),
         }));
 
-        app.MapPost("/api/offset-orders", CreateOffsetOrderAsync);
+        app.MapPost("/api/offset-orders", async (HttpContext http, SandboxState state, IOptions<WrenSandboxOptions> options, TimeProvider time) =>
+        {
+            state.PostStarted();
+            try
+            {
+                return await CreateOffsetOrderAsync(http, state, options, time);
+            }
+            finally
+            {
+                state.PostEnded();
+            }
+        });
         app.MapGet("/api/offset-orders", (HttpContext http, SandboxState state, IOptions<WrenSandboxOptions> options) =>
         {
+            state.LookupReceived();
             var mode = Authenticate(http.Request, options.Value);
             if (mode is null)
             {
@@ -61,11 +73,16 @@ public static class WrenApiEndpoints
     private static async Task<IResult> CreateOffsetOrderAsync(
         HttpContext http, SandboxState state, IOptions<WrenSandboxOptions> options, TimeProvider time)
     {
-        state.PostStarted();
         var settings = options.Value;
         var mode = Authenticate(http.Request, settings);
         var request = await ReadAsync(http.Request);
         var fault = state.TakePostFault();
+        using var inFlight = state.TrackInFlight(request?.Note, time.GetUtcNow() + fault switch
+        {
+            PostFault.Delay delayed => delayed.Duration,
+            PostFault.StoreAfterDelay slowed => slowed.Duration,
+            _ => TimeSpan.Zero,
+        });
         void Record(int answer) => state.Record(new ReceivedPost(time.GetUtcNow(), mode == TokenMode.Test, request?.Tons, request?.PortfolioId, request?.Note, request?.DryRun ?? false, answer));
 
         if (fault is PostFault.Delay delay)

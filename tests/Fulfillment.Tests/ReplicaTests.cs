@@ -1,3 +1,4 @@
+using Npgsql;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;
@@ -5,14 +6,22 @@ namespace PuffinOffset.Fulfillment.Tests;
 /// <summary>Several Fulfillment replicas on one PostgreSQL database and one queue (always PostgreSQL).</summary>
 public sealed class ReplicaTests : FulfillmentScenario
 {
-    private async Task<Action<Dictionary<string, string?>>> SharedPostgresAsync()
+    private async Task<Action<Dictionary<string, string?>>> SharedPostgresAsync() =>
+        OnDatabase(await (await PostgresServer.Shared).CreateDatabaseAsync("fulfillment"));
+
+    private static Action<Dictionary<string, string?>> OnDatabase(string database) => settings =>
     {
-        var database = await (await PostgresServer.Shared).CreateDatabaseAsync("fulfillment");
-        return settings =>
-        {
-            settings["DATABASE_PROVIDER"] = "postgres";
-            settings["ConnectionStrings:fulfillment"] = database;
-        };
+        settings["DATABASE_PROVIDER"] = "postgres";
+        settings["ConnectionStrings:fulfillment"] = database;
+    };
+
+    private static async Task<string?> LeaseOwnerAsync(string database, Guid orderId)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""SELECT "LeaseOwner" FROM offset_fulfillments WHERE "OrderId" = @order""", connection);
+        command.Parameters.AddWithValue("order", orderId);
+        return await command.ExecuteScalarAsync() as string;
     }
 
     [Fact]
@@ -57,5 +66,23 @@ public sealed class ReplicaTests : FulfillmentScenario
         // the successor then publishes that row again (at least once; the Api's inbox drops the copy by its
         // message id). Every copy names the one Wren order.
         Assert.All(Api.Placed, placed => Assert.Equal(Wren.State.Orders.Single().Id, placed.WrenOrderId));
+    }
+
+    [Fact]
+    public async Task A_replica_stopped_mid_POST_hands_its_lease_back_as_it_stops()
+    {
+        var database = await (await PostgresServer.Shared).CreateDatabaseAsync("fulfillment");
+        var stopping = await StartFulfillmentAsync(OnDatabase(database));
+        var post = Wren.State.HoldNextPost();
+        var orderId = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await Eventually.TrueAsync(() => Wren.State.PostsInFlight == 1, TimeSpan.FromSeconds(60), "the POST is in flight");
+        Assert.NotNull(await LeaseOwnerAsync(database, orderId));
+
+        await stopping.DisposeAsync(); // graceful stop: the POST is cancelled mid-flight
+
+        // Handed back at once, so other replicas need not wait for it to run out (11 s here, 2 min by default).
+        Assert.Null(await LeaseOwnerAsync(database, orderId));
+        post.SetResult();
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using PuffinOffset.TestSupport;
 using PuffinOffset.WrenSandbox;
 
 namespace PuffinOffset.Fulfillment.Tests;
@@ -120,5 +121,45 @@ public sealed class WrenSandboxTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal([503, 200], _wren.State.ReceivedPosts.Select(p => p.Answer));
+    }
+
+    [Fact]
+    public async Task A_failing_rate_answers_that_share_of_the_POSTs_evenly_and_creates_nothing_for_them()
+    {
+        using var fault = await _http.PostAsJsonAsync("/sandbox/faults", new { kind = "status-rate", status = 503, percent = 25 });
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "live-token");
+
+        for (var i = 0; i < 8; i++)
+        {
+            using var post = await _http.PostAsJsonAsync("/api/offset-orders", new { tons = 1, portfolioId = 21, note = $"order {i}" });
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, fault.StatusCode);
+        Assert.Equal([200, 200, 200, 503, 200, 200, 200, 503], _wren.State.ReceivedPosts.Select(p => p.Answer));
+        Assert.Equal(6, _wren.State.Orders.Count);
+        using var off = await _http.PostAsJsonAsync("/sandbox/faults", new { kind = "status-rate", status = 503, percent = 0 });
+        using var after = await _http.PostAsJsonAsync("/api/offset-orders", new { tons = 1, portfolioId = 21 });
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_slow_POST_shows_in_flight_and_stores_its_order_even_when_the_client_gave_up()
+    {
+        using var fault = await _http.PostAsJsonAsync("/sandbox/faults", new { kind = "slow-rate", percent = 100, delayMilliseconds = 1500 });
+        using var impatient = new HttpClient { BaseAddress = _wren.BaseAddress, Timeout = TimeSpan.FromMilliseconds(300) };
+        impatient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "live-token");
+
+        var post = impatient.PostAsJsonAsync("/api/offset-orders", new { tons = 1, portfolioId = 21, note = "slow" });
+        using (var inFlight = JsonDocument.Parse(await Eventually.ValueAsync(() => _http.GetStringAsync("/sandbox/in-flight"),
+            json => json.Contains("\"posts\":1", StringComparison.Ordinal))))
+        {
+            Assert.Equal(1, inFlight.RootElement.GetProperty("posts").GetInt32());
+            Assert.Equal("slow", inFlight.RootElement.GetProperty("requests")[0].GetProperty("note").GetString());
+        }
+
+        await Assert.ThrowsAnyAsync<TaskCanceledException>(() => post);
+        await Eventually.TrueAsync(() => _wren.State.PostsInFlight == 0, TimeSpan.FromSeconds(10), "the slow POST ends");
+        Assert.Equal("slow", Assert.Single(_wren.State.Orders).Note);
+        Assert.Empty(_wren.State.InFlightPosts);
     }
 }

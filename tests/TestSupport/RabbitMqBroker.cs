@@ -92,6 +92,23 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         return json.RootElement.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0;
     }
 
+    public sealed record QueueState(string Name, long Messages, long Unacknowledged);
+
+    /// <summary>
+    /// Every queue of <paramref name="vhost"/> (error and skipped queues included) with its message counts, as the
+    /// management API last sampled them (every second on these nodes).
+    /// </summary>
+    public async Task<IReadOnlyList<QueueState>> QueuesAsync(string vhost)
+    {
+        using var response = await _management.GetAsync($"queues/{Uri.EscapeDataString(vhost)}?columns=name,messages,messages_unacknowledged");
+        response.EnsureSuccessStatusCode();
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        static long Count(System.Text.Json.JsonElement queue, string name) =>
+            queue.TryGetProperty(name, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.Number ? value.GetInt64() : 0;
+        return [.. json.RootElement.EnumerateArray().Select(queue =>
+            new QueueState(queue.GetProperty("name").GetString()!, Count(queue, "messages"), Count(queue, "messages_unacknowledged")))];
+    }
+
     /// <summary>Drops every ready message of <paramref name="queue"/>, as a mistaken operator or a lost node would.</summary>
     public async Task PurgeQueueAsync(string vhost, string queue)
     {
@@ -119,6 +136,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
             loopback_users.guest = true
             log.console = false
             log.file.level = warning
+            collect_statistics_interval = 1000
             """);
         File.WriteAllText(Path.Combine(_baseFolder, "advanced.config"), "[].");
         File.WriteAllText(Path.Combine(_baseFolder, "rabbitmq-env.conf"), "");

@@ -31,19 +31,27 @@ public sealed partial class FulfillmentWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            var wait = settings.PollInterval;
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                wait = await StartDueAsync(settings.MaxConcurrency, stoppingToken) is { } nextDue && nextDue < wait ? nextDue : wait;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogPollFailed(ex);
-            }
+                var wait = settings.PollInterval;
+                try
+                {
+                    wait = await StartDueAsync(settings.MaxConcurrency, stoppingToken) is { } nextDue && nextDue < wait ? nextDue : wait;
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogPollFailed(ex);
+                }
 
-            await signal.WaitAsync(wait, time, stoppingToken);
+                await signal.WaitAsync(wait, time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping ends the wait (or a claim) with a cancellation: what this replica holds is still handed
+            // back below. The replica suite found the leases kept until they ran out when this escaped.
         }
 
         await Task.WhenAll(_inProgress.Values);
