@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using System.Globalization;
 using Npgsql;
 
 namespace PuffinOffset.TestSupport;
 
 /// <summary>
-/// One throwaway PostgreSQL server per test run (scripts/postgres-local.sh, Debian's package), stopped when
-/// the process exits, and a fresh database per test. <c>PUFFIN_TEST_POSTGRES</c> (an Npgsql connection
+/// One throwaway PostgreSQL server per test run (scripts/postgres-local.sh, Debian's package), stopped once
+/// the process has ended, and a fresh database per test. <c>PUFFIN_TEST_POSTGRES</c> (an Npgsql connection
 /// string of a server's maintenance database) uses a server started elsewhere instead, e.g. by CI.
 /// </summary>
 public sealed class PostgresServer
@@ -57,23 +58,31 @@ public sealed class PostgresServer
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         var script = Path.Combine(RepositoryRoot(), "scripts", "postgres-local.sh");
         var output = await RunAsync(script, "start", Path.Combine(folder, "pg"));
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            RunAsync(script, "stop", Path.Combine(folder, "pg")).GetAwaiter().GetResult();
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Left for the OS's temp cleaning.
-            }
-            catch (UnauthorizedAccessException)
-            {
-                // Owned by the postgres user when the tests run as someone else.
-            }
-        };
+        StopWhenThisProcessEnds(script, folder);
         return new PostgresServer(output.Trim().Split('\n')[^1]);
+    }
+
+    /// <summary>
+    /// pg_ctl daemonises the server, so it outlives the test process unless stopped, and a ProcessExit handler
+    /// is not enough: the test runner ends its test host shortly after the run, before a stop could finish
+    /// (measured: a server left behind by every test run). A watchdog outside this process tree (setsid
+    /// --fork) stops the server and removes its folder once this process is gone, however it ended.
+    /// </summary>
+    private static void StopWhenThisProcessEnds(string script, string folder)
+    {
+        var start = new ProcessStartInfo("setsid");
+        foreach (var argument in new[]
+                 {
+                     "--fork", "bash", "-c",
+                     """exec </dev/null >/dev/null 2>&1; while kill -0 "$0" 2>/dev/null; do sleep 1; done; "$1" stop "$2/pg"; rm -rf "$2" """,
+                     Environment.ProcessId.ToString(CultureInfo.InvariantCulture), script, folder,
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var watchdog = Process.Start(start)!;
+        watchdog.WaitForExit(); // setsid --fork returns at once; the watchdog runs on, orphaned
     }
 
     private static async Task<string> RunAsync(string script, params string[] arguments)
