@@ -33,17 +33,18 @@ public sealed class LostMessageTests
         return await query(scope.ServiceProvider.GetRequiredService<ApiDbContext>());
     }
 
-    [Fact]
-    public async Task A_PaymentCompleted_purged_from_its_queue_is_resent_and_the_order_ends_fulfilled()
+    /// <summary>
+    /// A system that resends unanswered payments after 2 s, and one order paid while Fulfillment is away:
+    /// its PaymentCompleted waits in Fulfillment's queue when this returns.
+    /// </summary>
+    private static async Task<(PuffinSystem System, CheckoutSession Session)> PaidWhileFulfillmentIsAwayAsync(RabbitMqBroker broker)
     {
-        await using var system = await PuffinSystem.StartAsync(apiSettings: new Dictionary<string, string?>
+        var system = await PuffinSystem.StartAsync(apiSettings: new Dictionary<string, string?>
         {
             ["PAID_ORDER_RESEND_AFTER"] = "00:00:02",
         });
-        var broker = await RabbitMqBroker.Shared;
         var session = await system.CreateSessionAsync(1m);
         await system.StopFulfillmentAsync();
-
         using (var webhook = await system.DeliverAsync(StripeEventFixture.CompletedPaid, session))
         {
             Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
@@ -51,6 +52,15 @@ public sealed class LostMessageTests
 
         await Eventually.TrueAsync(async () => await broker.QueueDepthAsync(system.VirtualHost, "payment-completed") >= 1,
             TimeSpan.FromSeconds(30), "PaymentCompleted waits in Fulfillment's queue");
+        return (system, session);
+    }
+
+    [Fact]
+    public async Task A_PaymentCompleted_purged_from_its_queue_is_resent_and_the_order_ends_fulfilled()
+    {
+        var broker = await RabbitMqBroker.Shared;
+        var (system, session) = await PaidWhileFulfillmentIsAwayAsync(broker);
+        await using var _ = system;
         await broker.PurgeQueueAsync(system.VirtualHost, "payment-completed");
         await system.StartFulfillmentAsync();
 
@@ -62,21 +72,11 @@ public sealed class LostMessageTests
     [Fact]
     public async Task An_OffsetOrderPlaced_lost_on_its_way_to_the_Api_is_published_again_after_the_resend_and_nothing_is_bought_twice()
     {
-        await using var system = await PuffinSystem.StartAsync(apiSettings: new Dictionary<string, string?>
-        {
-            ["PAID_ORDER_RESEND_AFTER"] = "00:00:02",
-        });
         var broker = await RabbitMqBroker.Shared;
-        var session = await system.CreateSessionAsync(1m);
-        await system.StopFulfillmentAsync();
-        using (var webhook = await system.DeliverAsync(StripeEventFixture.CompletedPaid, session))
-        {
-            Assert.Equal(HttpStatusCode.OK, webhook.StatusCode);
-        }
+        var (system, session) = await PaidWhileFulfillmentIsAwayAsync(broker);
+        await using var _ = system;
 
         // The Api is away when Fulfillment reports the purchase, and the report is then lost.
-        await Eventually.TrueAsync(async () => await broker.QueueDepthAsync(system.VirtualHost, "payment-completed") >= 1,
-            TimeSpan.FromSeconds(30), "PaymentCompleted waits in Fulfillment's queue");
         await system.StopApiAsync();
         await system.StartFulfillmentAsync();
         await Eventually.TrueAsync(async () => await broker.QueueDepthAsync(system.VirtualHost, "offset-order-placed") >= 1,
