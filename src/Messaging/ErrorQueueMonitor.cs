@@ -37,23 +37,9 @@ public sealed partial class ErrorQueueMonitor : BackgroundService
 
     public IReadOnlyList<string> ErrorQueues => _errorQueues;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(CheckInterval, _time);
-        do
-        {
-            try
-            {
-                await CountOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The broker is away: the gauge keeps its last values and the next round tries again.
-                LogCountFailed(_logger, ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    // The broker away: the gauge keeps its last values and the next round tries again.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicPass.RunEveryAsync(CheckInterval, _time, CountOnceAsync, ex => LogCountFailed(_logger, ex), stoppingToken);
 
     /// <summary>Reads every error queue's depth once; a queue not declared yet (nothing ever failed) counts 0.</summary>
     public async Task CountOnceAsync(CancellationToken cancellationToken)

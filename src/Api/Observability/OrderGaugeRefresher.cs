@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.Messaging;
 
 namespace PuffinOffset.Api.Observability;
 
@@ -17,23 +18,10 @@ public sealed partial class OrderGaugeRefresher(
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            try
-            {
-                metrics.OrdersCounted(await CountAsync(stoppingToken));
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The gauges keep their last value; /health reports the database itself.
-                LogCountFailed(logger, ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    // A failed count leaves the gauges at their last value; /health reports the database itself.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicPass.RunEveryAsync(Interval, time, async ct => metrics.OrdersCounted(await CountAsync(ct)),
+            ex => LogCountFailed(logger, ex), stoppingToken);
 
     private async Task<OrderCounts> CountAsync(CancellationToken cancellationToken)
     {

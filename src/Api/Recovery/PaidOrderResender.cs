@@ -4,6 +4,7 @@ using PuffinOffset.Api.Configuration;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.Messaging;
 using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
 
@@ -34,23 +35,9 @@ public sealed partial class PaidOrderResender(
     /// <summary>A quarter of the delay, so a resend is at most that late, between 1 s and 1 min.</summary>
     private TimeSpan CheckInterval => TimeSpan.FromTicks(Math.Clamp(ResendAfter.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(CheckInterval, time);
-        do
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The database is busy or down: the next run tries again; nothing is lost meanwhile.
-                LogRunFailed(logger, ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    // The database busy or down: the next run tries again; nothing is lost meanwhile.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicPass.RunEveryAsync(CheckInterval, time, RunOnceAsync, ex => LogRunFailed(logger, ex), stoppingToken);
 
     /// <summary>One pass: reports the paid-without-outcome backlog and resends what is due; returns how many were resent.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)

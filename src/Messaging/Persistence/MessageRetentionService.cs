@@ -17,23 +17,9 @@ public sealed partial class MessageRetentionService<TContext>(
     ILogger<MessageRetentionService<TContext>> logger) : BackgroundService
     where TContext : MessagingDbContext
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.Interval, time);
-        do
-        {
-            try
-            {
-                await PurgeAsync(stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Retention is housekeeping: a busy or unavailable database just waits for the next round.
-                LogPurgeFailed(logger, ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    // Retention is housekeeping: a busy or unavailable database just waits for the next round.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicPass.RunEveryAsync(options.Value.Interval, time, PurgeAsync, ex => LogPurgeFailed(logger, ex), stoppingToken);
 
     public const string JobName = "message-retention";
 
