@@ -123,21 +123,4 @@ public sealed class OutboxConcurrentPublishTests : IAsyncLifetime, IDisposable
 
         public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
     }
-
-    /// <summary>The first publish of one order's message fails, as a broker refusing it would.</summary>
-    private sealed class FailFirstPublishOf(Guid orderId) : IPublishObserver
-    {
-        private int _failed;
-
-        public bool Failed => Volatile.Read(ref _failed) == 1;
-
-        public Task PrePublish<T>(PublishContext<T> context) where T : class =>
-            context.Message is PaymentCompleted payment && payment.OrderId == orderId && Interlocked.Exchange(ref _failed, 1) == 0
-                ? throw new InvalidOperationException("refused by the test")
-                : Task.CompletedTask;
-
-        public Task PostPublish<T>(PublishContext<T> context) where T : class => Task.CompletedTask;
-
-        public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
-    }
 }

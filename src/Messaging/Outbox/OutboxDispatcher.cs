@@ -11,8 +11,9 @@ namespace PuffinOffset.Messaging.Outbox;
 
 /// <summary>
 /// Publishes committed outbox rows in sequence order, a window of them at once (their confirms awaited
-/// together), each with its stored message id and trace context. Rows are marked dispatched only after the broker confirmed them, so a crash in
-/// between publishes them again with the same ids and the receiver's inbox drops the copies. When the
+/// together), each with its stored message id and trace context. Rows are marked dispatched only after the
+/// broker confirmed them (on SQLite the marks of several batches in one write, see <see cref="PendingMarks"/>),
+/// so a crash in between publishes them again with the same ids and the receiver's inbox drops the copies. When the
 /// broker fails it stops and retries with capped exponential backoff; a row that alone keeps failing is
 /// parked so it cannot block the rows behind it.
 /// </summary>
@@ -28,7 +29,11 @@ public sealed partial class OutboxDispatcher<TContext>(
 {
     public static readonly ActivitySource ActivitySource = new("PuffinOffset.Outbox");
 
+    /// <summary>Held marks are written once this many rows are waiting, even before their interval ends.</summary>
+    private const int MaxPendingMarks = 2_000;
+
     private readonly OutboxOptions _options = options.Value;
+    private readonly PendingMarks _pendingMarks = new(options.Value.MarkInterval, MaxPendingMarks);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -45,9 +50,14 @@ public sealed partial class OutboxDispatcher<TContext>(
             {
                 var drained = await DispatchBatchAsync(stoppingToken);
                 consecutiveFailures = 0;
+                if (_pendingMarks.DueIn(time.GetUtcNow()) == TimeSpan.Zero)
+                {
+                    await WritePendingMarksAsync(stoppingToken);
+                }
+
                 if (drained)
                 {
-                    await signal.WaitAsync(_options.PollInterval, time, stoppingToken);
+                    await signal.WaitAsync(NextWake(), time, stoppingToken);
                 }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
@@ -55,14 +65,27 @@ public sealed partial class OutboxDispatcher<TContext>(
                 consecutiveFailures++;
                 var delay = RetryDelay(consecutiveFailures);
                 LogDispatchFailed(logger, ex, consecutiveFailures, delay);
-                await Task.Delay(delay, time, stoppingToken);
+                try
+                {
+                    await Task.Delay(delay, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
             }
             catch (OperationCanceledException)
             {
-                return;
+                break;
             }
         }
+
+        await WriteMarksOnStopAsync();
     }
+
+    /// <summary>The poll, or sooner when held marks fall due.</summary>
+    private TimeSpan NextWake() =>
+        _pendingMarks.DueIn(time.GetUtcNow()) is { } dueIn && dueIn < _options.PollInterval ? dueIn : _options.PollInterval;
 
     /// <summary>
     /// Returns true when no deliverable rows remain. A row that fails is skipped so the rows behind it
@@ -83,9 +106,16 @@ public sealed partial class OutboxDispatcher<TContext>(
         // those rows, and the receivers' inboxes drop the rare copy of a row published but not yet marked.
         // SQLite has one process per file and a single writer, which the business transactions need while
         // the broker confirms: no transaction there.
-        await using var claim = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
-        var batch = await db.OutboxMessages
-            .Where(m => m.DispatchedAt == null && m.ParkedAt == null)
+        var postgres = db.Database.IsNpgsql();
+        await using var claim = postgres ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var deliverable = db.OutboxMessages.Where(m => m.DispatchedAt == null && m.ParkedAt == null);
+        if (_pendingMarks.Watermark is { } watermark)
+        {
+            // Confirmed rows whose marks are held in memory are unmarked on disk: not published twice.
+            deliverable = deliverable.Where(m => m.Sequence > watermark);
+        }
+
+        var batch = await deliverable
             .OrderBy(m => m.Sequence)
             .Take(_options.BatchSize)
             .ForUpdateSkipLocked()
@@ -146,16 +176,24 @@ public sealed partial class OutboxDispatcher<TContext>(
         }
         finally
         {
-            // One write for everything the broker confirmed and every attempt counted, even when a later row
-            // failed: the single SQLite writer is shared with the business transactions. A crash before this
-            // write republishes those rows with the same message ids, which the receivers' inboxes drop.
-            if (published.Count + failed.Count > 0)
+            foreach (var row in published)
             {
+                metrics.Published(row.MessageType, row.DispatchedAt!.Value - row.CreatedAt);
+            }
+
+            // One write for everything the broker confirmed and every attempt counted, even when a later row
+            // failed. A crash before this write republishes those rows with the same message ids, which the
+            // receivers' inboxes drop. On SQLite a batch that went through cleanly only adds its marks to the
+            // held ones (see PendingMarks); a failure is recorded at once, and the held marks with it.
+            if (!postgres && _options.MarkInterval > TimeSpan.Zero && failed.Count == 0)
+            {
+                _pendingMarks.Add(published, time.GetUtcNow());
+            }
+            else if (published.Count + failed.Count + _pendingMarks.Count > 0)
+            {
+                AttachPendingMarks(db);
                 await db.SaveChangesAsync(CancellationToken.None);
-                foreach (var row in published)
-                {
-                    metrics.Published(row.MessageType, row.DispatchedAt!.Value - row.CreatedAt);
-                }
+                _pendingMarks.Clear();
             }
 
             if (claim is not null)
@@ -170,6 +208,43 @@ public sealed partial class OutboxDispatcher<TContext>(
         }
 
         return batch.Count < _options.BatchSize;
+    }
+
+    private async Task WritePendingMarksAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        AttachPendingMarks(db);
+        await db.SaveChangesAsync(cancellationToken);
+        _pendingMarks.Clear();
+    }
+
+    /// <summary>The held rows come from earlier batches' (disposed) contexts: only their dispatched mark is written.</summary>
+    private void AttachPendingMarks(TContext db)
+    {
+        foreach (var row in _pendingMarks.Rows)
+        {
+            db.OutboxMessages.Attach(row).Property(m => m.DispatchedAt).IsModified = true;
+        }
+    }
+
+    /// <summary>A graceful stop writes the held marks, so that the next start does not publish those rows again.</summary>
+    private async Task WriteMarksOnStopAsync()
+    {
+        if (_pendingMarks.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await WritePendingMarksAsync(timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            LogMarksNotWritten(logger, ex, _pendingMarks.Count);
+        }
     }
 
     private void Park(OutboxMessage row)
@@ -251,7 +326,7 @@ public sealed partial class OutboxDispatcher<TContext>(
     {
         var pending = batch.Count < _options.BatchSize
             ? batch.Count
-            : await db.OutboxMessages.CountAsync(m => m.DispatchedAt == null && m.ParkedAt == null, cancellationToken);
+            : await db.OutboxMessages.CountAsync(m => m.DispatchedAt == null && m.ParkedAt == null, cancellationToken) - _pendingMarks.Count;
         var oldest = batch.Count > 0 ? time.GetUtcNow() - batch[0].CreatedAt : TimeSpan.Zero;
         metrics.Backlog(pending, oldest);
         metrics.Parked(await db.OutboxMessages.CountAsync(m => m.DispatchedAt == null && m.ParkedAt != null, cancellationToken));
@@ -272,6 +347,9 @@ public sealed partial class OutboxDispatcher<TContext>(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox row {Sequence} ({MessageType} {MessageId}) parked after {Attempts} failed publishes: {LastError}. Later rows flow; an operator re-queues it")]
     private static partial void LogParked(ILogger logger, string messageType, Guid messageId, long sequence, int attempts, string? lastError);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the dispatched marks of {Count} published outbox rows failed at shutdown; the next start publishes them again with the same message ids")]
+    private static partial void LogMarksNotWritten(ILogger logger, Exception exception, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox dispatch failed ({ConsecutiveFailures} in a row); retrying in {Delay}")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception, int consecutiveFailures, TimeSpan delay);

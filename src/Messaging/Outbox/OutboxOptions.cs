@@ -24,6 +24,16 @@ public sealed class OutboxOptions
     [Range(1, 1000)]
     public int PublishConcurrency { get; set; } = 64;
 
+    /// <summary>
+    /// SQLite: how long the "dispatched" marks of confirmed rows are gathered before one write records them
+    /// all, so the dispatcher takes the file's single write lock a few times a second instead of after every
+    /// batch. A crash in between republishes those rows with the same message ids (the receivers' inboxes
+    /// drop the copies). Zero writes the marks after each batch. PostgreSQL always marks each batch at once:
+    /// its rows stay locked (claimed) until they are marked.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan MarkInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How long one publish may wait for the broker's confirm before it counts as failed.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
