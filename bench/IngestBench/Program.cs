@@ -11,7 +11,7 @@ using PuffinOffset.StripeSandbox;
 using PuffinOffset.TestSupport;
 
 // Usage: dotnet run -c Release --project bench/IngestBench -- [rounds=3] [seconds=8] [concurrency=16] [pool=40000] [trace=FILE] [broker=amqp://...] [provider=sqlite|postgres] [Section__Key=value ...]
-// Section__Key=value arguments are set in the Api's environment (configuration to compare, e.g. Outbox__MarkInterval=00:00:00).
+// Section__Key=value and DOTNET_*=value arguments are set in the Api's environment (settings to compare, e.g. Outbox__MarkInterval=00:00:00).
 // provider is the Api's engine: sqlite (default, its file with synchronous=FULL) or postgres (a throwaway server from
 // scripts/postgres-local.sh, as the tests start it). The floor always commits to SQLite: it is the disk's yardstick.
 // The floor (bench/WebhookFloor: signature check + one SQLite row, synchronous=FULL) and the system (the real
@@ -92,7 +92,7 @@ await using var api = await ServiceProcess.StartAsync(Built("src/Api", "Api.dll"
     ["WREN_API_BASE"] = "http://127.0.0.1:9",
     ["FRONTEND_URL"] = "https://shop.example.test",
     ["ConnectionStrings__messaging"] = brokerUri,
-}.Concat(options.Where(o => o.Key.Contains("__", StringComparison.Ordinal))).ToDictionary(), "api", logPath: folder.File("api.log"));
+}.Concat(options.Where(o => o.Key.Contains("__", StringComparison.Ordinal) || o.Key.StartsWith("DOTNET_", StringComparison.Ordinal))).ToDictionary(), "api", logPath: folder.File("api.log"));
 await using var floor = await ServiceProcess.StartAsync(Built("bench/WebhookFloor", "WebhookFloor.dll"), new Dictionary<string, string>
 {
     ["STRIPE_WEBHOOK_SECRET"] = secret,

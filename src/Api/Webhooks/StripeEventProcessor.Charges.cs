@@ -15,6 +15,9 @@ public sealed partial class StripeEventProcessor
             return (WebhookOutcome.Ignored, null);
         }
 
+        // Found by payment intent in the database: what the batch changed so far (a payment intent an order
+        // just learned) is written first. Refunds and disputes are rare next to payments.
+        await db.SaveChangesAsync(cancellationToken);
         var order = stripeEvent.PaymentIntentId is { } paymentIntentId
             ? await db.Orders.OrderBy(o => o.CreatedAt).FirstOrDefaultAsync(o => o.PaymentIntentId == paymentIntentId, cancellationToken)
             : null;
@@ -45,13 +48,9 @@ public sealed partial class StripeEventProcessor
     /// failed and Stripe is still retrying it): it was recorded as <c>unknown_order</c> with its payment intent.
     /// When the order learns the payment intent, an operator is asked to look, since the payment may be gone.
     /// </summary>
-    private async Task FlagEarlierPaymentEventsAsync(Order order, string paymentIntentId, DateTimeOffset now, CancellationToken cancellationToken)
+    private void FlagEarlierPaymentEvents(Order order, string paymentIntentId, DateTimeOffset now)
     {
-        var earlier = await db.StripeEvents
-            .Where(e => e.PaymentIntentId == paymentIntentId && e.Outcome == WebhookOutcome.UnknownOrder)
-            .OrderBy(e => e.ReceivedAt)
-            .Select(e => e.Type)
-            .ToListAsync(cancellationToken);
+        var earlier = _earlierPaymentEvents.Where(e => e.PaymentIntentId == paymentIntentId).Select(e => e.Type).ToList();
         if (earlier.Count > 0)
         {
             order.RequireAttention(OrderAttention.PaymentEventsBeforeCheckout(earlier.Distinct()), now);

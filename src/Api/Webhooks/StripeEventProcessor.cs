@@ -20,10 +20,12 @@ public static class WebhookOutcome
 
 /// <summary>
 /// Applies one verified event: the event record, the order's change and the outgoing message
-/// (<see cref="PaymentCompleted"/>, <see cref="OrderRefunded"/>) commit in one SQLite transaction, or none of
+/// (<see cref="PaymentCompleted"/>, <see cref="OrderRefunded"/>) commit in one transaction, or none of
 /// them does. The transaction is <see cref="StripeEventWriter"/>'s, shared with the events that arrived at the
 /// same time (group commit); the writer is the only one recording events, so a redelivery sees the record of
-/// the first.
+/// the first. One scope per batch: the batch's orders are loaded in one query and stay tracked, each event
+/// reads its order's state as the events before it in the batch left it, and the batch's changes are written
+/// in one round of statements before the commit.
 /// </summary>
 public sealed partial class StripeEventProcessor(
     ApiDbContext db,
@@ -35,6 +37,9 @@ public sealed partial class StripeEventProcessor(
     /// <summary>Counted only once the transaction committed.</summary>
     private readonly List<Action> _afterCommit = [];
 
+    /// <summary>Payment events recorded before their order was known (payment intent, event type), oldest first.</summary>
+    private readonly List<(string PaymentIntentId, string Type)> _earlierPaymentEvents = [];
+
     /// <summary>The event's outcome once it is durably recorded (or was already).</summary>
     /// <param name="fromWebhook">False for reconciliation's events, read from Stripe's API: not counted as webhook deliveries.</param>
     public async Task<string> ProcessAsync(StripeWebhookEvent stripeEvent, bool fromWebhook = true)
@@ -44,28 +49,66 @@ public sealed partial class StripeEventProcessor(
         return Record(stripeEvent, outcome, fromWebhook);
     }
 
-    /// <summary>Inside the writer's transaction: apply and record one event the writer found not yet recorded.</summary>
+    /// <summary>
+    /// Inside the writer's transaction, before its events are applied: the batch's orders and the earlier
+    /// payment events of its payment intents, each in one query rather than one per event. The orders stay
+    /// tracked, so every event of the batch reads (and changes) the transaction's current state of its order.
+    /// </summary>
+    internal async Task LoadBatchAsync(IReadOnlyCollection<StripeWebhookEvent> events)
+    {
+        var checkouts = events.OfType<CheckoutSessionEvent>().ToList();
+        var sessionIds = checkouts.Select(e => e.SessionId).OfType<string>().Distinct().ToList();
+        var orderIds = checkouts.Select(e => Guid.TryParse(e.MetadataOrderId, out var id) ? id : (Guid?)null).OfType<Guid>().Distinct().ToList();
+        if (sessionIds.Count + orderIds.Count > 0)
+        {
+            await db.Orders.Where(o => sessionIds.Contains(o.CheckoutSessionId!) || orderIds.Contains(o.Id)).LoadAsync();
+        }
+
+        var paymentIntents = checkouts.Select(e => e.PaymentIntentId).OfType<string>().Distinct().ToList();
+        _earlierPaymentEvents.Clear();
+        if (paymentIntents.Count > 0)
+        {
+            _earlierPaymentEvents.AddRange((await db.StripeEvents
+                    .Where(e => e.Outcome == WebhookOutcome.UnknownOrder && paymentIntents.Contains(e.PaymentIntentId!))
+                    .Select(e => new { e.PaymentIntentId, e.Type, e.ReceivedAt })
+                    .ToListAsync())
+                .OrderBy(e => e.ReceivedAt)
+                .Select(e => (e.PaymentIntentId!, e.Type)));
+        }
+    }
+
+    /// <summary>
+    /// Inside the writer's transaction: apply and record one event the writer found not yet recorded. Its
+    /// changes are written with the batch's (<see cref="SaveBatchAsync"/>).
+    /// </summary>
     internal async Task<string> RecordAsync(StripeWebhookEvent stripeEvent, DateTimeOffset now)
     {
         // Not a request's token: once Stripe's event is being recorded, a client disconnect must not
         // leave the decision half-made.
         var cancellationToken = CancellationToken.None;
         var (outcome, orderId) = await ApplyAsync(stripeEvent, now, cancellationToken);
+        var paymentIntentId = (stripeEvent as ChargeEvent)?.PaymentIntentId;
         db.StripeEvents.Add(new StripeEventRecord
         {
             EventId = stripeEvent.EventId,
             Type = stripeEvent.Type,
             ApiVersion = stripeEvent.ApiVersion,
             OrderId = orderId,
-            PaymentIntentId = (stripeEvent as ChargeEvent)?.PaymentIntentId,
+            PaymentIntentId = paymentIntentId,
             Outcome = outcome,
             ReceivedAt = now,
         });
-        await db.SaveChangesAsync(cancellationToken);
-        // The next event in the batch reads the order again from the transaction rather than a growing tracker.
-        db.ChangeTracker.Clear();
+        if (outcome == WebhookOutcome.UnknownOrder && paymentIntentId is not null)
+        {
+            // A Checkout event later in this batch that tells us this payment intent must see it.
+            _earlierPaymentEvents.Add((paymentIntentId, stripeEvent.Type));
+        }
+
         return outcome;
     }
+
+    /// <summary>Writes what the batch's events changed so far (one round of statements for all of them).</summary>
+    internal Task SaveBatchAsync() => db.SaveChangesAsync(CancellationToken.None);
 
     /// <summary>After the writer's commit returned: what <see cref="RecordAsync"/> left to report.</summary>
     internal void ReportCommitted()
@@ -114,7 +157,7 @@ public sealed partial class StripeEventProcessor(
             {
                 if (learnsPaymentIntent)
                 {
-                    await FlagEarlierPaymentEventsAsync(order, stripeEvent.PaymentIntentId!, now, cancellationToken);
+                    FlagEarlierPaymentEvents(order, stripeEvent.PaymentIntentId!, now);
                 }
 
                 return FlagPaymentForUnfulfillableOrder(stripeEvent, order, now);
@@ -127,7 +170,7 @@ public sealed partial class StripeEventProcessor(
         order.RememberPaymentIntent(stripeEvent.PaymentIntentId);
         if (learnsPaymentIntent)
         {
-            await FlagEarlierPaymentEventsAsync(order, stripeEvent.PaymentIntentId!, now, cancellationToken);
+            FlagEarlierPaymentEvents(order, stripeEvent.PaymentIntentId!, now);
         }
 
         if (target == OrderStatus.Paid)
@@ -154,16 +197,19 @@ public sealed partial class StripeEventProcessor(
         _ => null,
     };
 
+    /// <summary>The order as this transaction has it: tracked (loaded with the batch, or changed earlier in it) first.</summary>
     private async Task<Order?> FindOrderAsync(CheckoutSessionEvent stripeEvent, CancellationToken cancellationToken)
     {
+        Guid? orderId = Guid.TryParse(stripeEvent.MetadataOrderId, out var parsed) ? parsed : null;
         if (stripeEvent.SessionId is { } sessionId
-            && await db.Orders.SingleOrDefaultAsync(o => o.CheckoutSessionId == sessionId, cancellationToken) is { } bySession)
+            && (db.Orders.Local.FirstOrDefault(o => o.CheckoutSessionId == sessionId)
+                ?? await db.Orders.SingleOrDefaultAsync(o => o.CheckoutSessionId == sessionId, cancellationToken)) is { } bySession)
         {
             return bySession;
         }
 
-        return Guid.TryParse(stripeEvent.MetadataOrderId, out var orderId)
-            ? await db.Orders.SingleOrDefaultAsync(o => o.Id == orderId, cancellationToken)
+        return orderId is { } id
+            ? db.Orders.Local.FirstOrDefault(o => o.Id == id) ?? await db.Orders.SingleOrDefaultAsync(o => o.Id == id, cancellationToken)
             : null;
     }
 

@@ -134,6 +134,7 @@ public sealed partial class StripeEventWriter(
         var ids = batch.Select(p => p.Event.EventId).Distinct().ToList();
         var recorded = (await db.StripeEvents.Where(e => ids.Contains(e.EventId)).Select(e => e.EventId).ToListAsync())
             .ToHashSet(StringComparer.Ordinal);
+        await processor.LoadBatchAsync([.. batch.Where(p => !recorded.Contains(p.Event.EventId)).Select(p => p.Event)]);
         var writerActivity = Activity.Current;
         for (var i = 0; i < batch.Count; i++)
         {
@@ -152,6 +153,7 @@ public sealed partial class StripeEventWriter(
             }
         }
 
+        await processor.SaveBatchAsync();
         await transaction.CommitAsync();
         processor.ReportCommitted();
         return outcomes;

@@ -88,6 +88,44 @@ public sealed class GroupCommitTests : ApiTestBase
     }
 
     [Fact]
+    public async Task A_refund_behind_its_payment_in_one_batch_finds_the_order_by_the_payment_intent_the_batch_just_gave_it()
+    {
+        var created = await CreateOrderAsync();
+        var control = new WriterControl();
+        await using var api = await WithWriterControlAsync(control);
+
+        var responses = await SendAsOneBatchAsync(api, control,
+            [StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId), StripeEventFixture.Raw(StripeEventFixture.ChargeRefundedFull)],
+            inOrder: true);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var order = await OrderAsync(created.OrderId);
+        Assert.Equal((OrderStatus.Refunded, StripeEventFixture.PaymentIntentId), (order.Status, order.PaymentIntentId));
+        Assert.Equal(["applied", "applied"], await Api.WithDbAsync(db => db.StripeEvents.Where(e => e.EventId != HolderEventId)
+            .OrderBy(e => e.Type).Select(e => e.Outcome).ToListAsync()));
+        Assert.Equal((1, 1), (await OutboxCountAsync(), await OutboxCountAsync("OrderRefunded")));
+    }
+
+    [Fact]
+    public async Task A_refund_ahead_of_its_payment_in_one_batch_flags_the_order_the_payment_then_reaches()
+    {
+        var created = await CreateOrderAsync();
+        var control = new WriterControl();
+        await using var api = await WithWriterControlAsync(control);
+
+        var responses = await SendAsOneBatchAsync(api, control,
+            [StripeEventFixture.Raw(StripeEventFixture.ChargeRefundedFull), StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId)],
+            inOrder: true);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var order = await OrderAsync(created.OrderId);
+        Assert.Equal(OrderStatus.Paid, order.Status);
+        Assert.Equal("Stripe sent charge.refunded for this payment before its Checkout event: check the payment in Stripe", order.Attention);
+        var refund = await Api.WithDbAsync(db => db.StripeEvents.SingleAsync(e => e.Type == "charge.refunded"));
+        Assert.Equal("unknown_order", refund.Outcome);
+    }
+
+    [Fact]
     public async Task A_redelivery_of_an_event_just_committed_is_answered_without_a_transaction()
     {
         var created = await CreateOrderAsync();
@@ -108,17 +146,27 @@ public sealed class GroupCommitTests : ApiTestBase
     /// <summary>
     /// A first webhook (for an unknown session: it changes no order) holds the writer's transaction open; the
     /// bodies queue behind it and are then taken into the next transaction together, whose commit fails
-    /// when <paramref name="failCommits"/> (as does every later one until the test says otherwise).
+    /// when <paramref name="failCommits"/> (as does every later one until the test says otherwise). With
+    /// <paramref name="inOrder"/> each body is queued before the next is sent, so the batch applies them in that order.
     /// </summary>
     private async Task<HttpResponseMessage[]> SendAsOneBatchAsync(ApiHost api, WriterControl control, IReadOnlyList<string> bodies,
-        bool failCommits = false)
+        bool failCommits = false, bool inOrder = false)
     {
         using var client = api.CreateClient();
         var writer = api.Services.GetRequiredService<StripeEventWriter>();
         control.HoldNext();
         var holder = PostAsync(client, StripeEventFixture.For(StripeEventFixture.CompletedPaid, "cs_test_a1HOLDER", Guid.NewGuid(), HolderEventId));
         await control.Held.WaitAsync(TimeSpan.FromSeconds(60));
-        var sent = bodies.Select(body => PostAsync(client, body)).ToArray();
+        var sent = new List<Task<HttpResponseMessage>>();
+        foreach (var body in bodies)
+        {
+            sent.Add(PostAsync(client, body));
+            if (inOrder)
+            {
+                await Eventually.TrueAsync(() => writer.Waiting == sent.Count, because: $"webhook {sent.Count} queued behind the held transaction");
+            }
+        }
+
         await Eventually.TrueAsync(() => writer.Waiting == bodies.Count, because: "every webhook queued behind the held transaction");
         control.FailCommits = failCommits;
         control.Release();
