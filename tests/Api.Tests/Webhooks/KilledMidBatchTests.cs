@@ -28,10 +28,10 @@ namespace PuffinOffset.Api.Tests.Webhooks;
 /// </summary>
 public sealed partial class KilledMidBatchTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int Orders = 600;
+    private const int Orders = 400;
     private const int Senders = 64;
     /// <summary>The kill comes once this many webhooks were answered: the writer is busy, with batches behind it.</summary>
-    private const int KillAfterAnswers = 200;
+    private const int KillAfterAnswers = 150;
     /// <summary>Below this many requests cut off by the kill, the test did not test a crash mid-batch and fails.</summary>
     private const int AtLeastCutOff = 8;
 
