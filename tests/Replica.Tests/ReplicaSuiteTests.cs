@@ -46,7 +46,7 @@ public sealed class ReplicaSuiteTests(ITestOutputHelper output)
             figures.Checkout = phase.Elapsed;
 
             phase.Restart();
-            using var stripe = new StripeWebhookSender(cluster, ApiReplicas);
+            using var stripe = new StripeWebhookSender(ReplicaCluster.WebhookSecret, slot => cluster.Api(slot).BaseAddress, ApiReplicas);
             await Task.WhenAll(
                 DeliverEveryWebhookTwiceAsync(stripe, sessions, figures, phase),
                 KillApiAfterItsAnswersAsync(cluster, stripe, figures),

@@ -23,9 +23,17 @@ public sealed class ApiHost(ServiceHost host, IReadOnlyDictionary<string, string
     public static async Task<ApiHost> StartAsync(string databasePath, string brokerUri, Uri stripeBase, Uri wrenBase,
         Action<Dictionary<string, string?>>? configure = null)
     {
-        // The Api's migration step (a hosted service) brings the schema of either engine up to date as the host starts.
-        var database = await TestDatabase.SettingsAsync("DATABASE_PATH", databasePath, "orders");
-        var settings = new Dictionary<string, string?>
+        var settings = await SettingsAsync(databasePath, brokerUri, stripeBase, wrenBase);
+        configure?.Invoke(settings);
+        return new ApiHost(await ServiceHost.StartApiAsync(settings), settings);
+    }
+
+    /// <summary>
+    /// The Api tests' settings (configuration keys) on the engine under test: the SQLite file <paramref name="databasePath"/>
+    /// or the PostgreSQL database standing in for it. The Api's migration step (a hosted service) brings its schema up to date.
+    /// </summary>
+    public static async Task<Dictionary<string, string?>> SettingsAsync(string databasePath, string brokerUri, Uri stripeBase, Uri wrenBase) =>
+        new Dictionary<string, string?>
         {
             ["STRIPE_SECRET_KEY"] = "sk_test_TESTONLYsecretkey",
             ["STRIPE_WEBHOOK_SECRET"] = WebhookSecret,
@@ -40,10 +48,7 @@ public sealed class ApiHost(ServiceHost host, IReadOnlyDictionary<string, string
             ["Outbox:MinRetryDelay"] = "00:00:00.100",
             ["Outbox:MaxRetryDelay"] = "00:00:01",
             ["Outbox:PublishTimeout"] = "00:00:03",
-        }.With(database);
-        configure?.Invoke(settings);
-        return new ApiHost(await ServiceHost.StartApiAsync(settings), settings);
-    }
+        }.With(await TestDatabase.SettingsAsync("DATABASE_PATH", databasePath, "orders"));
 
     /// <summary>A second Api with this one's settings (so on its database) and extra registrations, e.g. fault injectors.</summary>
     public async Task<ApiHost> StartAnotherAsync(Action<IServiceCollection> services) =>
