@@ -32,6 +32,9 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddSingleton<FulfillmentSignal>();
         services.AddSingleton<FulfillmentReplica>();
         services.AddScoped<FulfillmentProcessor>();
+        // Before the worker, so that it stops after it: the steps the worker waits for at shutdown still commit.
+        services.AddSingleton<FulfillmentOutcomeWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<FulfillmentOutcomeWriter>());
         services.AddHostedService<FulfillmentWorker>();
 
         services.AddMessaging<FulfillmentDbContext>(builder.Configuration,
