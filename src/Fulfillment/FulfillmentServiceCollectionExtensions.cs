@@ -36,6 +36,9 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddSingleton<FulfillmentOutcomeWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<FulfillmentOutcomeWriter>());
         services.AddHostedService<FulfillmentWorker>();
+        // Before the bus, so that it stops after the consumers: the deliveries being consumed still commit.
+        services.AddSingleton<PaymentScheduler>();
+        services.AddHostedService(provider => provider.GetRequiredService<PaymentScheduler>());
 
         services.AddMessaging<FulfillmentDbContext>(builder.Configuration,
             bus =>

@@ -131,6 +131,37 @@ public sealed class BatchedWriteTests : FulfillmentScenario
         Assert.Equal((FulfillmentState.Placed, 2, null), await StateAsync(second, orderId));
     }
 
+    [Fact]
+    public async Task Payments_consumed_together_are_scheduled_in_one_commit_each_with_its_own_inbox_row()
+    {
+        var commits = new FulfillmentCommits();
+        await using var fulfillment = await StartFulfillmentAsync(services: s => s.AddSingleton<IInterceptor>(commits));
+        var scheduler = fulfillment.Services.GetRequiredService<PaymentScheduler>();
+        commits.HoldFirstPaymentCommit();
+        await Api.PublishAsync(TestBus.Payment(Guid.NewGuid()), Guid.NewGuid());
+        await commits.PaymentsHeld.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var orders = Enumerable.Range(0, 8).Select(_ => Guid.NewGuid()).ToList();
+        var messageIds = orders.Select(_ => Guid.NewGuid()).ToList();
+        for (var i = 0; i < orders.Count; i++)
+        {
+            await Api.PublishAsync(TestBus.Payment(orders[i]), messageIds[i]);
+        }
+
+        await Api.PublishAsync(TestBus.Payment(orders[0]), Guid.NewGuid()); // announced again (the Api's resend)
+        await Api.PublishAsync(TestBus.Payment(orders[1]), messageIds[1]); // the same message delivered twice
+        await Eventually.TrueAsync(() => scheduler.Waiting == orders.Count + 2, TimeSpan.FromSeconds(60), "the deliveries queue behind the held commit");
+        commits.Release();
+
+        await Eventually.TrueAsync(() => Deliveries.Consumed == orders.Count + 3, TimeSpan.FromSeconds(60), "every delivery is handled");
+        // Two commits for eleven deliveries: the held one, then the rest with an inbox row per message id.
+        Assert.Equal([1, orders.Count + 1], commits.Commits.Where(c => c.Payments > 0).Select(c => c.Payments));
+        Assert.Equal(orders.Count + 2, await fulfillment.InboxCountAsync());
+        await Eventually.TrueAsync(() => orders.All(id => Api.Placed.Any(p => p.OrderId == id)), TimeSpan.FromSeconds(60), "every order is placed");
+        Assert.Equal(orders.Count + 1, Wren.State.ReceivedPosts.Count); // one POST per order, the held one's included
+        Assert.Equal(orders.Count, Api.Placed.Count(p => orders.Contains(p.OrderId)));
+    }
+
     /// <summary>Publishes the payments while the worker is held before its claim, and returns once all are scheduled.</summary>
     private async Task<List<Guid>> ScheduleWhileTheWorkerWaitsAsync(FulfillmentTestHost fulfillment, ClaimGate gate)
     {

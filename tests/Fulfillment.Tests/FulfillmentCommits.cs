@@ -3,13 +3,15 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Messaging.Inbox;
 
 namespace PuffinOffset.Fulfillment.Tests;
 
 /// <summary>
 /// Records what each committed transaction of a Fulfillment host held (how many fulfilments it moved to
-/// Attempting, how many outcomes it recorded), and can hold the first transaction that records an outcome open
-/// (before it begins) until released, so that outcomes arriving meanwhile queue up behind it.
+/// Attempting, how many outcomes it recorded, how many payments), and can hold the first transaction that records
+/// an outcome (before it begins) or payments (before it commits) until released, so that the outcomes or
+/// deliveries arriving meanwhile queue up behind it.
 /// </summary>
 public sealed class FulfillmentCommits : DbTransactionInterceptor
 {
@@ -20,7 +22,16 @@ public sealed class FulfillmentCommits : DbTransactionInterceptor
 
     /// <param name="Attempting">Fulfilments the transaction left Attempting.</param>
     /// <param name="Outcomes">Fulfilments it recorded Placed or Failed.</param>
-    public sealed record Commit(int Attempting, int Outcomes);
+    /// <param name="Payments">PaymentCompleted deliveries it recorded (their inbox rows).</param>
+    public sealed record Commit(int Attempting, int Outcomes, int Payments);
+
+    private readonly TaskCompletionSource _paymentsHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _paymentsHoldArmed;
+
+    /// <summary>The next transaction that records PaymentCompleted deliveries waits before its commit until <see cref="Release"/>.</summary>
+    public void HoldFirstPaymentCommit() => Volatile.Write(ref _paymentsHoldArmed, 1);
+
+    public Task PaymentsHeld => _paymentsHeld.Task;
 
     public IReadOnlyList<Commit> Commits => [.. _commits];
 
@@ -45,17 +56,25 @@ public sealed class FulfillmentCommits : DbTransactionInterceptor
         return result;
     }
 
-    public override ValueTask<InterceptionResult> TransactionCommittingAsync(
+    public override async ValueTask<InterceptionResult> TransactionCommittingAsync(
         DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
         var attempting = Tracked(eventData.Context).Count(f => f.State == FulfillmentState.Attempting);
         var outcomes = Outcomes(eventData.Context);
-        if (attempting > 0 || outcomes > 0)
+        var payments = eventData.Context?.ChangeTracker.Entries<InboxMessage>().Count(e => e.Entity.Consumer == nameof(PaymentCompletedConsumer)) ?? 0;
+        if (attempting > 0 || outcomes > 0 || payments > 0)
         {
-            _commits.Enqueue(new Commit(attempting, outcomes));
+            _commits.Enqueue(new Commit(attempting, outcomes, payments));
         }
 
-        return ValueTask.FromResult(result);
+        // Written and not yet committed: deliveries consumed meanwhile queue for the next transaction.
+        if (payments > 0 && Interlocked.Exchange(ref _paymentsHoldArmed, 0) == 1)
+        {
+            _paymentsHeld.TrySetResult();
+            await _release.Task;
+        }
+
+        return result;
     }
 
     private static int Outcomes(DbContext? context) =>
