@@ -32,7 +32,13 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddSingleton<FulfillmentSignal>();
         services.AddSingleton<FulfillmentReplica>();
         services.AddScoped<FulfillmentProcessor>();
+        // Before the worker, so that it stops after it: the steps the worker waits for at shutdown still commit.
+        services.AddSingleton<FulfillmentOutcomeWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<FulfillmentOutcomeWriter>());
         services.AddHostedService<FulfillmentWorker>();
+        // Before the bus, so that it stops after the consumers: the deliveries being consumed still commit.
+        services.AddSingleton<PaymentScheduler>();
+        services.AddHostedService(provider => provider.GetRequiredService<PaymentScheduler>());
 
         services.AddMessaging<FulfillmentDbContext>(builder.Configuration,
             bus =>

@@ -1,19 +1,21 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using PuffinOffset.Fulfillment.Fulfillments;
 
 namespace PuffinOffset.Fulfillment.Tests;
 
 /// <summary>
-/// Stops the worker after it read a due fulfilment and before it opens the transaction that claims the attempt,
-/// so a test can commit something else exactly in that window.
+/// Stops the worker after it read that a fulfilment is due and before it opens the transaction that claims it
+/// (and begins its attempt), so a test can commit something else exactly in that window.
 /// </summary>
-public sealed class ClaimGate : DbTransactionInterceptor
+public sealed class ClaimGate : DbCommandInterceptor, IDbTransactionInterceptor
 {
     private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConditionalWeakTable<DbContext, object> _sawDue = [];
 
     public Task Reached => _reached.Task;
 
@@ -22,11 +24,22 @@ public sealed class ClaimGate : DbTransactionInterceptor
 
     public void Open() => _open.TrySetResult();
 
-    public override async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(
+    public override async ValueTask<DbDataReader> ReaderExecutedAsync(
+        DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+    {
+        // The worker claims (opens its write transaction) only after this read found something due.
+        if (command.CommandText.Contains(FulfillmentWorker.DueQueryTag, StringComparison.Ordinal) && eventData.Context is { } context)
+        {
+            _sawDue.AddOrUpdate(context, this);
+        }
+
+        return await base.ReaderExecutedAsync(command, eventData, result, cancellationToken);
+    }
+
+    public async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(
         DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
     {
-        // Only the worker begins a transaction while tracking a scheduled fulfilment (consumers track nothing yet).
-        if (IsClaim(eventData.Context!))
+        if (IsClaim(eventData.Context))
         {
             _reached.TrySetResult();
             await _open.Task.WaitAsync(cancellationToken);
@@ -35,10 +48,10 @@ public sealed class ClaimGate : DbTransactionInterceptor
         return result;
     }
 
-    public override ValueTask<DbTransaction> TransactionStartedAsync(
+    public ValueTask<DbTransaction> TransactionStartedAsync(
         DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
-        if (_open.Task.IsCompleted && IsClaim(eventData.Context!))
+        if (_open.Task.IsCompleted && IsClaim(eventData.Context))
         {
             _entered.TrySetResult();
         }
@@ -46,6 +59,5 @@ public sealed class ClaimGate : DbTransactionInterceptor
         return ValueTask.FromResult(result);
     }
 
-    private static bool IsClaim(Microsoft.EntityFrameworkCore.DbContext context) =>
-        context.ChangeTracker.Entries<OffsetFulfillment>().Any(e => e.Entity.State == FulfillmentState.Scheduled);
+    private bool IsClaim(DbContext? context) => context is not null && _sawDue.TryGetValue(context, out _);
 }

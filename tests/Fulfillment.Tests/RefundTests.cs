@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Messaging.Inbox;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;
@@ -48,6 +49,67 @@ public sealed class RefundTests : FulfillmentScenario
         // Attempting (committed before any POST); Cancelled is final, so no POST can follow.
         Assert.Equal(FulfillmentState.Cancelled, await StateAfterPendingWritesAsync(fulfillment, orderId));
         Assert.Empty(Wren.State.ReceivedPosts);
+    }
+
+    [Fact]
+    public async Task A_refund_that_read_the_fulfilment_before_the_claim_begins_its_attempt_either_cancels_it_or_only_records_the_refund()
+    {
+        var gate = new ClaimGate();
+        var refund = new RefundHold();
+        await using var fulfillment = await StartFulfillmentAsync(services: s => s.AddSingleton<IInterceptor>(gate).AddSingleton<IInterceptor>(refund));
+        var orderId = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await gate.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        await Api.RefundAsync(orderId);
+        await refund.Reached.WaitAsync(TimeSpan.FromSeconds(30)); // it has read the Scheduled fulfilment and not yet written
+
+        gate.Open();
+        if (TestDatabase.IsPostgres)
+        {
+            // The refund has locked nothing yet: the claim takes the row and commits Attempting. The refund's
+            // repeatable-read write then meets a row changed since its snapshot and fails; its retry sees Attempting
+            // and only records the refund. The POST was begun before the refund committed: one order, reported.
+            await Eventually.TrueAsync(async () => (await fulfillment.FulfillmentAsync(orderId))!.State != FulfillmentState.Scheduled,
+                because: "the claim commits while the refund is undecided");
+            refund.Release();
+            await PlacedAsync(orderId);
+            await Eventually.TrueAsync(async () => (await fulfillment.FulfillmentAsync(orderId))!.RefundedAt is not null,
+                because: "the refund is recorded after its retry, and the outcome did not write over it");
+            Assert.Equal(FulfillmentState.Placed, (await fulfillment.FulfillmentAsync(orderId))!.State);
+            Assert.Single(Wren.State.ReceivedPosts);
+        }
+        else
+        {
+            // BEGIN IMMEDIATE: the refund holds the write lock since before its read, so the claim waits for it.
+            refund.Release();
+            await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(FulfillmentState.Cancelled, await StateAfterPendingWritesAsync(fulfillment, orderId));
+            Assert.Empty(Wren.State.ReceivedPosts);
+        }
+    }
+
+    /// <summary>Holds the first refund's transaction after it read the fulfilment, before it writes anything.</summary>
+    private sealed class RefundHold : SaveChangesInterceptor
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _armed = 1;
+
+        public Task Reached => _reached.Task;
+
+        public void Release() => _release.TrySetResult();
+
+        public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            if (eventData.Context!.ChangeTracker.Entries<InboxMessage>().Any(e => e.Entity.Consumer == nameof(OrderRefundedConsumer))
+                && Interlocked.Exchange(ref _armed, 0) == 1)
+            {
+                _reached.TrySetResult();
+                await _release.Task;
+            }
+
+            return result;
+        }
     }
 
     private static async Task<FulfillmentState?> StateAfterPendingWritesAsync(FulfillmentTestHost fulfillment, Guid orderId)

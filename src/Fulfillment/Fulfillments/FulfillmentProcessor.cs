@@ -4,14 +4,16 @@ using PuffinOffset.Fulfillment.Configuration;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Fulfillment.Telemetry;
 using PuffinOffset.Fulfillment.Wren;
-using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
 
 /// <summary>
-/// One step of one order's fulfilment, in its own scope. Every state change is committed before the
-/// next Wren call, and no transaction is open while Wren is called. It works only on a fulfilment whose
+/// One step of one order's fulfilment, in its own scope, on what the worker's claim committed. A plain new
+/// attempt arrives already Attempting (the claim's commit) and goes straight to the POST; an unknown outcome is
+/// looked up first and an interrupted attempt recovered, as below. Every state change is committed before the
+/// next Wren call, and no transaction is open while Wren is called; outcomes commit in groups
+/// (<see cref="FulfillmentOutcomeWriter"/>). It works only on a fulfilment whose
 /// lease this replica holds; every write checks the row's version, so a replica whose lease ran out and
 /// was taken over can neither start a POST nor record an outcome.
 /// </summary>
@@ -23,16 +25,27 @@ public sealed partial class FulfillmentProcessor(
     FulfillmentTelemetry telemetry,
     FulfillmentReplica replica,
     WrenRateLimit rateLimit,
+    FulfillmentOutcomeWriter outcomes,
     TimeProvider time,
     ILogger<FulfillmentProcessor> logger)
 {
     private readonly RetryPolicy _retryPolicy = options.Value.RetryPolicy;
 
-    public async Task ProcessAsync(Guid orderId, CancellationToken cancellationToken)
+    public async Task ProcessAsync(ClaimedFulfillment claim, CancellationToken cancellationToken)
     {
-        var fulfillment = await db.Fulfillments.SingleAsync(f => f.OrderId == orderId, cancellationToken);
-        using var activity = FulfillmentTelemetry.StartProcessing(orderId, fulfillment.TraceParent, fulfillment.TraceState);
+        // As the claim committed it: tracked from here, so that the outcome writes exactly what this step changed.
+        var fulfillment = claim.Fulfillment;
+        db.Attach(fulfillment);
+        using var activity = FulfillmentTelemetry.StartProcessing(fulfillment.OrderId, fulfillment.TraceParent, fulfillment.TraceState);
+        var dryRun = wrenOptions.Value.DryRun;
+        if (claim.AttemptBegun)
+        {
+            // The claim's own commit checked the refund and made it Attempting (renewing the lease for the POST).
+            await AttemptAsync(fulfillment, dryRun, cancellationToken);
+            return;
+        }
 
+        var orderId = fulfillment.OrderId;
         if (!fulfillment.IsHeldBy(replica.Id, time.GetUtcNow()))
         {
             LogNotHeld(orderId);
@@ -62,8 +75,7 @@ public sealed partial class FulfillmentProcessor(
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        var dryRun = wrenOptions.Value.DryRun;
-        if (fulfillment.OutcomeUnknown && !dryRun && !await ResolveUnknownOutcomeAsync(fulfillment, cancellationToken))
+        if (fulfillment.MustLookUpFirst(dryRun) && !await ResolveUnknownOutcomeAsync(fulfillment, cancellationToken))
         {
             return;
         }
@@ -73,6 +85,12 @@ public sealed partial class FulfillmentProcessor(
             return;
         }
 
+        await AttemptAsync(fulfillment, dryRun, cancellationToken);
+    }
+
+    /// <summary>The POST, for a fulfilment whose Attempting is committed; its answer decides the outcome.</summary>
+    private async Task AttemptAsync(OffsetFulfillment fulfillment, bool dryRun, CancellationToken cancellationToken)
+    {
         var result = await wren.PlaceOrderAsync(new WrenOrderRequest(fulfillment.Tons, fulfillment.PortfolioId, fulfillment.Note, dryRun), cancellationToken);
         telemetry.Attempt(result.Outcome);
         var now = time.GetUtcNow();
@@ -93,11 +111,12 @@ public sealed partial class FulfillmentProcessor(
                 break;
         }
 
-        await SaveOutcomeAsync(fulfillment, cancellationToken);
+        await SaveOutcomeAsync(fulfillment);
     }
 
     /// <summary>
-    /// Checks for a refund and commits Attempting in one write transaction (SQLite's BEGIN IMMEDIATE holds the
+    /// After a lookup found nothing (a plain attempt is begun by the worker's claim instead, under the same rule):
+    /// checks for a refund and commits Attempting in one write transaction (SQLite's BEGIN IMMEDIATE holds the
     /// write lock from the first read; PostgreSQL's repeatable read makes a refund committed after our read
     /// fail this commit with a serialization error), so an <see cref="OrderRefundedConsumer"/> commits either
     /// before (and the fulfilment is cancelled here) or after (and it sees Attempting and leaves it): never a
@@ -119,24 +138,15 @@ public sealed partial class FulfillmentProcessor(
             return false;
         }
 
-        var refunded = fulfillment.RefundedAt is not null;
-        if (refunded)
-        {
-            fulfillment.Cancel(now);
-        }
-        else
-        {
-            fulfillment.BeginAttempt(dryRun, now, now + options.Value.LeaseDuration);
-        }
-
+        var begun = fulfillment.BeginAttemptUnlessRefunded(dryRun, now, now + options.Value.LeaseDuration);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        if (refunded)
+        if (!begun)
         {
             LogCancelled(fulfillment.OrderId, fulfillment.Attempts);
         }
 
-        return !refunded;
+        return begun;
     }
 
     /// <summary>
@@ -170,7 +180,7 @@ public sealed partial class FulfillmentProcessor(
                 break;
         }
 
-        await SaveOutcomeAsync(fulfillment, cancellationToken);
+        await SaveOutcomeAsync(fulfillment);
         return false;
     }
 
@@ -189,22 +199,19 @@ public sealed partial class FulfillmentProcessor(
         rateLimit.Pause(until, fulfillment.LastError ?? "429");
     }
 
-    /// <summary>The final state and its message commit together (SaveChanges is one transaction).</summary>
-    private async Task SaveOutcomeAsync(OffsetFulfillment fulfillment, CancellationToken cancellationToken)
+    /// <summary>
+    /// The outcome, its message and the lease handed back commit together, grouped with the outcomes of other
+    /// orders by the <see cref="FulfillmentOutcomeWriter"/> (one transaction, one fsync). Not cancelled by a
+    /// shutdown: an answer Wren gave is recorded if it can be. Logged and counted only once it is durable.
+    /// </summary>
+    private async Task SaveOutcomeAsync(OffsetFulfillment fulfillment)
     {
-        var now = time.GetUtcNow();
-        switch (fulfillment.State)
-        {
-            case FulfillmentState.Placed:
-                db.Enqueue(fulfillment.ToPlacedMessage(), now);
-                break;
-            case FulfillmentState.Failed:
-                db.Enqueue(fulfillment.ToFailedMessage(), now);
-                break;
-        }
-
         fulfillment.ReleaseLease();
-        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.DetectChanges();
+        var entry = db.Entry(fulfillment);
+        var changed = entry.Properties.Where(p => p.IsModified).Select(p => p.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        await outcomes.CommitAsync(fulfillment, entry.Property(f => f.Version).OriginalValue, changed);
+        var now = time.GetUtcNow();
 
         switch (fulfillment.State)
         {

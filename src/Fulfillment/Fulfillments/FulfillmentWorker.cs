@@ -15,7 +15,8 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 /// progress here is never picked up again. While Wren rate-limits (<see cref="WrenRateLimit"/>) nothing
 /// new starts. Any number of replicas may share a PostgreSQL database: each claims due fulfilments with a
 /// lease (owner, expiry) under FOR UPDATE SKIP LOCKED, so two replicas never claim the same one, and works
-/// only on what it holds (see <see cref="FulfillmentProcessor"/>).
+/// only on what it holds (see <see cref="FulfillmentProcessor"/>). The claim's commit also begins the attempt of
+/// every plain new one (Attempting, the refund checked), so a burst of orders costs one commit before their POSTs.
 /// </summary>
 public sealed partial class FulfillmentWorker(
     IServiceScopeFactory scopes,
@@ -23,6 +24,7 @@ public sealed partial class FulfillmentWorker(
     FulfillmentReplica replica,
     WrenRateLimit rateLimit,
     IOptions<FulfillmentOptions> options,
+    IOptions<WrenOptions> wrenOptions,
     TimeProvider time,
     ILogger<FulfillmentWorker> logger) : BackgroundService
 {
@@ -64,7 +66,7 @@ public sealed partial class FulfillmentWorker(
         var now = time.GetUtcNow();
         if (rateLimit.PausedUntil(now) is { } pausedUntil)
         {
-            // Wren is rate-limiting: start nothing (and claim nothing) before it said to come back.
+            // Wren is rate-limiting: start nothing (and claim nothing, so nothing turns Attempting) before it said to come back.
             return pausedUntil - now;
         }
 
@@ -72,15 +74,16 @@ public sealed partial class FulfillmentWorker(
         var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
         var busy = _inProgress.Keys.ToList();
         var free = maxConcurrency - busy.Count;
-        if (free > 0)
+        // A read first: SQLite's write lock (and PostgreSQL's row locks) are taken only when something is due.
+        if (free > 0 && await Claimable(db, busy, now).TagWith(DueQueryTag).AnyAsync(stoppingToken))
         {
-            var due = await ClaimDueAsync(db, busy, free, now, stoppingToken);
-            foreach (var orderId in due)
+            var (claimed, found) = await ClaimDueAsync(db, busy, free, stoppingToken);
+            foreach (var claim in claimed)
             {
-                Start(orderId, stoppingToken);
+                Start(claim, stoppingToken);
             }
 
-            if (due.Count == free)
+            if (found == free)
             {
                 // Possibly more due: look again as soon as one finishes (Start signals on completion).
                 return null;
@@ -99,35 +102,88 @@ public sealed partial class FulfillmentWorker(
         return next is { } at ? (at - time.GetUtcNow()) is var delay && delay > TimeSpan.Zero ? delay : TimeSpan.FromMilliseconds(10) : null;
     }
 
+    /// <summary>Names the worker's look for due fulfilments in the SQL it sends (and lets a test find the claim that follows).</summary>
+    public const string DueQueryTag = "puffin:due-fulfilments";
+
     /// <summary>
-    /// Takes a lease on up to <paramref name="free"/> due fulfilments. Attempting rows are claimable too:
-    /// their holder stopped mid-attempt (crash, failed commit, lease run out), and the processor treats them
-    /// as an unknown outcome. Rows locked by another replica's claim are skipped, not waited for.
+    /// Due fulfilments this replica may claim. Attempting rows are claimable too: their holder stopped
+    /// mid-attempt (crash, failed commit, lease run out), and the processor treats them as an unknown outcome.
     /// </summary>
-    private async Task<List<Guid>> ClaimDueAsync(FulfillmentDbContext db, List<Guid> busy, int free, DateTimeOffset now, CancellationToken stoppingToken)
+    private IQueryable<OffsetFulfillment> Claimable(FulfillmentDbContext db, List<Guid> busy, DateTimeOffset now)
     {
         // With SQLite there is one process per database file: a lease held by another owner is an earlier
         // process's, and nothing of this process outside `busy` is being worked on either.
         var anyHolderIsStale = db.Database.IsSqlite();
         var owner = replica.Id;
-        await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
-        var due = await db.Fulfillments
+        return db.Fulfillments
             .Where(f => (f.State == FulfillmentState.Scheduled && f.NextAttemptAt <= now) || f.State == FulfillmentState.Attempting)
             .Where(f => f.LeaseOwner == null || f.LeaseExpiresAt <= now || f.LeaseOwner == owner || anyHolderIsStale)
-            .Where(f => !busy.Contains(f.OrderId))
+            .Where(f => !busy.Contains(f.OrderId));
+    }
+
+    /// <summary>
+    /// Takes a lease on up to <paramref name="free"/> due fulfilments, and in the same commit begins the attempt of
+    /// every one that is a plain new attempt (no unknown outcome to look up first): N orders cost one commit before
+    /// their POSTs, not one each. The refund check is part of it: a refunded one is cancelled instead. On SQLite
+    /// the transaction is BEGIN IMMEDIATE (the write lock from the first read), so a refund commits wholly before
+    /// or after it. On PostgreSQL the rows are read FOR UPDATE SKIP LOCKED: a refund that has changed a row and not
+    /// yet committed holds its lock, and the row is skipped; one that committed first is seen (read committed
+    /// re-checks a locked row's latest version); one that commits later found the row locked or changed since its
+    /// repeatable-read snapshot and fails with a serialization error, and its retry sees Attempting (it then only
+    /// records the refund). Never a POST after a committed refund. Rows locked by another replica's claim are
+    /// skipped, not waited for. Returns the claimed fulfilments and how many due ones were found.
+    /// </summary>
+    private async Task<(List<ClaimedFulfillment> Claimed, int Found)> ClaimDueAsync(
+        FulfillmentDbContext db, List<Guid> busy, int free, CancellationToken stoppingToken)
+    {
+        var owner = replica.Id;
+        var dryRun = wrenOptions.Value.DryRun;
+        await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
+        // Once the write lock is ours: what was scheduled while we waited for it is due too.
+        var now = time.GetUtcNow();
+        if (rateLimit.PausedUntil(now) is not null)
+        {
+            // A 429 arrived meanwhile: nothing turns Attempting before Wren's Retry-After.
+            return ([], 0);
+        }
+
+        var due = await Claimable(db, busy, now)
             .OrderBy(f => f.NextAttemptAt)
             .Take(free)
             .ForUpdateSkipLocked()
             .ToListAsync(stoppingToken);
         var until = now + options.Value.LeaseDuration;
+        var claimed = new List<ClaimedFulfillment>(due.Count);
+        var cancelled = new List<OffsetFulfillment>();
         foreach (var fulfillment in due)
         {
-            fulfillment.TakeLease(owner, until);
+            if (!fulfillment.IsDue(now) || fulfillment.MustLookUpFirst(dryRun))
+            {
+                // Interrupted (Attempting) or an unknown outcome: the processor recovers or looks up first.
+                fulfillment.TakeLease(owner, until);
+                claimed.Add(new ClaimedFulfillment(fulfillment, AttemptBegun: false));
+            }
+            else if (fulfillment.BeginAttemptUnlessRefunded(dryRun, now, until))
+            {
+                fulfillment.TakeLease(owner, until);
+                claimed.Add(new ClaimedFulfillment(fulfillment, AttemptBegun: true));
+            }
+            else
+            {
+                cancelled.Add(fulfillment);
+            }
         }
 
         await db.SaveChangesAsync(stoppingToken);
         await transaction.CommitAsync(stoppingToken);
-        return [.. due.Select(f => f.OrderId)];
+        // Handed to the processors as committed: this context must not save them again.
+        db.ChangeTracker.Clear();
+        foreach (var fulfillment in cancelled)
+        {
+            LogCancelled(fulfillment.OrderId, fulfillment.Attempts);
+        }
+
+        return (claimed, due.Count);
     }
 
     /// <summary>
@@ -155,8 +211,9 @@ public sealed partial class FulfillmentWorker(
         }
     }
 
-    private void Start(Guid orderId, CancellationToken stoppingToken)
+    private void Start(ClaimedFulfillment claimed, CancellationToken stoppingToken)
     {
+        var orderId = claimed.Fulfillment.OrderId;
         // Claimed before the task exists, so the task's own removal can never run first.
         var claim = new TaskCompletionSource();
         if (!_inProgress.TryAdd(orderId, claim.Task))
@@ -169,7 +226,7 @@ public sealed partial class FulfillmentWorker(
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<FulfillmentProcessor>().ProcessAsync(orderId, stoppingToken);
+                await scope.ServiceProvider.GetRequiredService<FulfillmentProcessor>().ProcessAsync(claimed, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -207,6 +264,9 @@ public sealed partial class FulfillmentWorker(
             // Shutting down.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Offset order for {OrderId} cancelled after {Attempts} attempt(s) that created nothing: the payment was refunded")]
+    private partial void LogCancelled(Guid orderId, int attempts);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Looking for due fulfilments failed; trying again at the next poll")]
     private partial void LogPollFailed(Exception exception);

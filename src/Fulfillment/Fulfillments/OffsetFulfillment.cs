@@ -151,6 +151,25 @@ public sealed class OffsetFulfillment
 
     public bool IsDue(DateTimeOffset now) => State == FulfillmentState.Scheduled && NextAttemptAt <= now;
 
+    /// <summary>An earlier POST may have created the order: it is looked up by note before any new one (a dry run creates nothing to look up).</summary>
+    public bool MustLookUpFirst(bool dryRun) => OutcomeUnknown && !dryRun;
+
+    /// <summary>
+    /// The last step before a POST, in the transaction that checks for a refund: Attempting, unless the payment
+    /// was refunded (then Cancelled, and no POST ever). Returns true when the attempt began.
+    /// </summary>
+    public bool BeginAttemptUnlessRefunded(bool dryRun, DateTimeOffset now, DateTimeOffset leaseUntil)
+    {
+        if (RefundedAt is not null)
+        {
+            Cancel(now);
+            return false;
+        }
+
+        BeginAttempt(dryRun, now, leaseUntil);
+        return true;
+    }
+
     /// <summary>
     /// Must be committed before the POST leaves the process. Renews the lease to <paramref name="leaseUntil"/>
     /// (the concurrency check of that commit proves it is still held), long enough for the POST's timeout.

@@ -3,10 +3,13 @@ using PuffinOffset.Messaging;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
 
-/// <summary>Up to 8 payments scheduled at once, each retried by the policy shared by every consumer.</summary>
+/// <summary>
+/// Up to 64 payments consumed at once, each retried by the policy shared by every consumer: the deliveries in
+/// flight together are scheduled in one commit (<see cref="PaymentScheduler"/>), so this bounds the group size.
+/// </summary>
 public sealed class PaymentCompletedConsumerDefinition : ConsumerDefinition<PaymentCompletedConsumer>
 {
-    public PaymentCompletedConsumerDefinition() => ConcurrentMessageLimit = 8;
+    public PaymentCompletedConsumerDefinition() => ConcurrentMessageLimit = 64;
 
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator,

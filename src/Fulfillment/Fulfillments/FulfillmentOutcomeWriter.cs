@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Messaging.Outbox;
+using PuffinOffset.Messaging.Persistence;
+
+namespace PuffinOffset.Fulfillment.Fulfillments;
+
+/// <summary>
+/// Group commit of fulfilment outcomes (Placed, Failed, a retry scheduled; each with its outbox message and the
+/// lease handed back): the outcomes of concurrent Wren calls that arrive while a commit is being made are
+/// committed together in one transaction, one fsync; each processor awaits the commit that holds its outcome and
+/// only then logs and counts it. One bad outcome (a lost lease: another replica took the fulfilment, its version
+/// moved on) fails alone with <see cref="DbUpdateConcurrencyException"/>, as a single save did before.
+/// Every update writes only the columns the outcome changed and checks the version the processor last committed,
+/// so a refund recorded meanwhile (which leaves the version alone) is kept. On PostgreSQL the transaction is
+/// repeatable read: a serialization failure (a refund committed on a row of the batch) runs the batch again.
+/// </summary>
+public sealed class FulfillmentOutcomeWriter(
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    ILogger<FulfillmentOutcomeWriter> logger)
+    : GroupCommitWriter<FulfillmentOutcomeWriter.Outcome, OffsetFulfillment>(logger, "fulfilment outcomes")
+{
+    /// <summary>
+    /// Commits the changes the processor made to <paramref name="fulfillment"/> since it was last committed at
+    /// <paramref name="committedVersion"/> (<paramref name="changed"/>: the properties it changed), with the
+    /// outcome's message when it is final. Completes once that commit is durable.
+    /// </summary>
+    public Task CommitAsync(OffsetFulfillment fulfillment, int committedVersion, IReadOnlyCollection<string> changed) =>
+        WriteAsync(new Outcome(fulfillment, committedVersion, changed, Activity.Current),
+            "Fulfillment is stopping and records no more outcomes; the fulfilment stays Attempting and is looked up later.");
+
+    protected override async Task<IReadOnlyList<OffsetFulfillment>> WriteBatchAsync(IReadOnlyList<Outcome> batch)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
+        var now = time.GetUtcNow();
+        var writerActivity = Activity.Current;
+        foreach (var outcome in batch)
+        {
+            var entry = db.Attach(outcome.Fulfillment);
+            foreach (var property in entry.Properties)
+            {
+                property.IsModified = outcome.Changed.Contains(property.Metadata.Name);
+            }
+
+            // The concurrency check: the row is still as this replica last committed it (its lease included).
+            entry.Property(f => f.Version).OriginalValue = outcome.CommittedVersion;
+
+            // The outcome's message carries the trace of the order's own step, not the writer's.
+            Activity.Current = outcome.Step;
+            try
+            {
+                EnqueueOutcomeMessage(db, outcome.Fulfillment, now);
+            }
+            finally
+            {
+                Activity.Current = writerActivity;
+            }
+        }
+
+        // BEGIN IMMEDIATE on SQLite, repeatable read on PostgreSQL.
+        await using var transaction = await db.BeginWriteTransactionAsync(CancellationToken.None);
+        await db.SaveChangesAsync(CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
+        return [.. batch.Select(o => o.Fulfillment)];
+    }
+
+    /// <summary>The final state and its message commit together.</summary>
+    private static void EnqueueOutcomeMessage(FulfillmentDbContext db, OffsetFulfillment fulfillment, DateTimeOffset now)
+    {
+        switch (fulfillment.State)
+        {
+            case FulfillmentState.Placed:
+                db.Enqueue(fulfillment.ToPlacedMessage(), now);
+                break;
+            case FulfillmentState.Failed:
+                db.Enqueue(fulfillment.ToFailedMessage(), now);
+                break;
+        }
+    }
+
+    /// <param name="Step">The processor's activity: the trace the outcome message continues.</param>
+    public sealed record Outcome(OffsetFulfillment Fulfillment, int CommittedVersion, IReadOnlyCollection<string> Changed, Activity? Step);
+}
