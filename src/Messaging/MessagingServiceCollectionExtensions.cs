@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using PuffinOffset.Messaging.Inbox;
 using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
 
@@ -52,6 +53,9 @@ public static class MessagingServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<OutboxDispatcher<TContext>>();
+        // Registered before the bus, so it stops after it: the consumers still running at a stop get their commit.
+        services.AddSingleton<GroupedInbox<TContext>>();
+        services.AddHostedService(provider => provider.GetRequiredService<GroupedInbox<TContext>>());
         services.AddScoped<ParkedOutboxMessages<TContext>>();
         services.AddOptions<MessageRetentionOptions>()
             .BindStrictly(MessageRetentionOptions.Section)

@@ -38,11 +38,37 @@ public sealed class PaymentCompletedRecorder(TestDbContext db, TimeProvider time
         });
 }
 
+/// <summary>The same business effect through the grouped inbox: the deliveries in flight together commit as one.</summary>
+public sealed class GroupedPaymentRecorder(GroupedInbox<TestDbContext> inbox, RefusedDelivery? refused = null) : IConsumer<PaymentCompleted>
+{
+    public Task Consume(ConsumeContext<PaymentCompleted> context) =>
+        inbox.ProcessOnceAsync(context, nameof(GroupedPaymentRecorder), db =>
+        {
+            if (refused?.Refuses(context.Message.OrderId) == true)
+            {
+                throw new InvalidOperationException("refused by the test");
+            }
+
+            db.Receipts.Add(new Receipt { OrderId = context.Message.OrderId });
+            return Task.CompletedTask;
+        });
+}
+
+/// <summary>The first delivery of one order's message fails in its consumer, as a bad message would.</summary>
+public sealed class RefusedDelivery(Guid orderId)
+{
+    private int _refused;
+
+    public bool Refused => Volatile.Read(ref _refused) == 1;
+
+    public bool Refuses(Guid order) => order == orderId && Interlocked.Exchange(ref _refused, 1) == 0;
+}
+
 /// <summary>A generic host using the messaging library on a real database (the engine under test) and a real broker.</summary>
 public static class OutboxTestHost
 {
     public static async Task<IHost> StartAsync(string databasePath, string brokerUri, bool dispatcherEnabled = true, bool consume = true,
-        Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+        Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, bool groupedInbox = false)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -59,7 +85,12 @@ public static class OutboxTestHost
         builder.Services.AddSchemaCreation<TestDbContext>();
         builder.Services.AddMessaging<TestDbContext>(builder.Configuration, bus =>
         {
-            if (consume)
+            if (consume && groupedInbox)
+            {
+                // Many at once with retries, so that deliveries form groups and a failed one comes back.
+                bus.AddConsumer<GroupedPaymentRecorder>(c => c.UseMessageRetry(r => r.Immediate(3))).Endpoint(e => e.ConcurrentMessageLimit = 32);
+            }
+            else if (consume)
             {
                 // One at a time, so the receipts' order is the order the broker delivered in.
                 bus.AddConsumer<PaymentCompletedRecorder>().Endpoint(e => e.ConcurrentMessageLimit = 1);

@@ -6,15 +6,18 @@ using PuffinOffset.Messaging.Inbox;
 
 namespace PuffinOffset.Api.FulfillmentOutcomes;
 
-/// <summary>Wren refused for good or retries were spent: the order becomes <c>fulfillment_failed</c> for an operator.</summary>
-public sealed partial class OffsetOrderFailedConsumer(ApiDbContext db, TimeProvider time, ILogger<OffsetOrderFailedConsumer> logger)
+/// <summary>
+/// Wren refused for good or retries were spent: the order becomes <c>fulfillment_failed</c> for an operator.
+/// Recorded with the other outcomes being consumed at once, in one transaction (<see cref="GroupedInbox{TContext}"/>).
+/// </summary>
+public sealed partial class OffsetOrderFailedConsumer(GroupedInbox<ApiDbContext> inbox, TimeProvider time, ILogger<OffsetOrderFailedConsumer> logger)
     : IConsumer<OffsetOrderFailed>
 {
     public Task Consume(ConsumeContext<OffsetOrderFailed> context) =>
-        db.ProcessOnceAsync(context, nameof(OffsetOrderFailedConsumer), time, async cancellationToken =>
+        inbox.ProcessOnceAsync(context, nameof(OffsetOrderFailedConsumer), async db =>
         {
             var message = context.Message;
-            var order = await db.Orders.FindAsync([message.OrderId], cancellationToken);
+            var order = await db.Orders.FindAsync([message.OrderId]);
             if (order is null)
             {
                 LogUnknownOrder(logger, message.OrderId);

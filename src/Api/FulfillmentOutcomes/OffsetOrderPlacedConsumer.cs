@@ -8,15 +8,16 @@ namespace PuffinOffset.Api.FulfillmentOutcomes;
 /// <summary>
 /// Wren accepted the offset order: the order becomes <c>fulfilled</c>, once per message. When Fulfillment
 /// found more than one Wren order for it (a duplicate purchase), the order is flagged for an operator.
+/// Recorded with the other outcomes being consumed at once, in one transaction (<see cref="GroupedInbox{TContext}"/>).
 /// </summary>
-public sealed partial class OffsetOrderPlacedConsumer(ApiDbContext db, TimeProvider time, ILogger<OffsetOrderPlacedConsumer> logger)
+public sealed partial class OffsetOrderPlacedConsumer(GroupedInbox<ApiDbContext> inbox, TimeProvider time, ILogger<OffsetOrderPlacedConsumer> logger)
     : IConsumer<OffsetOrderPlaced>
 {
     public Task Consume(ConsumeContext<OffsetOrderPlaced> context) =>
-        db.ProcessOnceAsync(context, nameof(OffsetOrderPlacedConsumer), time, async cancellationToken =>
+        inbox.ProcessOnceAsync(context, nameof(OffsetOrderPlacedConsumer), async db =>
         {
             var message = context.Message;
-            var order = await db.Orders.FindAsync([message.OrderId], cancellationToken);
+            var order = await db.Orders.FindAsync([message.OrderId]);
             if (order is null)
             {
                 LogUnknownOrder(logger, message.OrderId);

@@ -1,10 +1,12 @@
 using System.Threading.Channels;
-using PuffinOffset.Messaging.Persistence;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-namespace PuffinOffset.Fulfillment.Persistence;
+namespace PuffinOffset.Messaging.Persistence;
 
 /// <summary>
-/// Group commit (the pattern of the Api's webhook writer): the single writer of one kind of change. Changes that
+/// Group commit (the pattern of the Api's webhook writer): the single writer of one kind of change (Fulfillment's
+/// outcomes and payments, the consumers' inbox: <see cref="Inbox.GroupedInbox{TContext}"/>). Changes that
 /// arrive while a commit is being made wait in a channel and are then written together in one transaction, one
 /// fsync (<c>synchronous=FULL</c> stays); each caller's task completes only once the commit that holds its change
 /// returned. A batch that fails is written again one change at a time, so one bad change fails alone; on
