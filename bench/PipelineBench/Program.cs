@@ -55,15 +55,17 @@ async Task<DateTimeOffset> PayAsync(CheckoutSession session)
     return DateTimeOffset.UtcNow;
 }
 
-async Task<int> FulfilledAsync(IReadOnlyCollection<Guid> orderIds)
+// Every order created so far is paid before each wait, so "all fulfilled" is "none is not": one cheap query per
+// poll (a count over the ids of thousands of orders every 50 ms took a sixth of the process's CPU in a profile).
+async Task<bool> AllFulfilledAsync()
 {
     await using var scope = system.Api.Services.CreateAsyncScope();
     var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
-    return await db.Orders.CountAsync(o => orderIds.Contains(o.Id) && o.Status == OrderStatus.Fulfilled);
+    return !await db.Orders.AnyAsync(o => o.Status != OrderStatus.Fulfilled);
 }
 
-async Task WaitFulfilledAsync(IReadOnlyCollection<Guid> orderIds) =>
-    await Eventually.TrueAsync(async () => await FulfilledAsync(orderIds) == orderIds.Count, TimeSpan.FromMinutes(10), "every order is fulfilled");
+async Task WaitFulfilledAsync() =>
+    await Eventually.TrueAsync(AllFulfilledAsync, TimeSpan.FromMinutes(10), "every order is fulfilled");
 
 // Warm-up: JIT, connections, queues.
 var warmUp = await CreateSessionsAsync(10);
@@ -72,7 +74,7 @@ foreach (var session in warmUp)
     await PayAsync(session);
 }
 
-await WaitFulfilledAsync([.. warmUp.Select(s => s.OrderId)]);
+await WaitFulfilledAsync();
 
 // Phase 1: latency, webhook 200 → Wren POST received.
 var paced = await CreateSessionsAsync(pacedCount);
@@ -94,7 +96,7 @@ for (var i = 0; i < paced.Count; i++)
 await Task.WhenAll(sends);
 var pacedRate = pacedCount / schedule.Elapsed.TotalSeconds;
 var pacedLoad = LoadAverage();
-await WaitFulfilledAsync([.. paced.Select(s => s.OrderId)]);
+await WaitFulfilledAsync();
 var pacedRss = RssMiB();
 var latencies = paced
     .Select(s => system.Wren.State.ReceivedPosts.Single(p => p.Note == $"puffin-offset order {s.OrderId}").At - answeredAt[s.OrderId])
@@ -107,7 +109,7 @@ var burst = await CreateSessionsAsync(burstCount);
 var clock = Stopwatch.StartNew();
 await Parallel.ForEachAsync(burst, new ParallelOptions { MaxDegreeOfParallelism = burstConcurrency }, async (session, _) => await PayAsync(session));
 var webhooksDone = clock.Elapsed;
-await WaitFulfilledAsync([.. burst.Select(s => s.OrderId)]);
+await WaitFulfilledAsync();
 var allFulfilled = clock.Elapsed;
 var burstRss = RssMiB();
 
