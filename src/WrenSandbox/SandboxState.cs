@@ -196,7 +196,7 @@ public abstract record PostFault
     public sealed record Hold(Task Released) : PostFault;
 }
 
-/// <summary>One POST as the sandbox saw it; <see cref="Answer"/> is the status sent (0 = connection dropped).</summary>
+/// <summary>One POST as the sandbox saw it: <see cref="At"/> when it arrived, <see cref="Answer"/> the status sent (0 = connection dropped).</summary>
 public sealed record ReceivedPost(DateTimeOffset At, bool TestMode, decimal? Tons, int? PortfolioId, string? Note, bool DryRun, int Answer);
 
 /// <summary>A POST being worked on: its note, and the earliest time it will be answered (later than now for a slow one).</summary>

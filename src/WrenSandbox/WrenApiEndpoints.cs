@@ -76,6 +76,7 @@ public static class WrenApiEndpoints
         var settings = options.Value;
         var mode = Authenticate(http.Request, settings);
         var request = await ReadAsync(http.Request);
+        var receivedAt = time.GetUtcNow(); // when the POST arrived, whatever delay the answer gets
         var fault = state.TakePostFault();
         using var inFlight = state.TrackInFlight(request?.Note, time.GetUtcNow() + fault switch
         {
@@ -83,7 +84,7 @@ public static class WrenApiEndpoints
             PostFault.StoreAfterDelay slowed => slowed.Duration,
             _ => TimeSpan.Zero,
         });
-        void Record(int answer) => state.Record(new ReceivedPost(time.GetUtcNow(), mode == TokenMode.Test, request?.Tons, request?.PortfolioId, request?.Note, request?.DryRun ?? false, answer));
+        void Record(int answer) => state.Record(new ReceivedPost(receivedAt, mode == TokenMode.Test, request?.Tons, request?.PortfolioId, request?.Note, request?.DryRun ?? false, answer));
 
         if (fault is PostFault.Delay delay)
         {
