@@ -52,7 +52,7 @@ public sealed class GroupedInboxTests : IAsyncLifetime, IDisposable
         await Eventually.TrueAsync(async () => await ReceiptsAsync(host) == orders.Count, TimeSpan.FromSeconds(60), "every message consumed");
 
         await Eventually.TrueAsync(async () => await UnmarkedAsync(host) == 0, TimeSpan.FromSeconds(60), "every row marked dispatched");
-        Assert.Equal(orders.Count, _consumed.Count);
+        await Eventually.TrueAsync(() => _consumed.Count == orders.Count, TimeSpan.FromSeconds(30), "every first delivery acknowledged");
 
         // The outbox publishes every row again with its stored message id, as after a crash before its marks.
         await using (var scope = host.Services.CreateAsyncScope())
