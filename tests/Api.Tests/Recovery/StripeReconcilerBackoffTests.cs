@@ -154,8 +154,11 @@ public sealed class StripeReconcilerBackoffTests : IDisposable
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
+            // Announced only once it is armed: a test that advances the clock the moment it hears of the timer
+            // must not get in before it exists (it would then be due a whole delay later and never fire).
+            var timer = base.CreateTimer(callback, state, dueTime, period);
             _timers.Writer.TryWrite(dueTime);
-            return base.CreateTimer(callback, state, dueTime, period);
+            return timer;
         }
 
         public async Task<TimeSpan> NextTimerAsync()
