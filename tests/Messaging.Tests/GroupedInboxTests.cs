@@ -14,19 +14,10 @@ namespace PuffinOffset.Messaging.Tests;
 /// Messages consumed at once through <see cref="GroupedInbox{TContext}"/> share one transaction and keep every
 /// promise of one transaction per message: each applied exactly once, a copy changes nothing, a failing one fails alone.
 /// </summary>
-public sealed class GroupedInboxTests : IAsyncLifetime, IDisposable
+public sealed class GroupedInboxTests : BrokerTestBase
 {
-    private readonly TempFolder _folder = new();
     private readonly InboxCommitCounter _commits = new();
     private readonly ConsumeCounter _consumed = new();
-    private string _brokerUri = "";
-
-    public async Task InitializeAsync() =>
-        _brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
-    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task Messages_consumed_together_commit_together_each_applied_once()
@@ -84,7 +75,7 @@ public sealed class GroupedInboxTests : IAsyncLifetime, IDisposable
     }
 
     private Task<IHost> StartAsync(string file, Action<IServiceCollection>? more = null) =>
-        OutboxTestHost.StartAsync(_folder.File(file), _brokerUri, groupedInbox: true, services: services =>
+        OutboxTestHost.StartAsync(Folder.File(file), BrokerUri, groupedInbox: true, services: services =>
         {
             services.AddSingleton<IInterceptor>(_commits);
             services.AddConsumeObserver(_ => _consumed);

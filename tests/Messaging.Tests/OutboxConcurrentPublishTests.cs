@@ -9,23 +9,13 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.Messaging.Tests;
 
 /// <summary>A batch is published a window at a time, confirms awaited together; one failure in a window costs its neighbours nothing.</summary>
-public sealed class OutboxConcurrentPublishTests : IAsyncLifetime, IDisposable
+public sealed class OutboxConcurrentPublishTests : BrokerTestBase
 {
-    private readonly TempFolder _folder = new();
-    private string _brokerUri = "";
-
-    public async Task InitializeAsync() =>
-        _brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
-    public void Dispose() => _folder.Dispose();
-
     [Fact]
     public async Task The_rows_of_a_batch_are_at_the_broker_at_once_not_one_after_another()
     {
         var barrier = new PublishBarrier(6);
-        using var host = await OutboxTestHost.StartAsync(_folder.File("window.db"), _brokerUri,
+        using var host = await OutboxTestHost.StartAsync(Folder.File("window.db"), BrokerUri,
             services: s => s.AddPublishObserver(_ => barrier));
         var orders = Enumerable.Range(0, 6).Select(_ => Guid.NewGuid()).ToList();
 
@@ -43,7 +33,7 @@ public sealed class OutboxConcurrentPublishTests : IAsyncLifetime, IDisposable
     {
         var orders = Enumerable.Range(0, 5).Select(_ => Guid.NewGuid()).ToList();
         var failOnce = new FailFirstPublishOf(orders[2]);
-        using var host = await OutboxTestHost.StartAsync(_folder.File("failure.db"), _brokerUri,
+        using var host = await OutboxTestHost.StartAsync(Folder.File("failure.db"), BrokerUri,
             services: s => s.AddPublishObserver(_ => failOnce));
 
         await CommitAsync(host, orders);

@@ -16,22 +16,13 @@ namespace PuffinOffset.Messaging.Tests;
 /// The marks wait in memory: nothing may go out twice meanwhile, a failure or a stop writes them at once.
 /// PostgreSQL marks every batch in the transaction that claimed it.
 /// </summary>
-public sealed class OutboxMarkTests : IAsyncLifetime, IDisposable
+public sealed class OutboxMarkTests : BrokerTestBase
 {
     private static readonly TimeSpan MarkInterval = TimeSpan.FromSeconds(5);
 
-    private readonly TempFolder _folder = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly PublishCounter _publishes = new();
     private readonly MarkWriteCounter _markWrites = new();
-    private string _brokerUri = "";
-
-    public async Task InitializeAsync() =>
-        _brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
-    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task The_marks_of_several_batches_are_written_in_one_write_and_nothing_goes_out_twice_meanwhile()
@@ -111,7 +102,7 @@ public sealed class OutboxMarkTests : IAsyncLifetime, IDisposable
     }
 
     private Task<IHost> StartAsync(string file, FailFirstPublishOf? failure = null) =>
-        OutboxTestHost.StartAsync(_folder.File(file), _brokerUri,
+        OutboxTestHost.StartAsync(Folder.File(file), BrokerUri,
             settings: new() { ["Outbox:MarkInterval"] = MarkInterval.ToString() },
             services: s =>
             {

@@ -8,18 +8,8 @@ using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Messaging.Tests;
 
-public sealed class OutboxTests : IAsyncLifetime, IDisposable
+public sealed class OutboxTests : BrokerTestBase
 {
-    private readonly TempFolder _folder = new();
-    private string _brokerUri = "";
-
-    public async Task InitializeAsync() =>
-        _brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
-    public void Dispose() => _folder.Dispose();
-
     private static PaymentCompleted Payment(Guid orderId) =>
         new(orderId, "cs_test_1", "pi_1", 2.5m, 21, 100_429, "usd", "a@b.example", DateTimeOffset.UtcNow);
 
@@ -43,7 +33,7 @@ public sealed class OutboxTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_committed_message_is_published_and_consumed_once()
     {
-        using var host = await OutboxTestHost.StartAsync(_folder.File("a.db"), _brokerUri);
+        using var host = await OutboxTestHost.StartAsync(Folder.File("a.db"), BrokerUri);
         var orderId = Guid.NewGuid();
 
         await CommitAsync(host, Payment(orderId));
@@ -62,7 +52,7 @@ public sealed class OutboxTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_rolled_back_transaction_publishes_nothing()
     {
-        using var host = await OutboxTestHost.StartAsync(_folder.File("a.db"), _brokerUri);
+        using var host = await OutboxTestHost.StartAsync(Folder.File("a.db"), BrokerUri);
         var rolledBack = Guid.NewGuid();
         await using (var scope = host.Services.CreateAsyncScope())
         {
@@ -84,16 +74,16 @@ public sealed class OutboxTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_message_committed_before_the_process_died_is_published_once_after_restart()
     {
-        var path = _folder.File("crash.db");
+        var path = Folder.File("crash.db");
         var orderId = Guid.NewGuid();
         // The first process commits and "dies" before its dispatcher publishes anything.
-        using (var crashed = await OutboxTestHost.StartAsync(path, _brokerUri, dispatcherEnabled: false))
+        using (var crashed = await OutboxTestHost.StartAsync(path, BrokerUri, dispatcherEnabled: false))
         {
             await CommitAsync(crashed, Payment(orderId));
             await crashed.StopAsync();
         }
 
-        using var restarted = await OutboxTestHost.StartAsync(path, _brokerUri);
+        using var restarted = await OutboxTestHost.StartAsync(path, BrokerUri);
 
         await Eventually.TrueAsync(async () => await ReceiptsAsync(restarted, orderId) == 1, because: "the restarted dispatcher publishes the row");
         await Eventually.TrueAsync(async () =>
@@ -108,9 +98,9 @@ public sealed class OutboxTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_message_published_again_after_a_crash_before_it_was_marked_is_consumed_once()
     {
-        var path = _folder.File("republish.db");
+        var path = Folder.File("republish.db");
         var orderId = Guid.NewGuid();
-        using var host = await OutboxTestHost.StartAsync(path, _brokerUri);
+        using var host = await OutboxTestHost.StartAsync(path, BrokerUri);
         var messageId = await CommitAsync(host, Payment(orderId));
         await Eventually.TrueAsync(async () => await ReceiptsAsync(host, orderId) == 1);
 
@@ -141,10 +131,10 @@ public sealed class OutboxTests : IAsyncLifetime, IDisposable
     {
         var orderId = Guid.NewGuid();
         // The publishing service runs alone: nobody has declared a queue for PaymentCompleted yet.
-        using var publisher = await OutboxTestHost.StartAsync(_folder.File("publisher.db"), _brokerUri, consume: false);
+        using var publisher = await OutboxTestHost.StartAsync(Folder.File("publisher.db"), BrokerUri, consume: false);
         await CommitAsync(publisher, Payment(orderId));
 
-        using var consumer = await OutboxTestHost.StartAsync(_folder.File("consumer.db"), _brokerUri);
+        using var consumer = await OutboxTestHost.StartAsync(Folder.File("consumer.db"), BrokerUri);
 
         await Eventually.TrueAsync(async () => await ReceiptsAsync(consumer, orderId) == 1, because: "the returned message is retried once a queue is bound");
         await consumer.StopAsync();
@@ -159,7 +149,7 @@ public sealed class OutboxTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task With_one_publish_at_a_time_messages_are_delivered_in_commit_order()
     {
-        using var host = await OutboxTestHost.StartAsync(_folder.File("order.db"), _brokerUri,
+        using var host = await OutboxTestHost.StartAsync(Folder.File("order.db"), BrokerUri,
             settings: new() { ["Outbox:PublishConcurrency"] = "1" });
         var orders = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToList();
         foreach (var orderId in orders)
@@ -181,7 +171,7 @@ public sealed class OutboxTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task The_dispatcher_is_woken_by_the_commit_not_by_its_poll()
     {
-        using var host = await OutboxTestHost.StartAsync(_folder.File("wake.db"), _brokerUri);
+        using var host = await OutboxTestHost.StartAsync(Folder.File("wake.db"), BrokerUri);
         await PublishAndConsumeMarkerAsync(host); // warm up the bus and the consumer
         var orderId = Guid.NewGuid();
 

@@ -1,0 +1,18 @@
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.Messaging.Tests;
+
+/// <summary>A test class's own virtual host on the shared RabbitMQ node and its own folder for database files.</summary>
+public abstract class BrokerTestBase : IAsyncLifetime, IDisposable
+{
+    protected TempFolder Folder { get; } = new();
+
+    protected string BrokerUri { get; private set; } = "";
+
+    public async Task InitializeAsync() =>
+        BrokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => Folder.Dispose();
+}
