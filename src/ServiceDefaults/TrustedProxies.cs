@@ -24,6 +24,9 @@ public static class TrustedProxies
                 (config[Variable] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Validate(list => list.Entries.All(entry => TryParse(entry, out _, out _)),
                 $"{Variable} must be a comma-separated list of IP addresses or CIDR ranges (e.g. 127.0.0.1,10.0.0.0/8).")
+            .Validate(list => !list.Entries.Any(TrustsEveryAddress),
+                $"{Variable} must not trust every address (0.0.0.0/0 or ::/0): any client could then write its own X-Forwarded-For "
+                + "and pick its rate-limit partition and logged address. List the proxies' addresses or their network, e.g. 10.0.0.0/8.")
             .ValidateOnStart();
 
         services.AddOptions<ForwardedHeadersOptions>()
@@ -60,18 +63,44 @@ public static class TrustedProxies
     public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app) =>
         app.UseForwardedHeaders().UseClientAddressTelemetry();
 
+    private static bool TrustsEveryAddress(string entry) => TryParse(entry, out _, out var network) && entry.Contains('/') && network.PrefixLength == 0;
+
     private static bool TryParse(string entry, out IPAddress? address, out System.Net.IPNetwork network)
     {
         network = default;
-        if (entry.Contains('/', StringComparison.Ordinal))
+        var slash = entry.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
         {
-            address = null;
-            return System.Net.IPNetwork.TryParse(entry, out network);
+            return TryParseAddress(entry, out address);
         }
 
-        // IPAddress also takes inet_aton's short forms ("10.0.0" is 10.0.0.0): a typo, not a proxy.
-        return IPAddress.TryParse(entry, out address)
-            && (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || entry.Count(c => c == '.') == 3);
+        address = null;
+        if (!TryParseAddress(entry[..slash], out var written) || !int.TryParse(entry[(slash + 1)..], out var prefix)
+            || prefix < 0 || prefix > written!.GetAddressBytes().Length * 8)
+        {
+            return false;
+        }
+
+        // "172.28.0.10/24" (an interface's address and its network, as `ip addr` prints it) means the network
+        // 172.28.0.0/24; IPNetwork itself refuses host bits, so they are cleared here.
+        network = new System.Net.IPNetwork(NetworkAddress(written, prefix), prefix);
+        return true;
+    }
+
+    // IPAddress also takes inet_aton's short forms ("10.0.0" is 10.0.0.0): a typo, not a proxy.
+    private static bool TryParseAddress(string text, out IPAddress? address) =>
+        IPAddress.TryParse(text, out address)
+        && (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || text.Count(c => c == '.') == 3);
+
+    private static IPAddress NetworkAddress(IPAddress address, int prefixLength)
+    {
+        var bytes = address.GetAddressBytes();
+        for (var bit = prefixLength; bit < bytes.Length * 8; bit++)
+        {
+            bytes[bit / 8] &= (byte)~(0x80 >> (bit % 8));
+        }
+
+        return new IPAddress(bytes);
     }
 
     public sealed class TrustedProxyList

@@ -51,6 +51,9 @@ public sealed class DeploymentSettingsTests : IDisposable
     [Theory]
     [InlineData("10.0.0")]
     [InlineData("10.0.0.0/33")]
+    [InlineData("10.0.0.0/-1")]
+    [InlineData("10.0.0/8")]
+    [InlineData("10.0.0.0/")]
     [InlineData("proxy.example")]
     [InlineData("127.0.0.1, nginx")]
     public void A_malformed_TRUSTED_PROXIES_is_a_startup_error(string value)
@@ -58,6 +61,33 @@ public sealed class DeploymentSettingsTests : IDisposable
         using var host = Build(new() { ["TRUSTED_PROXIES"] = value });
 
         Assert.StartsWith("TRUSTED_PROXIES must be", Assert.Single(Failures(host)), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0/0")]
+    [InlineData("::/0")]
+    [InlineData("127.0.0.1, 10.20.30.40/0")]
+    public void Trusting_every_address_is_a_startup_error_that_says_why(string value)
+    {
+        using var host = Build(new() { ["TRUSTED_PROXIES"] = value });
+
+        var failure = Assert.Single(Failures(host));
+        Assert.StartsWith("TRUSTED_PROXIES must not trust every address", failure, StringComparison.Ordinal);
+        Assert.Contains("pick its rate-limit partition", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("172.28.0.10/24", "172.28.0.0/24")]
+    [InlineData("10.1.2.3/8", "10.0.0.0/8")]
+    [InlineData("fd00::1234/64", "fd00::/64")]
+    [InlineData("192.168.1.7/32", "192.168.1.7/32")]
+    public void A_network_written_with_host_bits_means_its_network(string value, string network)
+    {
+        using var host = Build(new() { ["TRUSTED_PROXIES"] = value });
+
+        Assert.Empty(Failures(host));
+        var forwarded = host.Services.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value;
+        Assert.Equal([network], forwarded.KnownIPNetworks.Select(n => n.ToString()));
     }
 
     [Fact]
