@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using PuffinOffset.Messaging.Inbox;
 using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
@@ -52,6 +53,7 @@ public static class MessagingServiceCollectionExtensions
             .BindStrictly(OutboxOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OutboxOptions>, OutboxOptionsValidator>();
         services.AddHostedService<OutboxDispatcher<TContext>>();
         // Registered before the bus, so it stops after it: the consumers still running at a stop get their commit.
         services.AddSingleton<GroupedInbox<TContext>>();

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Options;
 using PuffinOffset.Messaging;
 using PuffinOffset.Messaging.Outbox;
@@ -55,13 +57,37 @@ public sealed class MessagingOptionsValidationTests
         Assert.Throws<OptionsValidationException>(() => outOfRange.GetRequiredService<IOptions<OutboxOptions>>().Value);
     }
 
-    private static ServiceProvider Services(Dictionary<string, string?> values)
+    [Theory]
+    [InlineData("Production", false, true)]
+    [InlineData("Production", true, false)]
+    [InlineData("Testing", false, false)]
+    public void A_switched_off_dispatcher_is_refused_in_Production(string environment, bool dispatcherEnabled, bool refused)
+    {
+        using var services = Services(new() { ["Outbox:DispatcherEnabled"] = dispatcherEnabled.ToString() }, environment);
+
+        if (refused)
+        {
+            var invalid = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<OutboxOptions>>().Value);
+            Assert.StartsWith("Outbox__DispatcherEnabled=false is for tests only", Assert.Single(invalid.Failures), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(dispatcherEnabled, services.GetRequiredService<IOptions<OutboxOptions>>().Value.DispatcherEnabled);
+        }
+    }
+
+    private static ServiceProvider Services(Dictionary<string, string?> values, string? environment = null)
     {
         values["ConnectionStrings:messaging"] = "amqp://guest:guest@127.0.0.1:1/";
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
+        if (environment is not null)
+        {
+            services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = environment });
+        }
+
         services.AddMessaging<TestDbContext>(configuration, _ => { });
         return services.BuildServiceProvider();
     }

@@ -70,7 +70,7 @@ public static class OutboxTestHost
     public static async Task<IHost> StartAsync(string databasePath, string brokerUri, bool dispatcherEnabled = true, bool consume = true,
         Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, bool groupedInbox = false)
     {
-        var builder = Host.CreateApplicationBuilder();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = ServiceHost.TestEnvironment });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:messaging"] = brokerUri,

@@ -31,6 +31,9 @@ public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
     /// <param name="settings">The service's variables (configuration keys), as its environment would give them.</param>
     /// <param name="services">Registrations a test adds after the service's own (the last registration wins), e.g. interceptors.</param>
     /// <param name="logs">Also receives the service's log records (Warning and above).</param>
+    /// <summary>The environment of a service hosted in a test (setting <c>environment</c> overrides it).</summary>
+    public const string TestEnvironment = "Testing";
+
     public static Task<ServiceHost> StartApiAsync(IReadOnlyDictionary<string, string?> settings,
         Action<IServiceCollection>? services = null, ILoggerProvider? logs = null) =>
         StartAsync(settings, builder => builder.AddApiServices(), app => app.UseApi(), services, logs);
@@ -47,7 +50,11 @@ public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
         Action<IServiceCollection>? services,
         ILoggerProvider? logs)
     {
-        var builder = WebApplication.CreateBuilder();
+        // "Testing" unless a test asks for another: some settings tests need (a dispatcher switched off) are refused in Production.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = settings.GetValueOrDefault(HostDefaults.EnvironmentKey) ?? TestEnvironment,
+        });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);

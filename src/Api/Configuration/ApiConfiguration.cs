@@ -41,6 +41,7 @@ public static class ApiConfiguration
             .Validate<IConfiguration>((o, config) => o.ApiBase.Scheme is "http" or "https" && ConfigurationValues.IsHttpUrlOrUnset(config["WREN_API_BASE"]),
                 "WREN_API_BASE must be an absolute http(s) URL, e.g. https://www.wren.co.")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WrenPricingOptions>, WrenPricingOptionsValidator>();
 
         services.AddOptions<FrontendOptions>()
             .Configure<IConfiguration>((options, config) =>

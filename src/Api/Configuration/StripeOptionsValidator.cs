@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace PuffinOffset.Api.Configuration;
 
 /// <summary>Names the variable behind each problem; never echoes a secret's value.</summary>
-public sealed class StripeOptionsValidator : IValidateOptions<StripeOptions>
+public sealed class StripeOptionsValidator(IHostEnvironment? environment = null) : IValidateOptions<StripeOptions>
 {
     public ValidateOptionsResult Validate(string? name, StripeOptions options)
     {
@@ -29,6 +29,10 @@ public sealed class StripeOptionsValidator : IValidateOptions<StripeOptions>
         if (options.ApiBase.Scheme is not ("http" or "https"))
         {
             failures.Add("STRIPE_API_BASE must be an http(s) URL.");
+        }
+        else if (ClearTextUpstream.IsRefused(options.ApiBase, environment))
+        {
+            failures.Add(ClearTextUpstream.Refusal("STRIPE_API_BASE"));
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace PuffinOffset.Fulfillment.Configuration;
 
-public sealed class WrenOptionsValidator(IConfiguration configuration) : IValidateOptions<WrenOptions>
+public sealed class WrenOptionsValidator(IConfiguration configuration, IHostEnvironment? environment = null) : IValidateOptions<WrenOptions>
 {
     public ValidateOptionsResult Validate(string? name, WrenOptions options)
     {
@@ -28,6 +28,10 @@ public sealed class WrenOptionsValidator(IConfiguration configuration) : IValida
         if (options.ApiBase.Scheme is not ("http" or "https"))
         {
             failures.Add("WREN_API_BASE must be an http(s) URL.");
+        }
+        else if (ClearTextUpstream.IsRefused(options.ApiBase, environment))
+        {
+            failures.Add(ClearTextUpstream.Refusal("WREN_API_BASE"));
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -137,9 +137,38 @@ public sealed class ApiOptionsValidationTests
         return settings;
     }
 
-    private static ServiceProvider Services(Dictionary<string, string?> settings)
+    [Theory]
+    [InlineData("STRIPE_API_BASE", "http://stripe-proxy.internal:8080")]
+    [InlineData("WREN_API_BASE", "http://10.1.2.3")]
+    public void In_Production_plain_http_to_another_host_is_refused_naming_the_variable(string variable, string value)
+    {
+        using var services = Services(With(new() { [variable] = value }), "Production");
+
+        var failure = Assert.Single(Failures(services));
+        Assert.StartsWith(variable + " must be an https URL in Production", failure, StringComparison.Ordinal);
+        Assert.Contains("clear text", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Production", "http://127.0.0.1:12111")]
+    [InlineData("Production", "http://localhost:12111")]
+    [InlineData("Production", "https://stripe-proxy.internal")]
+    [InlineData("Development", "http://stripe-proxy.internal:8080")]
+    public void Loopback_https_or_outside_Production_any_http_base_is_accepted(string environment, string value)
+    {
+        using var services = Services(With(new() { ["STRIPE_API_BASE"] = value, ["WREN_API_BASE"] = value }), environment);
+
+        Assert.Empty(Failures(services));
+    }
+
+    private static ServiceProvider Services(Dictionary<string, string?> settings, string? environment = null)
     {
         var services = new ServiceCollection();
+        if (environment is not null)
+        {
+            services.AddSingleton<IHostEnvironment>(new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = environment });
+        }
+
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         services.AddApiOptions();
         return services.BuildServiceProvider();

@@ -147,9 +147,34 @@ public sealed class WrenOptionsValidationTests
         Assert.Equal("/var/lib/puffin/f.db", FulfillmentConfiguration.DatabasePath(configured));
     }
 
-    private static ServiceProvider Services(Dictionary<string, string?> settings)
+    [Theory]
+    [InlineData("Production", "http://wren-proxy.internal", true)]
+    [InlineData("Production", "http://127.0.0.1:12112", false)]
+    [InlineData("Production", "https://www.wren.co", false)]
+    [InlineData("Development", "http://wren-proxy.internal", false)]
+    public void In_Production_WREN_API_BASE_over_plain_http_to_another_host_is_refused(string environment, string apiBase, bool refused)
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", ["WREN_API_BASE"] = apiBase }, environment);
+
+        var failures = Failures(services);
+        if (refused)
+        {
+            Assert.StartsWith("WREN_API_BASE must be an https URL in Production", Assert.Single(failures), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Empty(failures);
+        }
+    }
+
+    private static ServiceProvider Services(Dictionary<string, string?> settings, string? environment = null)
     {
         var services = new ServiceCollection();
+        if (environment is not null)
+        {
+            services.AddSingleton<IHostEnvironment>(new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = environment });
+        }
+
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         services.AddFulfillmentOptions();
         return services.BuildServiceProvider();
