@@ -41,6 +41,29 @@ public sealed class LoggingDefaultsTests
         Assert.True(loggers.CreateLogger(RequestLines).IsEnabled(LogLevel.Information));
     }
 
+    [Theory]
+    [InlineData(LogLevel.Warning, "<4>")]
+    [InlineData(LogLevel.Error, "<3>")]
+    [InlineData(LogLevel.Information, "<6>")]
+    public void Under_systemd_a_JSON_line_starts_with_its_journald_priority(LogLevel level, string prefix)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Production });
+        builder.Logging.AddConsole();
+        builder.AddLoggingDefaults();
+        using var host = builder.Build();
+        var formatter = host.Services.GetServices<Microsoft.Extensions.Logging.Console.ConsoleFormatter>()
+            .Single(f => f.Name == JournaldJsonConsoleFormatter.FormatterName);
+        using var text = new StringWriter();
+
+        formatter.Write(new Microsoft.Extensions.Logging.Abstractions.LogEntry<string>(level, "PuffinOffset.Test", new EventId(7), "order 42 paid", null, (state, _) => state),
+            null, text);
+
+        var line = text.ToString();
+        Assert.StartsWith(prefix + "{", line, StringComparison.Ordinal);
+        using var json = System.Text.Json.JsonDocument.Parse(line[prefix.Length..]);
+        Assert.Equal("order 42 paid", json.RootElement.GetProperty("Message").GetString());
+    }
+
     /// <summary>As a service builds itself: its own configuration first, then the service defaults.</summary>
     private static IHost Build(Dictionary<string, string?>? settings = null)
     {
