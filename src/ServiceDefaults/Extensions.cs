@@ -6,8 +6,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
+using System.Reflection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
@@ -55,6 +57,7 @@ public static class ServiceDefaultsExtensions
         });
 
         builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => DescribeService(resource, builder))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
@@ -82,6 +85,24 @@ public static class ServiceDefaultsExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// Names the service on every span, metric and log record: <c>OTEL_SERVICE_NAME</c>, else the service's own
+    /// name in lower case (<c>api</c>, <c>fulfillment</c>), never the SDK's <c>unknown_service:dotnet</c>; its
+    /// version; and an instance id (host and process) unless <c>OTEL_RESOURCE_ATTRIBUTES</c> gives one, as the
+    /// AppHost does for each replica.
+    /// </summary>
+    private static void DescribeService(ResourceBuilder resource, IHostApplicationBuilder builder)
+    {
+        var name = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } configured
+            ? configured
+            : builder.Environment.ApplicationName.ToLowerInvariant();
+        var version = System.Reflection.Assembly.GetEntryAssembly()?
+            .GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        var instanceGiven = (builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"] ?? "").Contains("service.instance.id=", StringComparison.Ordinal);
+        resource.AddService(name, serviceVersion: version, autoGenerateServiceInstanceId: false,
+            serviceInstanceId: instanceGiven ? null : $"{Environment.MachineName}:{Environment.ProcessId}");
     }
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
