@@ -76,6 +76,34 @@ public sealed class HttpSurfaceTests : ApiTestBase
     }
 
     [Fact]
+    public async Task Api_health_answers_503_while_the_Api_is_not_ready_and_200_again_after()
+    {
+        var outage = new ReadinessSwitch();
+        // One process per SQLite file: this test's Api replaces the class's (DisposeAsync stops it).
+        await Api.DisposeAsync();
+        Api = await Api.StartAnotherAsync(services => services.AddHealthChecks().AddCheck("test-outage", outage.Check));
+        using var client = Api.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/health")).StatusCode);
+
+        outage.Ready = false;
+        using var down = await client.GetAsync("/api/health");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        Assert.Equal("unavailable", (await down.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health")).StatusCode);
+
+        outage.Ready = true;
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/health")).StatusCode);
+    }
+
+    private sealed class ReadinessSwitch
+    {
+        public volatile bool Ready = true;
+
+        public Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult Check() =>
+            Ready ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy() : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("test outage");
+    }
+
+    [Fact]
     public async Task The_openapi_document_describes_every_endpoint_and_its_errors()
     {
         var document = await Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
