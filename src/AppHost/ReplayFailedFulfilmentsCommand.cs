@@ -6,19 +6,13 @@ namespace PuffinOffset.AppHost;
 
 /// <summary>
 /// "Replay failed fulfilments" on the api resource in the dashboard: <c>POST /api/admin/orders/replay</c>
-/// with the admin key, as the console's "Replay all" does. Only with <c>ADMIN_API_KEY</c> configured:
-/// without it the Api has no admin endpoints to call.
+/// with the admin key (configured, or generated per run), as the console's "Replay all" does.
 /// </summary>
 internal static class ReplayFailedFulfilmentsCommand
 {
     public static IResourceBuilder<ProjectResource> WithReplayFailedFulfilmentsCommand(
-        this IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource>? adminKey)
+        this IResourceBuilder<ProjectResource> api, IResourceBuilder<ParameterResource> adminKey)
     {
-        if (adminKey is null)
-        {
-            return api;
-        }
-
         return api.WithHttpCommand("/api/admin/orders/replay", "Replay failed fulfilments", commandName: "replay-failed-fulfilments",
             commandOptions: new HttpCommandOptions
             {

@@ -15,7 +15,7 @@ internal sealed class ServiceVariables
     public required IResourceBuilder<ParameterResource> StripeSecretKey { get; init; }
     public required IResourceBuilder<ParameterResource> StripeWebhookSecret { get; init; }
     public required IResourceBuilder<ParameterResource> WrenApiToken { get; init; }
-    public IResourceBuilder<ParameterResource>? AdminApiKey { get; init; }
+    public required IResourceBuilder<ParameterResource> AdminApiKey { get; init; }
 
     public string? StripePublishableKey { get; init; }
     public string? StripeApiBase { get; init; }
@@ -23,6 +23,9 @@ internal sealed class ServiceVariables
     public required string WrenDryRun { get; init; }
     public required string FrontendUrl { get; init; }
     public bool FrontendUrlConfigured { get; init; }
+
+    /// <summary>When publishing: the storefront's origin(s) as a parameter the deployment fills in (no developer default).</summary>
+    public IResourceBuilder<ParameterResource>? FrontendUrlParameter { get; init; }
     public required string DatabasePath { get; init; }
     public required string FulfillmentDatabasePath { get; init; }
     public string? CheckoutRateLimitPerMinute { get; init; }
@@ -53,9 +56,9 @@ internal sealed class ServiceVariables
             StripeWebhookSecret = Secret(builder, "stripe-webhook-secret", "STRIPE_WEBHOOK_SECRET",
                 "whsec_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24))),
             WrenApiToken = Secret(builder, "wren-api-token", "WREN_API_TOKEN", "wren_test_local_placeholder"),
-            AdminApiKey = Configured(config, "admin-api-key", "ADMIN_API_KEY") is { } adminKey
-                ? builder.AddParameter("admin-api-key", adminKey, secret: true)
-                : null,
+            // The console and the dashboard's replay command work out of the box: a key generated per run (shown in
+            // the dashboard's Parameters tab) unless one is configured; a published manifest asks for one.
+            AdminApiKey = Secret(builder, "admin-api-key", "ADMIN_API_KEY", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))),
             StripePublishableKey = Configured(config, "STRIPE_PUBLISHABLE_KEY"),
             StripeApiBase = Configured(config, "STRIPE_API_BASE"),
             WrenApiBase = Configured(config, "WREN_API_BASE"),
@@ -63,6 +66,8 @@ internal sealed class ServiceVariables
             WrenDryRun = Configured(config, "WREN_DRY_RUN") ?? (useWrenSandbox ? "false" : "true"),
             FrontendUrl = Configured(config, "FRONTEND_URL") ?? "http://localhost:5173",
             FrontendUrlConfigured = Configured(config, "FRONTEND_URL") is not null,
+            FrontendUrlParameter = runMode ? null
+                : Configured(config, "FRONTEND_URL") is { } frontendUrl ? builder.AddParameter("frontend-url", frontendUrl) : builder.AddParameter("frontend-url"),
             DatabasePath = Configured(config, "DATABASE_PATH") ?? RepositoryPaths.Local(builder, "data", "orders.db"),
             FulfillmentDatabasePath = Configured(config, "FULFILLMENT_DATABASE_PATH") ?? RepositoryPaths.Local(builder, "data", "fulfillment.db"),
             CheckoutRateLimitPerMinute = Configured(config, "CHECKOUT_RATE_LIMIT_PER_MINUTE"),
@@ -106,18 +111,18 @@ internal static class ServiceVariablesExtensions
                     : ReferenceExpression.Create($"{stripeUrl}"))
                 .WaitFor(stripe);
         }
+        else if (variables.FrontendUrlParameter is { } frontendUrl)
+        {
+            api.WithEnvironment("FRONTEND_URL", frontendUrl)
+                .WithOptionalEnvironment("STRIPE_API_BASE", variables.StripeApiBase);
+        }
         else
         {
             api.WithEnvironment("FRONTEND_URL", variables.FrontendUrl)
                 .WithOptionalEnvironment("STRIPE_API_BASE", variables.StripeApiBase);
         }
 
-        if (variables.AdminApiKey is not null)
-        {
-            api.WithEnvironment("ADMIN_API_KEY", variables.AdminApiKey);
-        }
-
-        return api;
+        return api.WithEnvironment("ADMIN_API_KEY", variables.AdminApiKey);
     }
 
     public static IResourceBuilder<ProjectResource> WithFulfillmentVariables(

@@ -39,7 +39,28 @@ public sealed class PublishManifestTests
         var fulfillment = manifest.RootElement.GetProperty("resources").GetProperty("fulfillment").GetProperty("env");
         Assert.Equal("{fulfillment-db.connectionString}", fulfillment.GetProperty("ConnectionStrings__fulfillment").GetString());
         Assert.False(api.TryGetProperty("STRIPE_API_BASE", out _), "no sandbox address in a published Api");
+
+        // A broker a deployment tool can deploy, and nothing of the publishing machine: no script, path, port or
+        // default credentials (credentials are parameters the deployment fills in).
+        Assert.StartsWith("container.", resources["messaging"]);
+        Assert.Equal("{messaging.connectionString}", api.GetProperty("ConnectionStrings__messaging").GetString());
+        // A project's "path" is its project file relative to the manifest (what a deployment tool builds): never rooted.
+        var projectPaths = manifest.RootElement.GetProperty("resources").EnumerateObject()
+            .Where(r => r.Value.TryGetProperty("path", out _)).Select(r => r.Value.GetProperty("path").GetString()!).ToList();
+        Assert.All(projectPaths, path => Assert.False(Path.IsPathRooted(path), path));
+        var text = projectPaths.Aggregate(manifest.RootElement.GetRawText(), (all, path) => all.Replace(path, "", StringComparison.Ordinal));
+        Assert.DoesNotContain("executable.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("rabbitmq-local.sh", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(RepositoryRoot(), text, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("guest:guest", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("localhost", text, StringComparison.Ordinal);
+        Assert.Equal("{frontend-url.value}", api.GetProperty("FRONTEND_URL").GetString());
+        Assert.Equal("{admin-api-key.value}", api.GetProperty("ADMIN_API_KEY").GetString());
+        Assert.Contains(resources, r => r.Value == "parameter.v0" && r.Key.Contains("password", StringComparison.Ordinal));
     }
+
+    private static string RepositoryRoot() => Path.GetFullPath(Path.Combine(Projects.AppHost.ProjectPath, "..", ".."));
 
 #if DEBUG
     private const string Configuration = "Debug";

@@ -10,10 +10,26 @@ public sealed class ReplayCommandTests
     private const string CommandName = "replay-failed-fulfilments";
 
     [Fact]
-    public async Task The_api_resource_has_the_command_only_when_an_admin_key_is_configured()
+    public async Task The_api_resource_has_the_command_with_a_configured_or_a_generated_admin_key()
     {
-        Assert.Equal(["Replay failed fulfilments"], await CommandsAsync("ADMIN_API_KEY=admin-TESTONLY-apphost"));
-        Assert.Empty(await CommandsAsync());
+        Assert.Equal(["Replay failed fulfilments"], await CommandsAsync("ADMIN_API_KEY=admin-TESTONLY-apphost-0123456789abcdef"));
+        Assert.Equal(["Replay failed fulfilments"], await CommandsAsync());
+    }
+
+    [Fact]
+    public async Task Without_a_configured_admin_key_each_run_generates_a_long_secret_one_for_the_console()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["ConnectionStrings:messaging=amqp://guest:guest@127.0.0.1:5672/"]);
+        var key = builder.Resources.OfType<ParameterResource>().Single(p => p.Name == "admin-api-key");
+        Assert.True(key.Secret);
+        var value = await key.GetValueAsync(CancellationToken.None);
+        Assert.True(value is { Length: >= 32 }, "a generated admin key of at least 32 characters");
+
+        await using var configured = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["ConnectionStrings:messaging=amqp://guest:guest@127.0.0.1:5672/", "ADMIN_API_KEY=admin-TESTONLY-apphost-0123456789abcdef"]);
+        Assert.Equal("admin-TESTONLY-apphost-0123456789abcdef",
+            await configured.Resources.OfType<ParameterResource>().Single(p => p.Name == "admin-api-key").GetValueAsync(CancellationToken.None));
     }
 
     [Fact]

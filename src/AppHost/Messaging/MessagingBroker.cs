@@ -22,7 +22,7 @@ internal static class MessagingBrokerExtensions
 
     /// <summary>
     /// Picks, in this order: an explicit <c>ConnectionStrings:messaging</c> (an existing broker); a RabbitMQ
-    /// container when a container engine answers; else a local rabbitmq-server run by this AppHost.
+    /// container when publishing or when a container engine answers; else a local rabbitmq-server run by this AppHost.
     /// </summary>
     public static MessagingBroker AddMessagingBroker(this IDistributedApplicationBuilder builder)
     {
@@ -45,8 +45,10 @@ internal static class MessagingBrokerExtensions
             return new(existing, existing, "the existing broker in ConnectionStrings:messaging");
         }
 
+        // A published manifest always models the broker as a container with a generated password: the local
+        // rabbitmq-server is this machine's script, paths and ports, nothing a deployment tool can deploy.
         var choice = builder.Configuration[ChoiceKey]?.Trim().ToLowerInvariant() ?? "auto";
-        if (choice == "container" || (choice == "auto" && ContainerEngine.Answers(builder.Configuration)))
+        if (choice == "container" || builder.ExecutionContext.IsPublishMode || (choice == "auto" && ContainerEngine.Answers(builder.Configuration)))
         {
             var container = builder.AddRabbitMQ(Name).WithManagementPlugin();
             return new(container, container, $"a RabbitMQ container ({ContainerEngine.Runtime(builder.Configuration)})");
