@@ -58,7 +58,7 @@ public sealed class OrderGaugeRefresherTests : IDisposable
         for (var i = 0; i < attention; i++)
         {
             var order = Order.Create(Guid.NewGuid(), 1m, 21, 40_171, null, null, null, now);
-            order.RequireAttention("payment taken for an order that will not be fulfilled: refund or replay", now);
+            order.RequireAttention(OrderAttention.PaymentForUnfulfillableOrder, now);
             db.Orders.Add(order);
         }
 
