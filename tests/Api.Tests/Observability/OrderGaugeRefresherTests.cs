@@ -46,6 +46,17 @@ public sealed class OrderGaugeRefresherTests : IDisposable
         time.Advance(OrderGaugeRefresher.Interval);
         await Eventually.TrueAsync(() => gauges.Read("orders.attention") == 3 && gauges.Read("orders.fulfillment_failed") == 3,
             TimeSpan.FromSeconds(30), "the next refresh reports the new orders");
+
+        // An operator resolves one order's only item: it no longer needs attention.
+        await using (var scope = provider.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
+            (await db.Orders.FirstAsync(OrderFilters.NeedsAttention)).Attention.Single().Resolve("ops", "refunded", time.GetUtcNow());
+            await db.SaveChangesAsync();
+        }
+
+        time.Advance(OrderGaugeRefresher.Interval);
+        await Eventually.TrueAsync(() => gauges.Read("orders.attention") == 2, TimeSpan.FromSeconds(30), "a resolved item is not counted");
         await refresher.StopAsync(CancellationToken.None);
     }
 
