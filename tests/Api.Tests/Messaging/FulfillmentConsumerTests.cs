@@ -53,6 +53,22 @@ public sealed class FulfillmentConsumerTests : ApiTestBase
     }
 
     [Fact]
+    public async Task The_same_duplicate_reported_again_while_its_item_is_open_raises_no_second_item()
+    {
+        await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
+        var order = await PaidOrderAsync();
+        var placed = new OffsetOrderPlaced(order.OrderId, "ch_oldest", 2.5m, 21, 0, DryRun: false, DateTimeOffset.UtcNow, DuplicateWrenOrderIds: ["ch_newer"]);
+
+        await broker.Publisher.Publish(placed);
+        await Eventually.TrueAsync(async () => (await OrderAsync(order.OrderId)).Status == OrderStatus.Fulfilled, Delivery);
+        await broker.Publisher.Publish(placed); // Fulfillment answers a resent PaymentCompleted with the same outcome
+        await Eventually.TrueAsync(async () => await AcknowledgedAsync("offset-order-placed") >= 2, Delivery, "the copy is consumed");
+
+        var item = Assert.Single((await OrderAsync(order.OrderId)).Attention);
+        Assert.Equal(AttentionKind.DuplicateWrenOrders, item.Kind);
+    }
+
+    [Fact]
     public async Task Offset_order_failed_marks_the_order_for_an_operator()
     {
         await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
