@@ -132,7 +132,7 @@ public sealed class OperatorConsoleTests : IAsyncLifetime
         Assert.True(order.TryMoveTo(status, DateTimeOffset.UtcNow));
         if (attention is not null)
         {
-            order.RequireAttention(attention, DateTimeOffset.UtcNow);
+            order.RequireAttention(OrderAttention.PaymentForUnfulfillableOrder with { Text = attention }, DateTimeOffset.UtcNow);
         }
 
         await db.SaveChangesAsync();

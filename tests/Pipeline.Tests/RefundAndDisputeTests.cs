@@ -14,7 +14,16 @@ namespace PuffinOffset.Pipeline.Tests;
 /// </summary>
 public sealed class RefundAndDisputeTests
 {
-    private sealed record OrderView(Guid OrderId, string Status, string? WrenOrderId, long AmountTotal, long AmountRefunded, bool Disputed, string? Attention);
+    /// <summary>The admin order view: attention is for operators only.</summary>
+    private sealed record OrderView(Guid OrderId, string Status, string? WrenOrderId, long AmountTotal, long AmountRefunded, bool Disputed, List<AttentionItem> Attention)
+    {
+        /// <summary>The open items' sentences joined by "; ", null when none is open.</summary>
+        public string? AttentionText => Attention.Count == 0 ? null : string.Join("; ", Attention.Select(item => item.Text));
+    }
+
+    private sealed record AttentionItem(long Id, string Text);
+
+    private sealed record AdminOrderDetail(OrderView Order);
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -32,7 +41,7 @@ public sealed class RefundAndDisputeTests
         Assert.NotNull(Payments(system).Refund(session.SessionId));
 
         var order = await OrderWhenAsync(system, session, o => o.Status == "refunded");
-        Assert.Equal((order.AmountTotal, (string?)null), (order.AmountRefunded, order.Attention));
+        Assert.Equal((order.AmountTotal, (string?)null), (order.AmountRefunded, order.AttentionText));
         await Eventually.TrueAsync(async () => (await FulfillmentAsync(system, session.OrderId))!.State == FulfillmentState.Cancelled, Patience,
             "Fulfillment cancels the purchase");
         Assert.Empty(system.Wren.State.Orders);
@@ -51,7 +60,7 @@ public sealed class RefundAndDisputeTests
 
         var order = await OrderWhenAsync(system, session, o => o.Status == "refunded");
         Assert.Equal(fulfilled.WrenOrderId, order.WrenOrderId);
-        Assert.Equal($"offset {fulfilled.WrenOrderId} bought for a refunded payment", order.Attention);
+        Assert.Equal($"offset {fulfilled.WrenOrderId} bought for a refunded payment", order.AttentionText);
         await Eventually.TrueAsync(async () => (await FulfillmentAsync(system, session.OrderId))!.RefundedAt is not null, Patience,
             "Fulfillment records the refund");
         Assert.Equal(FulfillmentState.Placed, (await FulfillmentAsync(system, session.OrderId))!.State);
@@ -68,15 +77,15 @@ public sealed class RefundAndDisputeTests
 
         Assert.NotNull(Payments(system).Refund(session.SessionId, 1000));
         var partial = await OrderWhenAsync(system, session, o => o.AmountRefunded == 1000);
-        Assert.Contains($"partially refunded (1000 of {session.AmountTotal} cents)", partial.Attention);
+        Assert.Contains($"partially refunded (1000 of {session.AmountTotal} cents)", partial.AttentionText);
 
         Assert.NotNull(Payments(system).OpenDispute(session.SessionId));
         var disputed = await OrderWhenAsync(system, session, o => o.Disputed);
-        Assert.Contains("payment disputed", disputed.Attention);
+        Assert.Contains("payment disputed", disputed.AttentionText);
 
         Assert.NotNull(Payments(system).CloseDispute(session.SessionId, won: true));
         var closed = await OrderWhenAsync(system, session, o => !o.Disputed);
-        Assert.Contains("closed: won", closed.Attention);
+        Assert.Contains("closed: won", closed.AttentionText);
         Assert.Equal("fulfilled", closed.Status);
         Assert.Single(system.Wren.State.Orders);
     }
@@ -89,7 +98,7 @@ public sealed class RefundAndDisputeTests
 
     private static Task<OrderView> OrderWhenAsync(PuffinSystem system, CheckoutSession session, Func<OrderView, bool> condition) =>
         Eventually.ValueAsync(
-            async () => (await system.ApiClient.GetFromJsonAsync<OrderView>($"/api/orders/{session.OrderId}"))!,
+            async () => (await system.AdminClient.GetFromJsonAsync<AdminOrderDetail>($"/api/admin/orders/{session.OrderId}"))!.Order,
             condition, Patience, "the order reaches the expected state");
 
     private static async Task<OffsetFulfillment?> FulfillmentAsync(PuffinSystem system, Guid orderId)

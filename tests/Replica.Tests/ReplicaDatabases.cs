@@ -43,7 +43,7 @@ public static class ReplicaDatabases
         ScalarAsync(ordersDatabase, """SELECT count(*) FROM orders WHERE "Status" = @status""", ("status", status));
 
     public static Task<long> OrdersNeedingAttentionAsync(string ordersDatabase) =>
-        ScalarAsync(ordersDatabase, """SELECT count(*) FROM orders WHERE "Attention" IS NOT NULL""");
+        ScalarAsync(ordersDatabase, """SELECT count(DISTINCT "OrderId") FROM order_attention WHERE "ResolvedAt" IS NULL""");
 
     /// <summary>Each order's status and Wren order id.</summary>
     public static async Task<Dictionary<Guid, (string Status, string? WrenOrderId)>> OrdersAsync(string ordersDatabase)

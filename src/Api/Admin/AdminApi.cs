@@ -74,14 +74,14 @@ public static class AdminApi
 
         if (attention is { } needsAttention)
         {
-            query = needsAttention ? query.Where(o => o.Attention != null) : query.Where(o => o.Attention == null);
+            query = query.Where(needsAttention ? OrderFilters.NeedsAttention : OrderFilters.NeedsNoAttention);
         }
 
         var total = await query.CountAsync(cancellationToken);
         // CreatedAt is stored as sortable UTC text, so SQLite can order by it; the id breaks ties.
         var orders = await query.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id)
             .Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new AdminOrderPage(orders.Select(OrderView.From).ToList(), page, pageSize, total));
+        return TypedResults.Ok(new AdminOrderPage(orders.Select(AdminOrderView.From).ToList(), page, pageSize, total));
     }
 
     /// <summary>Outbox rows the dispatcher gave up on (oldest first), e.g. a message type this version does not know.</summary>
@@ -105,7 +105,9 @@ public static class AdminApi
     {
         var history = await db.OrderHistory.AsNoTracking().Where(e => e.OrderId == order.Id)
             .OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(cancellationToken);
-        return new AdminOrderDetail(OrderView.From(order), history.Select(OrderHistoryView.From).ToList());
+        var resolved = await db.Set<OrderAttentionItem>().IgnoreQueryFilters().AsNoTracking()
+            .Where(i => i.OrderId == order.Id && i.ResolvedAt != null).ToListAsync(cancellationToken);
+        return new AdminOrderDetail(AdminOrderView.From(order), AttentionItemView.Oldest(resolved), history.Select(OrderHistoryView.From).ToList());
     }
 
     internal static ProblemHttpResult OrderNotFound() =>

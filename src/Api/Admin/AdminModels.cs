@@ -3,10 +3,13 @@ using PuffinOffset.Api.Orders;
 namespace PuffinOffset.Api.Admin;
 
 /// <summary>One page of orders, newest first; <c>total</c> counts every order matching the filters.</summary>
-public sealed record AdminOrderPage(IReadOnlyList<OrderView> Items, int Page, int PageSize, int Total);
+public sealed record AdminOrderPage(IReadOnlyList<AdminOrderView> Items, int Page, int PageSize, int Total);
 
-/// <summary>An order as an operator sees it: the order view and what operators did to it, oldest first.</summary>
-public sealed record AdminOrderDetail(OrderView Order, IReadOnlyList<OrderHistoryView> History);
+/// <summary>
+/// An order as an operator sees it: the admin order view (with its open attention items), the items already
+/// resolved (by whom, with what note) and what operators did to it, each oldest first.
+/// </summary>
+public sealed record AdminOrderDetail(AdminOrderView Order, IReadOnlyList<AttentionItemView> ResolvedAttention, IReadOnlyList<OrderHistoryView> History);
 
 public sealed record OrderHistoryView(OrderHistoryKind Kind, string? Note, string? ClearedAttention, string RequestedBy, DateTimeOffset At)
 {
@@ -23,8 +26,11 @@ public sealed record ReplayAllRequest(string? Status, string? Note, string? Requ
 /// <summary>How many replays were asked of Fulfillment, and for which orders.</summary>
 public sealed record ReplayAllResult(int Requested, IReadOnlyList<Guid> OrderIds);
 
-/// <summary>Body of a resolve: the operator's note is required.</summary>
-public sealed record ResolveRequest(string? Note, string? RequestedBy);
+/// <summary>
+/// Body of a resolve: the ids of the attention items the operator saw and dealt with, and a note saying what was
+/// done (both required). Items raised since stay open.
+/// </summary>
+public sealed record ResolveRequest(string? Note, string? RequestedBy, IReadOnlyList<long>? AttentionIds);
 
 /// <summary>The backlog figures the console shows at the top.</summary>
 public sealed record AdminOverview(

@@ -17,7 +17,7 @@ public static class AdminOverviewQuery
             .Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         var byStatus = Enum.GetValues<OrderStatus>().ToDictionary(
             OrderStatusNames.Of, s => counts.SingleOrDefault(c => c.Status == s)?.Count ?? 0);
-        var attention = await db.Orders.CountAsync(o => o.Attention != null, cancellationToken);
+        var attention = await db.Orders.CountAsync(OrderFilters.NeedsAttention, cancellationToken);
 
         var pending = db.OutboxMessages.Where(m => m.DispatchedAt == null);
         var pendingCount = await pending.CountAsync(cancellationToken);

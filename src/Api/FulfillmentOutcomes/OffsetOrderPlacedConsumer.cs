@@ -1,4 +1,6 @@
 using MassTransit;
+using PuffinOffset.Api.Observability;
+using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Inbox;
@@ -7,46 +9,74 @@ namespace PuffinOffset.Api.FulfillmentOutcomes;
 
 /// <summary>
 /// Wren accepted the offset order: the order becomes <c>fulfilled</c>, once per message. When Fulfillment
-/// found more than one Wren order for it (a duplicate purchase), the order is flagged for an operator.
+/// found more than one Wren order for it (a duplicate purchase), or placed a dry run for a live-mode payment,
+/// the order is flagged for an operator.
 /// Recorded with the other outcomes being consumed at once, in one transaction (<see cref="GroupedInbox{TContext}"/>).
 /// </summary>
-public sealed partial class OffsetOrderPlacedConsumer(GroupedInbox<ApiDbContext> inbox, TimeProvider time, ILogger<OffsetOrderPlacedConsumer> logger)
+public sealed partial class OffsetOrderPlacedConsumer(
+    GroupedInbox<ApiDbContext> inbox,
+    ApiMetrics metrics,
+    TimeProvider time,
+    ILogger<OffsetOrderPlacedConsumer> logger)
     : IConsumer<OffsetOrderPlaced>
 {
-    public Task Consume(ConsumeContext<OffsetOrderPlaced> context) =>
-        inbox.ProcessOnceAsync(context, nameof(OffsetOrderPlacedConsumer), async db =>
+    public async Task Consume(ConsumeContext<OffsetOrderPlaced> context)
+    {
+        var livePaidDryRun = false;
+        if (await inbox.ProcessOnceAsync(context, nameof(OffsetOrderPlacedConsumer), async db =>
+            {
+                // Set afresh on each run: a failed batch is run again one message at a time.
+                livePaidDryRun = await ApplyAsync(db, context.Message);
+            }) && livePaidDryRun)
         {
-            var message = context.Message;
-            var order = await db.Orders.FindAsync([message.OrderId]);
-            if (order is null)
+            // Counted only once the transaction that raised the attention committed.
+            metrics.LivePaidDryRun();
+        }
+    }
+
+    /// <returns>True when a live payment was just found fulfilled by a dry run.</returns>
+    private async Task<bool> ApplyAsync(ApiDbContext db, OffsetOrderPlaced message)
+    {
+        var order = await db.Orders.FindAsync([message.OrderId]);
+        if (order is null)
+        {
+            LogUnknownOrder(logger, message.OrderId);
+            return false;
+        }
+
+        var now = time.GetUtcNow();
+        if (message.DuplicateWrenOrderIds is { Count: > 0 } duplicates)
+        {
+            // Paid for twice at Wren: someone must refund the extras. RequireAttention ignores a repeat.
+            var ids = new[] { message.WrenOrderId }.OfType<string>().Concat(duplicates).ToList();
+            order.RequireAttention(OrderAttention.DuplicateWrenOrders(ids), now);
+            LogDuplicates(logger, message.OrderId, string.Join(", ", ids));
+        }
+
+        if (order.TryMarkFulfilled(message.WrenOrderId, message.DryRun, now))
+        {
+            if (!order.FlagLivePaymentFulfilledByDryRun(message.DryRun, now))
             {
-                LogUnknownOrder(logger, message.OrderId);
-                return;
+                return false;
             }
 
-            var now = time.GetUtcNow();
-            if (message.DuplicateWrenOrderIds is { Count: > 0 } duplicates)
-            {
-                // Paid for twice at Wren: someone must refund the extras. RequireAttention ignores a repeat.
-                var ids = string.Join(", ", new[] { message.WrenOrderId }.OfType<string>().Concat(duplicates));
-                order.RequireAttention($"two Wren orders for one paid order: {ids}", now);
-                LogDuplicates(logger, message.OrderId, ids);
-            }
+            LogLivePaidDryRun(logger, message.OrderId);
+            return true;
+        }
 
-            if (order.TryMarkFulfilled(message.WrenOrderId, message.DryRun, now))
-            {
-                return;
-            }
+        // The refund raced the Wren POST: the offset exists and the money is gone.
+        if (order.RecordOffsetAfterRefund(message.WrenOrderId, message.DryRun, now))
+        {
+            LogPlacedAfterRefund(logger, message.OrderId, message.WrenOrderId);
+            return false;
+        }
 
-            // The refund raced the Wren POST: the offset exists and the money is gone.
-            if (order.RecordOffsetAfterRefund(message.WrenOrderId, message.DryRun, now))
-            {
-                LogPlacedAfterRefund(logger, message.OrderId, message.WrenOrderId);
-                return;
-            }
+        LogRefused(logger, message.OrderId, order.Status);
+        return false;
+    }
 
-            LogRefused(logger, message.OrderId, order.Status);
-        });
+    [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId} was paid in live mode but Fulfillment placed it as a dry run: no offset was bought for real money; flagged for an operator")]
+    private static partial void LogLivePaidDryRun(ILogger logger, Guid orderId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId} has several Wren orders ({WrenOrderIds}): flagged for an operator to refund the extras")]
     private static partial void LogDuplicates(ILogger logger, Guid orderId, string wrenOrderIds);
@@ -58,5 +88,5 @@ public sealed partial class OffsetOrderPlacedConsumer(GroupedInbox<ApiDbContext>
     private static partial void LogPlacedAfterRefund(ILogger logger, Guid orderId, string? wrenOrderId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OffsetOrderPlaced for order {OrderId} ignored: it is {Status}")]
-    private static partial void LogRefused(ILogger logger, Guid orderId, Orders.OrderStatus status);
+    private static partial void LogRefused(ILogger logger, Guid orderId, OrderStatus status);
 }

@@ -20,6 +20,7 @@ public sealed class ApiMetrics
     private double _oldestPaidWithoutOutcomeSeconds;
     private readonly Counter<long> _refunded;
     private readonly Counter<long> _paidForUnfulfillable;
+    private readonly Counter<long> _livePaidDryRun;
     private readonly Counter<long> _signatureFailures;
     private OrderCounts? _orderCounts;
 
@@ -36,6 +37,8 @@ public sealed class ApiMetrics
         _refunded = meter.CreateCounter<long>("orders.refunded", "{order}", "Orders refunded in full (charge.refunded).");
         _paidForUnfulfillable = meter.CreateCounter<long>("orders.paid_for_unfulfillable", "{order}",
             "Payments taken for an expired or payment_failed order: refund or replay them.");
+        _livePaidDryRun = meter.CreateCounter<long>("orders.live_paid_dry_run", "{order}",
+            "Orders paid in live mode that Fulfillment placed as a dry run: nothing was bought for the customer's money.");
         _signatureFailures = meter.CreateCounter<long>("stripe.webhook_signature_failures", "{request}",
             "Webhook requests rejected because the Stripe-Signature header was missing, wrong or too old, or the signed body was not an event.");
         meter.CreateObservableGauge("orders.attention", () => OrderCount(counts => counts.Attention), "{order}",
@@ -52,6 +55,7 @@ public sealed class ApiMetrics
 
         _refunded.Add(0);
         _paidForUnfulfillable.Add(0);
+        _livePaidDryRun.Add(0);
         _resends.Add(0);
         foreach (var outcome in new[] { "paid", "awaiting_payment", "payment_failed", "expired" })
         {
@@ -82,6 +86,8 @@ public sealed class ApiMetrics
     public void OrderRefunded() => _refunded.Add(1);
 
     public void PaidForUnfulfillable() => _paidForUnfulfillable.Add(1);
+
+    public void LivePaidDryRun() => _livePaidDryRun.Add(1);
 
     public void WebhookSignatureFailed(SignatureFailure failure) => _signatureFailures.Add(1, SignatureFailureTag(failure));
 

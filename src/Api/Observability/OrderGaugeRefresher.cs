@@ -27,7 +27,7 @@ public sealed partial class OrderGaugeRefresher(
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var orders = scope.ServiceProvider.GetRequiredService<ApiDbContext>().Orders.AsNoTracking();
-        var attention = await orders.LongCountAsync(o => o.Attention != null, cancellationToken);
+        var attention = await orders.LongCountAsync(OrderFilters.NeedsAttention, cancellationToken);
         var failed = await orders.LongCountAsync(o => o.Status == OrderStatus.FulfillmentFailed, cancellationToken);
         return new OrderCounts(attention, failed);
     }

@@ -24,8 +24,13 @@ public sealed class Order
     public long AmountRefunded { get; private set; }
     /// <summary>True while a dispute (chargeback) on the payment is open.</summary>
     public bool Disputed { get; private set; }
-    /// <summary>Null, or a sentence for an operator when money and offset disagree; cleared by an operator's resolve.</summary>
-    public string? Attention { get; private set; }
+    /// <summary>
+    /// The reasons an operator must look at this order (money and offset disagree). Loaded with the order are
+    /// the open ones only (see OrderAttentionItemConfiguration), plus any this unit of work raised or resolved.
+    /// </summary>
+    public IReadOnlyCollection<OrderAttentionItem> Attention => _attention;
+    /// <summary>True when the payment that made this order paid was a live-mode one (Stripe's <c>livemode</c>).</summary>
+    public bool PaidInLiveMode { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset UpdatedAt { get; private set; }
     /// <summary>When the order became paid; the <see cref="PaymentCompleted"/> it sends carries it on every resend.</summary>
@@ -36,6 +41,8 @@ public sealed class Order
     public DateTimeOffset? NextPaymentCompletedResendAt { get; private set; }
     /// <summary>When reconciliation last asked Stripe about this order's session; it asks the least recently asked first.</summary>
     public DateTimeOffset? StripeCheckedAt { get; private set; }
+
+    private readonly List<OrderAttentionItem> _attention = [];
 
     private Order() { }
 
@@ -74,7 +81,7 @@ public sealed class Order
         return true;
     }
 
-    public bool TryMarkPaid(string? paymentIntentId, string? customerEmail, DateTimeOffset now)
+    public bool TryMarkPaid(string? paymentIntentId, string? customerEmail, DateTimeOffset now, bool liveMode = false)
     {
         if (!TryMoveTo(OrderStatus.Paid, now))
         {
@@ -84,6 +91,7 @@ public sealed class Order
         PaymentIntentId = paymentIntentId ?? PaymentIntentId;
         CustomerEmail ??= customerEmail;
         PaidAt = now;
+        PaidInLiveMode = liveMode;
         return true;
     }
 
@@ -119,28 +127,30 @@ public sealed class Order
     public void RememberPaymentIntent(string? paymentIntentId) => PaymentIntentId ??= paymentIntentId;
 
     /// <summary>
-    /// Asks an operator to look at this order. A second reason is appended rather than replacing the first,
-    /// so nothing an operator must see is overwritten before they have seen it.
+    /// Asks an operator to look at this order: a new open item beside any others, so nothing an operator must
+    /// see is overwritten before they have seen it.
     /// </summary>
-    /// <returns>False when the order already carried this reason.</returns>
-    public bool RequireAttention(string reason, DateTimeOffset now)
+    /// <returns>False when this reason is already open on the order.</returns>
+    public bool RequireAttention(AttentionReason reason, DateTimeOffset now)
     {
-        if (Attention is not null && Attention.Contains(reason, StringComparison.Ordinal))
+        if (_attention.Any(item => item.IsOpen && item.Matches(reason)))
         {
             return false;
         }
 
-        Attention = Attention is null ? reason : $"{Attention}; {reason}";
+        _attention.Add(OrderAttentionItem.Raise(Id, reason, now));
         UpdatedAt = now;
         return true;
     }
 
-    /// <summary>Clears <see cref="Attention"/> once an operator has dealt with it.</summary>
-    public void ClearAttention(DateTimeOffset now)
-    {
-        Attention = null;
-        UpdatedAt = now;
-    }
+    public bool NeedsAttention => _attention.Any(item => item.IsOpen);
+
+    /// <summary>
+    /// Wren accepted the offset as a dry run, but the customer paid in live mode: nothing was bought for real money.
+    /// </summary>
+    /// <returns>True the first time this is noticed for the order.</returns>
+    public bool FlagLivePaymentFulfilledByDryRun(bool dryRun, DateTimeOffset now) =>
+        dryRun && PaidInLiveMode && RequireAttention(OrderAttention.LivePaymentFulfilledByDryRun, now);
 
     public void RecordRefund(long amountRefunded, DateTimeOffset now)
     {

@@ -13,7 +13,7 @@ public sealed class OrderHistoryEntry
     public OrderHistoryKind Kind { get; private set; }
     /// <summary>The operator's note (required to resolve, optional on a replay).</summary>
     public string? Note { get; private set; }
-    /// <summary>The attention sentence a resolve cleared, so the history shows what was dealt with.</summary>
+    /// <summary>The attention item's sentence a resolve cleared, so the history shows what was dealt with.</summary>
     public string? ClearedAttention { get; private set; }
     public string RequestedBy { get; private set; } = "";
     public DateTimeOffset At { get; private set; }
@@ -29,19 +29,18 @@ public sealed class OrderHistoryEntry
         At = now,
     };
 
-    /// <summary>Clears the order's attention and records what it said together with the operator's note.</summary>
-    public static OrderHistoryEntry ResolveAttention(Order order, string requestedBy, string note, DateTimeOffset now)
+    /// <summary>Resolves one attention item and records what it said together with the operator's note.</summary>
+    public static OrderHistoryEntry ResolveAttention(OrderAttentionItem item, string requestedBy, string note, DateTimeOffset now)
     {
-        var entry = new OrderHistoryEntry
+        item.Resolve(requestedBy, note, now);
+        return new OrderHistoryEntry
         {
-            OrderId = order.Id,
+            OrderId = item.OrderId,
             Kind = OrderHistoryKind.AttentionResolved,
             Note = note,
-            ClearedAttention = order.Attention,
+            ClearedAttention = item.Text,
             RequestedBy = requestedBy,
             At = now,
         };
-        order.ClearAttention(now);
-        return entry;
     }
 }

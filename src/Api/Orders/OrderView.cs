@@ -1,6 +1,9 @@
 namespace PuffinOffset.Api.Orders;
 
-/// <summary>The order as the frontend sees it (contract "Order view").</summary>
+/// <summary>
+/// The order as the frontend sees it (contract "Order view"): anyone holding the link may read it, so what is
+/// meant for operators (attention items, the payment's mode) is in <c>AdminOrderView</c> only.
+/// </summary>
 public sealed record OrderView(
     Guid OrderId,
     string? SessionId,
@@ -15,11 +18,10 @@ public sealed record OrderView(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     long AmountRefunded,
-    bool Disputed,
-    string? Attention)
+    bool Disputed)
 {
     public static OrderView From(Order order) => new(
         order.Id, order.CheckoutSessionId, order.Status, order.Tons, order.PortfolioId, order.AmountTotal,
         Order.Currency, order.CustomerEmail, order.WrenOrderId, order.DryRun, order.CreatedAt, order.UpdatedAt,
-        order.AmountRefunded, order.Disputed, order.Attention);
+        order.AmountRefunded, order.Disputed);
 }

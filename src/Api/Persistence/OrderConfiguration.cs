@@ -22,7 +22,10 @@ public sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         order.Property(o => o.WrenOrderId).HasMaxLength(255);
         order.Property(o => o.IdempotencyKey).HasMaxLength(255);
         order.Property(o => o.RequestHash).HasMaxLength(64);
-        order.Property(o => o.Attention).HasMaxLength(2000);
+        order.HasMany(o => o.Attention).WithOne().HasForeignKey(i => i.OrderId);
+        // Every event that may raise an attention must see the open ones (a reason open already is not raised
+        // twice), wherever it loads the order from.
+        order.Navigation(o => o.Attention).AutoInclude();
         order.HasIndex(o => o.PaymentIntentId);
     }
 }

@@ -178,7 +178,7 @@ public sealed partial class StripeReconciler(
 
         var stripeEvent = new CheckoutSessionEvent($"reconciled:{session.Id}:{type}", type, StripeConfiguration.ApiVersion,
             session.Id, session.PaymentStatus, session.Metadata?.GetValueOrDefault("orderId"), session.PaymentIntentId,
-            session.CustomerDetails?.Email);
+            session.CustomerDetails?.Email, session.Livemode);
         return (stripeEvent, outcome);
     }
 

@@ -11,14 +11,16 @@ public sealed record CheckoutSessionEvent(
     string? PaymentStatus,
     string? MetadataOrderId,
     string? PaymentIntentId,
-    string? CustomerEmail) : StripeWebhookEvent(EventId, Type, ApiVersion)
+    string? CustomerEmail,
+    bool LiveMode = false) : StripeWebhookEvent(EventId, Type, ApiVersion)
 {
-    internal static CheckoutSessionEvent Read(string eventId, string type, string? apiVersion, JsonElement dataObject)
+    /// <param name="eventLiveMode">The event's own <c>livemode</c>; the session's counts too.</param>
+    internal static CheckoutSessionEvent Read(string eventId, string type, string? apiVersion, JsonElement dataObject, bool eventLiveMode)
     {
         var session = dataObject;
         if (session.ValueKind != JsonValueKind.Object)
         {
-            return new(eventId, type, apiVersion, null, null, null, null, null);
+            return new(eventId, type, apiVersion, null, null, null, null, null, eventLiveMode);
         }
 
         var metadata = Object(session, "metadata");
@@ -28,6 +30,7 @@ public sealed record CheckoutSessionEvent(
             String(session, "payment_status"),
             metadata.ValueKind == JsonValueKind.Object ? String(metadata, "orderId") : null,
             Id(session, "payment_intent"),
-            customer.ValueKind == JsonValueKind.Object ? String(customer, "email") : null);
+            customer.ValueKind == JsonValueKind.Object ? String(customer, "email") : null,
+            eventLiveMode || True(session, "livemode"));
     }
 }

@@ -149,7 +149,7 @@ public sealed partial class StripeEventProcessor(
         var from = order.Status;
         var learnsPaymentIntent = stripeEvent.PaymentIntentId is not null && order.PaymentIntentId != stripeEvent.PaymentIntentId;
         var moved = target == OrderStatus.Paid
-            ? order.TryMarkPaid(stripeEvent.PaymentIntentId, stripeEvent.CustomerEmail, now)
+            ? order.TryMarkPaid(stripeEvent.PaymentIntentId, stripeEvent.CustomerEmail, now, stripeEvent.LiveMode)
             : order.TryMoveTo(target, now);
         if (!moved)
         {

@@ -38,12 +38,15 @@ public abstract record StripeWebhookEvent(string EventId, string Type, string? A
             var obj = data.ValueKind == JsonValueKind.Object ? Object(data, "object") : default;
             return type.StartsWith("charge.", StringComparison.Ordinal)
                 ? ChargeEvent.Read(eventId, type, apiVersion, obj)
-                : CheckoutSessionEvent.Read(eventId, type, apiVersion, obj);
+                : CheckoutSessionEvent.Read(eventId, type, apiVersion, obj, True(root, "livemode"));
         }
     }
 
     protected static string? String(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    protected static bool True(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
 
     /// <summary>A reference to another Stripe object: its id, or the object itself when the endpoint expands it.</summary>
     protected static string? Id(JsonElement element, string name) =>

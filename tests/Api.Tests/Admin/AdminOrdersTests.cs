@@ -36,7 +36,7 @@ public sealed class AdminOrdersTests : AdminTestBase
         }
 
         var order = await OrderAsync(orderId);
-        Assert.Equal((OrderStatus.FulfillmentFailed, "check me"), (order.Status, order.Attention));
+        Assert.Equal((OrderStatus.FulfillmentFailed, "check me"), (order.Status, order.OpenAttention()));
         Assert.Equal(0, await OutboxCountAsync("FulfillmentReplayRequested"));
     }
 
@@ -131,8 +131,10 @@ public sealed class AdminOrdersTests : AdminTestBase
         var replay = paths.GetProperty("/api/admin/orders/{orderId}/replay").GetProperty("post").GetProperty("responses");
         Assert.All(new[] { "202", "401", "404", "409" }, status => Assert.True(replay.TryGetProperty(status, out _), $"replay lacks {status}"));
         var schemas = document.GetProperty("components").GetProperty("schemas");
-        Assert.All(new[] { "AdminOrderPage", "AdminOrderDetail", "ReplayAllResult", "ResolveRequest", "AdminOverview" },
+        Assert.All(new[] { "AdminOrderPage", "AdminOrderDetail", "AdminOrderView", "AttentionItemView", "ReplayAllResult", "ResolveRequest", "AdminOverview" },
             schema => Assert.True(schemas.TryGetProperty(schema, out _), $"schema {schema} is missing"));
+        Assert.True(schemas.GetProperty("AdminOrderView").GetProperty("properties").TryGetProperty("attention", out _));
+        Assert.True(schemas.GetProperty("ResolveRequest").GetProperty("properties").TryGetProperty("attentionIds", out _));
         Assert.False(paths.TryGetProperty("/admin", out _)); // the console page is not part of the API
     }
 

@@ -46,7 +46,7 @@ public abstract class AdminTestBase : ApiTestBase
 
             if (attention is not null)
             {
-                order.RequireAttention(attention, now);
+                order.RequireAttention(new AttentionReason(AttentionKind.Legacy, attention), now);
             }
         });
         return created.OrderId;

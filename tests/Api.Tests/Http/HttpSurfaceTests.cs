@@ -23,7 +23,7 @@ public sealed class HttpSurfaceTests : ApiTestBase
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             var view = json.RootElement;
-            string[] fields = ["orderId", "sessionId", "status", "tons", "portfolioId", "amountTotal", "currency", "customerEmail", "wrenOrderId", "dryRun", "createdAt", "updatedAt", "amountRefunded", "disputed", "attention"];
+            string[] fields = ["orderId", "sessionId", "status", "tons", "portfolioId", "amountTotal", "currency", "customerEmail", "wrenOrderId", "dryRun", "createdAt", "updatedAt", "amountRefunded", "disputed"];
             Assert.Equal(fields.Order(), view.EnumerateObject().Select(p => p.Name).Order());
             Assert.Equal(created.OrderId, view.GetProperty("orderId").GetGuid());
             Assert.Equal("pending", view.GetProperty("status").GetString());
@@ -31,7 +31,6 @@ public sealed class HttpSurfaceTests : ApiTestBase
             Assert.Equal(49572, view.GetProperty("amountTotal").GetInt64()); // ceil(1.234 × 401.71 × 100) = ceil(49571.014)
             Assert.Equal(0, view.GetProperty("amountRefunded").GetInt64());
             Assert.False(view.GetProperty("disputed").GetBoolean());
-            Assert.Equal(JsonValueKind.Null, view.GetProperty("attention").ValueKind);
         }
     }
 
@@ -117,6 +116,11 @@ public sealed class HttpSurfaceTests : ApiTestBase
         var create = paths.GetProperty("/api/checkout/create-session").GetProperty("post").GetProperty("responses");
         Assert.All(new[] { "200", "400", "429" }, status => Assert.True(create.TryGetProperty(status, out _), $"create-session lacks {status}"));
         Assert.True(paths.GetProperty("/api/orders/{orderId}").GetProperty("get").GetProperty("responses").TryGetProperty("200", out _));
+        // The customer's order view: what operators need (attention, the payment's mode) is not part of it.
+        var orderView = document.GetProperty("components").GetProperty("schemas").GetProperty("OrderView").GetProperty("properties");
+        Assert.True(orderView.TryGetProperty("disputed", out _));
+        Assert.False(orderView.TryGetProperty("attention", out _));
+        Assert.False(orderView.TryGetProperty("paidInLiveMode", out _));
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.FulfillmentOutcomes;
+using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Tests.Support;
 using PuffinOffset.Messaging.Contracts;
@@ -48,7 +49,23 @@ public sealed class FulfillmentConsumerTests : ApiTestBase
         await Eventually.TrueAsync(async () => (await OrderAsync(order.OrderId)).Status == OrderStatus.Fulfilled, Delivery);
         var flagged = await OrderAsync(order.OrderId);
         Assert.Equal("ch_oldest", flagged.WrenOrderId);
-        Assert.Equal("two Wren orders for one paid order: ch_oldest, ch_newer", flagged.Attention);
+        Assert.Equal("two Wren orders for one paid order: ch_oldest, ch_newer", flagged.OpenAttention());
+    }
+
+    [Fact]
+    public async Task The_same_duplicate_reported_again_while_its_item_is_open_raises_no_second_item()
+    {
+        await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
+        var order = await PaidOrderAsync();
+        var placed = new OffsetOrderPlaced(order.OrderId, "ch_oldest", 2.5m, 21, 0, DryRun: false, DateTimeOffset.UtcNow, DuplicateWrenOrderIds: ["ch_newer"]);
+
+        await broker.Publisher.Publish(placed);
+        await Eventually.TrueAsync(async () => (await OrderAsync(order.OrderId)).Status == OrderStatus.Fulfilled, Delivery);
+        await broker.Publisher.Publish(placed); // Fulfillment answers a resent PaymentCompleted with the same outcome
+        await Eventually.TrueAsync(async () => await AcknowledgedAsync("offset-order-placed") >= 2, Delivery, "the copy is consumed");
+
+        var item = Assert.Single((await OrderAsync(order.OrderId)).Attention);
+        Assert.Equal(AttentionKind.DuplicateWrenOrders, item.Kind);
     }
 
     [Fact]
@@ -102,13 +119,62 @@ public sealed class FulfillmentConsumerTests : ApiTestBase
 
         await Eventually.TrueAsync(async () => (await OrderAsync(order.OrderId)).WrenOrderId == "oo_TEST_raced", Delivery);
         var after = await OrderAsync(order.OrderId);
-        Assert.Equal((OrderStatus.Refunded, "offset oo_TEST_raced bought for a refunded payment"), (after.Status, after.Attention));
+        Assert.Equal((OrderStatus.Refunded, "offset oo_TEST_raced bought for a refunded payment"), (after.Status, after.OpenAttention()));
     }
 
-    private async Task<CreatedOrder> PaidOrderAsync()
+    [Fact]
+    public async Task A_live_payment_fulfilled_by_a_dry_run_asks_an_operator_and_is_counted_once()
+    {
+        using var livePaidDryRun = new MeasurementCounter(ApiMetrics.MeterName, "orders.live_paid_dry_run");
+        await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
+        var order = await PaidOrderAsync(liveMode: true);
+        Assert.True((await OrderAsync(order.OrderId)).PaidInLiveMode);
+        var placed = new OffsetOrderPlaced(order.OrderId, null, 2.5m, 21, 100428, DryRun: true, DateTimeOffset.UtcNow);
+
+        await broker.Publisher.Publish(placed);
+        await Eventually.TrueAsync(() => Task.FromResult(livePaidDryRun.Value == 1), Delivery, "the live payment fulfilled by a dry run is counted");
+
+        var fulfilled = await OrderAsync(order.OrderId);
+        Assert.Equal((OrderStatus.Fulfilled, (bool?)true), (fulfilled.Status, fulfilled.DryRun));
+        var item = Assert.Single(fulfilled.Attention);
+        Assert.Equal((AttentionKind.LivePaymentDryRun, OrderAttention.LivePaymentFulfilledByDryRun.Text), (item.Kind, item.Text));
+
+        // Fulfillment publishes the same outcome again (it answers every PaymentCompleted): no second count.
+        await broker.Publisher.Publish(placed);
+        await Eventually.TrueAsync(async () => await AcknowledgedAsync("offset-order-placed") >= 2, Delivery, "the copy is consumed");
+        Assert.Equal(1, livePaidDryRun.Value);
+        Assert.Single((await OrderAsync(order.OrderId)).Attention);
+    }
+
+    [Fact]
+    public async Task A_test_mode_payment_fulfilled_by_a_dry_run_is_neither_flagged_nor_counted()
+    {
+        using var livePaidDryRun = new MeasurementCounter(ApiMetrics.MeterName, "orders.live_paid_dry_run");
+        await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
+        var order = await PaidOrderAsync(liveMode: false);
+
+        await broker.Publisher.Publish(new OffsetOrderPlaced(order.OrderId, null, 2.5m, 21, 100428, DryRun: true, DateTimeOffset.UtcNow));
+        // Acknowledged only after the consumer returned, so after anything it would have counted.
+        await Eventually.TrueAsync(async () => await AcknowledgedAsync("offset-order-placed") >= 1, Delivery, "the outcome is consumed");
+
+        var fulfilled = await OrderAsync(order.OrderId);
+        Assert.Equal((OrderStatus.Fulfilled, false), (fulfilled.Status, fulfilled.PaidInLiveMode));
+        Assert.Empty(fulfilled.Attention);
+        Assert.Equal(0, livePaidDryRun.Value);
+    }
+
+    /// <param name="liveMode">Only the event's top-level <c>livemode</c> is set: the Api must read the event's own field.</param>
+    private async Task<CreatedOrder> PaidOrderAsync(bool liveMode = false)
     {
         var order = await CreateOrderAsync();
-        using var response = await PostSignedWebhookAsync(StripeEventFixture.For(StripeEventFixture.CompletedPaid, order.SessionId, order.OrderId));
+        var body = StripeEventFixture.For(StripeEventFixture.CompletedPaid, order.SessionId, order.OrderId);
+        if (liveMode)
+        {
+            var eventLiveMode = body.LastIndexOf("\"livemode\": false", StringComparison.Ordinal);
+            body = body[..eventLiveMode] + "\"livemode\": true" + body[(eventLiveMode + "\"livemode\": false".Length)..];
+        }
+
+        using var response = await PostSignedWebhookAsync(body);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return order;
     }

@@ -46,6 +46,17 @@ public sealed class OrderGaugeRefresherTests : IDisposable
         time.Advance(OrderGaugeRefresher.Interval);
         await Eventually.TrueAsync(() => gauges.Read("orders.attention") == 3 && gauges.Read("orders.fulfillment_failed") == 3,
             TimeSpan.FromSeconds(30), "the next refresh reports the new orders");
+
+        // An operator resolves one order's only item: it no longer needs attention.
+        await using (var scope = provider.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
+            (await db.Orders.FirstAsync(OrderFilters.NeedsAttention)).Attention.Single().Resolve("ops", "refunded", time.GetUtcNow());
+            await db.SaveChangesAsync();
+        }
+
+        time.Advance(OrderGaugeRefresher.Interval);
+        await Eventually.TrueAsync(() => gauges.Read("orders.attention") == 2, TimeSpan.FromSeconds(30), "a resolved item is not counted");
         await refresher.StopAsync(CancellationToken.None);
     }
 
@@ -58,7 +69,7 @@ public sealed class OrderGaugeRefresherTests : IDisposable
         for (var i = 0; i < attention; i++)
         {
             var order = Order.Create(Guid.NewGuid(), 1m, 21, 40_171, null, null, null, now);
-            order.RequireAttention("payment taken for an order that will not be fulfilled: refund or replay", now);
+            order.RequireAttention(OrderAttention.PaymentForUnfulfillableOrder, now);
             db.Orders.Add(order);
         }
 

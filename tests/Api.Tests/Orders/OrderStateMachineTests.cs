@@ -72,16 +72,23 @@ public sealed class OrderStateMachineTests
     }
 
     [Fact]
-    public void Attention_reasons_accumulate_until_an_operator_clears_them()
+    public void Attention_reasons_accumulate_as_items_and_one_still_open_is_not_raised_twice()
     {
         var order = OrderIn(OrderStatus.Paid);
         var now = DateTimeOffset.UtcNow;
-        order.RequireAttention("dispute opened", now);
-        order.RequireAttention("dispute opened", now);
-        order.RequireAttention("partial refund", now);
-        Assert.Equal("dispute opened; partial refund", order.Attention);
-        order.ClearAttention(now);
-        Assert.Null(order.Attention);
+        Assert.True(order.RequireAttention(OrderAttention.DisputeOpened("dp_1", "fraudulent"), now));
+        Assert.False(order.RequireAttention(OrderAttention.DisputeOpened("dp_1", "fraudulent"), now));
+        Assert.True(order.RequireAttention(OrderAttention.PartialRefund(100, 2500), now));
+        Assert.Equal([AttentionKind.DisputeOpened, AttentionKind.PartialRefund], order.Attention.Select(item => item.Kind));
+        Assert.True(order.NeedsAttention);
+
+        foreach (var item in order.Attention)
+        {
+            item.Resolve("ops", "done", now);
+        }
+
+        Assert.False(order.NeedsAttention);
+        Assert.True(order.RequireAttention(OrderAttention.DisputeOpened("dp_1", "fraudulent"), now)); // resolved, so raised again
     }
 
     [Fact]

@@ -120,7 +120,7 @@ public sealed class GroupCommitTests : ApiTestBase
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         var order = await OrderAsync(created.OrderId);
         Assert.Equal(OrderStatus.Paid, order.Status);
-        Assert.Equal("Stripe sent charge.refunded for this payment before its Checkout event: check the payment in Stripe", order.Attention);
+        Assert.Equal("Stripe sent charge.refunded for this payment before its Checkout event: check the payment in Stripe", order.OpenAttention());
         var refund = await Api.WithDbAsync(db => db.StripeEvents.SingleAsync(e => e.Type == "charge.refunded"));
         Assert.Equal("unknown_order", refund.Outcome);
     }

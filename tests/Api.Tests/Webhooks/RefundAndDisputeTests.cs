@@ -26,7 +26,7 @@ public sealed class RefundAndDisputeTests : ApiTestBase
         await PostAsync(StripeEventFixture.Raw(StripeEventFixture.ChargeRefundedFull));
 
         var order = await OrderAsync(created.OrderId);
-        Assert.Equal((OrderStatus.Refunded, 2500L, null), (order.Status, order.AmountRefunded, order.Attention));
+        Assert.Equal((OrderStatus.Refunded, 2500L, null), (order.Status, order.AmountRefunded, order.OpenAttention()));
         var message = Assert.Single(await OutboxAsync<OrderRefunded>());
         Assert.Equal((created.OrderId, 2500L), (message.OrderId, message.AmountRefunded));
         Assert.Equal(1, refunds.Value);
@@ -50,7 +50,7 @@ public sealed class RefundAndDisputeTests : ApiTestBase
 
         var order = await OrderAsync(created.OrderId);
         Assert.Equal((OrderStatus.Refunded, "oo_TEST_bought"), (order.Status, order.WrenOrderId));
-        Assert.Equal("offset oo_TEST_bought bought for a refunded payment", order.Attention);
+        Assert.Equal("offset oo_TEST_bought bought for a refunded payment", order.OpenAttention());
         Assert.Single(await OutboxAsync<OrderRefunded>());
     }
 
@@ -63,7 +63,7 @@ public sealed class RefundAndDisputeTests : ApiTestBase
 
         var order = await OrderAsync(created.OrderId);
         Assert.Equal((OrderStatus.Paid, 1000L), (order.Status, order.AmountRefunded));
-        Assert.Contains("partially refunded (1000 of", order.Attention);
+        Assert.Contains("partially refunded (1000 of", order.OpenAttention());
         Assert.Empty(await OutboxAsync<OrderRefunded>());
     }
 
@@ -92,12 +92,12 @@ public sealed class RefundAndDisputeTests : ApiTestBase
         await PostAsync(StripeEventFixture.Raw(StripeEventFixture.DisputeCreated));
         var opened = await OrderAsync(created.OrderId);
         Assert.True(opened.Disputed);
-        Assert.Equal("payment disputed (dp_1TESTpaid0001DisputeAbCd, reason fraudulent): answer it in Stripe's dashboard", opened.Attention);
+        Assert.Equal("payment disputed (dp_1TESTpaid0001DisputeAbCd, reason fraudulent): answer it in Stripe's dashboard", opened.OpenAttention());
 
         await PostAsync(StripeEventFixture.Raw(StripeEventFixture.DisputeClosed));
         var closed = await OrderAsync(created.OrderId);
         Assert.False(closed.Disputed);
-        Assert.EndsWith("dispute dp_1TESTpaid0001DisputeAbCd closed: won", closed.Attention);
+        Assert.EndsWith("dispute dp_1TESTpaid0001DisputeAbCd closed: won", closed.OpenAttention());
         Assert.Equal(OrderStatus.Paid, closed.Status);
     }
 
@@ -113,7 +113,7 @@ public sealed class RefundAndDisputeTests : ApiTestBase
 
         var order = await OrderAsync(created.OrderId);
         Assert.Equal((OrderStatus.Expired, PaymentIntent), (order.Status, order.PaymentIntentId));
-        Assert.Equal("payment taken for an order that will not be fulfilled: refund or replay", order.Attention);
+        Assert.Equal("payment taken for an order that will not be fulfilled: refund or replay", order.OpenAttention());
         Assert.Equal(1, unfulfillable.Value);
         Assert.Equal(0, await OutboxCountAsync());
         Assert.Equal("attention", (await Api.WithDbAsync(db => db.StripeEvents.SingleAsync(e => e.EventId == "evt_TEST_paidLate"))).Outcome);
@@ -121,7 +121,7 @@ public sealed class RefundAndDisputeTests : ApiTestBase
         // The operator refunds it: found by the payment intent the late event carried, no new question asked.
         await PostAsync(StripeEventFixture.Raw(StripeEventFixture.ChargeRefundedFull));
         var refunded = await OrderAsync(created.OrderId);
-        Assert.Equal((OrderStatus.Expired, 2500L, order.Attention), (refunded.Status, refunded.AmountRefunded, refunded.Attention));
+        Assert.Equal((OrderStatus.Expired, 2500L, order.OpenAttention()), (refunded.Status, refunded.AmountRefunded, refunded.OpenAttention()));
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class RefundAndDisputeTests : ApiTestBase
 
         var order = await OrderAsync(created.OrderId);
         Assert.Equal(OrderStatus.PaymentFailed, order.Status);
-        Assert.Equal("payment taken for an order that will not be fulfilled: refund or replay", order.Attention);
+        Assert.Equal("payment taken for an order that will not be fulfilled: refund or replay", order.OpenAttention());
         Assert.Equal(1, unfulfillable.Value);
     }
 
@@ -170,7 +170,7 @@ public sealed class RefundAndDisputeTests : ApiTestBase
         await PostFixtureAsync(StripeEventFixture.CompletedPaid, created);
 
         var order = await OrderAsync(created.OrderId);
-        Assert.Equal("Stripe sent charge.refunded for this payment before its Checkout event: check the payment in Stripe", order.Attention);
+        Assert.Equal("Stripe sent charge.refunded for this payment before its Checkout event: check the payment in Stripe", order.OpenAttention());
         var record = await Api.WithDbAsync(db => db.StripeEvents.SingleAsync(e => e.Type == "charge.refunded"));
         Assert.Equal(("unknown_order", PaymentIntent), (record.Outcome, record.PaymentIntentId));
     }

@@ -124,9 +124,25 @@
     ]);
   }
 
+  // Each open item on its own line; the page remembers which items it showed, and a resolve names exactly those.
+  function attentionCell(order) {
+    const td = document.createElement('td');
+    td.className = 'attention-text';
+    const list = document.createElement('ul');
+    list.className = 'attention-items';
+    list.append(...order.attention.map((item) => {
+      const li = document.createElement('li');
+      li.textContent = item.text;
+      li.title = `${item.kind.replaceAll('_', ' ')}, raised ${new Date(item.raisedAt).toLocaleString()}`;
+      return li;
+    }));
+    td.append(list);
+    return td;
+  }
+
   function renderAttention(page) {
     fill('attention', page.items, (order) => [
-      orderCell(order), statusCell(order.status), cell(order.attention, 'attention-text'),
+      orderCell(order), statusCell(order.status), attentionCell(order),
       cell(money.format(order.amountTotal / 100), 'num'), cell(ago(order.updatedAt), null, order.updatedAt),
       actionCell('Resolve', `resolve-${order.orderId}`, () => resolve(order)),
     ]);
@@ -250,11 +266,13 @@
   }
 
   function resolve(order) {
+    const seen = order.attention.map((item) => item.id);
     openDialog({
       title: 'Resolve attention',
-      text: order.attention,
-      noteLabel: 'What was done (kept in the order\u2019s history)', noteRequired: true, confirm: 'Resolve',
-      action: (note) => post(`/api/admin/orders/${order.orderId}/resolve`, { note, requestedBy: 'console' },
+      text: order.attention.map((item) => item.text).join('\n'),
+      noteLabel: 'What was done (kept in the order\u2019s history; anything raised since this page loaded stays open)',
+      noteRequired: true, confirm: 'Resolve',
+      action: (note) => post(`/api/admin/orders/${order.orderId}/resolve`, { note, requestedBy: 'console', attentionIds: seen },
         () => `Attention on order ${order.orderId} resolved.`),
     });
   }

@@ -29,10 +29,6 @@ namespace PuffinOffset.Api.Persistence.Migrations
                     b.Property<long>("AmountTotal")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Attention")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("CheckoutSessionId")
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
@@ -63,6 +59,9 @@ namespace PuffinOffset.Api.Persistence.Migrations
 
                     b.Property<DateTime?>("PaidAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("PaidInLiveMode")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("PaymentCompletedResends")
                         .HasColumnType("INTEGER");
@@ -108,6 +107,49 @@ namespace PuffinOffset.Api.Persistence.Migrations
                     b.HasIndex("PaymentIntentId");
 
                     b.ToTable("orders", (string)null);
+                });
+
+            modelBuilder.Entity("PuffinOffset.Api.Orders.OrderAttentionItem", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RaisedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResolutionNote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ResolvedAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResolvedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderId");
+
+                    b.HasIndex("ResolvedAt", "OrderId");
+
+                    b.ToTable("order_attention", (string)null);
                 });
 
             modelBuilder.Entity("PuffinOffset.Api.Orders.OrderHistoryEntry", b =>
@@ -252,6 +294,15 @@ namespace PuffinOffset.Api.Persistence.Migrations
                     b.ToTable("outbox_messages", (string)null);
                 });
 
+            modelBuilder.Entity("PuffinOffset.Api.Orders.OrderAttentionItem", b =>
+                {
+                    b.HasOne("PuffinOffset.Api.Orders.Order", null)
+                        .WithMany("Attention")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("PuffinOffset.Api.Orders.OrderHistoryEntry", b =>
                 {
                     b.HasOne("PuffinOffset.Api.Orders.Order", null)
@@ -259,6 +310,11 @@ namespace PuffinOffset.Api.Persistence.Migrations
                         .HasForeignKey("OrderId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("PuffinOffset.Api.Orders.Order", b =>
+                {
+                    b.Navigation("Attention");
                 });
 #pragma warning restore 612, 618
         }

@@ -34,10 +34,6 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                     b.Property<long>("AmountTotal")
                         .HasColumnType("bigint");
 
-                    b.Property<string>("Attention")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
-
                     b.Property<string>("CheckoutSessionId")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)");
@@ -68,6 +64,9 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
 
                     b.Property<DateTime?>("PaidAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("PaidInLiveMode")
+                        .HasColumnType("boolean");
 
                     b.Property<int>("PaymentCompletedResends")
                         .HasColumnType("integer");
@@ -113,6 +112,51 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                     b.HasIndex("PaymentIntentId");
 
                     b.ToTable("orders", (string)null);
+                });
+
+            modelBuilder.Entity("PuffinOffset.Api.Orders.OrderAttentionItem", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("RaisedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ResolutionNote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTime?>("ResolvedAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ResolvedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderId");
+
+                    b.HasIndex("ResolvedAt", "OrderId");
+
+                    b.ToTable("order_attention", (string)null);
                 });
 
             modelBuilder.Entity("PuffinOffset.Api.Orders.OrderHistoryEntry", b =>
@@ -261,6 +305,15 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                     b.ToTable("outbox_messages", (string)null);
                 });
 
+            modelBuilder.Entity("PuffinOffset.Api.Orders.OrderAttentionItem", b =>
+                {
+                    b.HasOne("PuffinOffset.Api.Orders.Order", null)
+                        .WithMany("Attention")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("PuffinOffset.Api.Orders.OrderHistoryEntry", b =>
                 {
                     b.HasOne("PuffinOffset.Api.Orders.Order", null)
@@ -268,6 +321,11 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                         .HasForeignKey("OrderId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("PuffinOffset.Api.Orders.Order", b =>
+                {
+                    b.Navigation("Attention");
                 });
 #pragma warning restore 612, 618
         }
