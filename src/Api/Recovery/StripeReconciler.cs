@@ -169,8 +169,9 @@ public sealed partial class StripeReconciler(
         {
             var list = await stripe.ListUndeliveredEventsAsync(StripeWebhookEvent.HandledTypes, now - EventsApiWindow, cursor,
                 EventPageSize, cancellationToken);
-            // Stripe lists newest first; applied oldest first, as they would have arrived.
-            foreach (var stripeEvent in Enumerable.Reverse(RawEvents(list)))
+            // Applied as Stripe lists them, newest first: a refund is then recorded before the payment it undoes,
+            // so the payment finds it and buys nothing (the state machine makes every other order harmless).
+            foreach (var stripeEvent in RawEvents(list))
             {
                 await using var scope = scopeFactory.CreateAsyncScope();
                 var processor = scope.ServiceProvider.GetRequiredService<StripeEventProcessor>();

@@ -72,6 +72,21 @@ public sealed class UndeliveredEventsTests : ApiTestBase
         Assert.Equal(refunded.UpdatedAt, (await OrderAsync(paid.OrderId)).UpdatedAt);
     }
 
+    [Fact]
+    public async Task A_payment_and_its_full_refund_both_undelivered_end_the_order_refunded_without_a_payment_completed()
+    {
+        await SwitchWebhooksAsync(on: false);
+        var created = await CreateOrderAsync();
+        Stripe.Services.GetRequiredService<HostedCheckoutSessions>().PayByCard(created.SessionId, Customer);
+        Assert.NotNull(Stripe.Services.GetRequiredService<PaidPayments>().Refund(created.SessionId));
+
+        await Api.Services.GetRequiredService<StripeReconciler>().RunOnceAsync(CancellationToken.None);
+
+        var order = await OrderAsync(created.OrderId);
+        Assert.Equal((OrderStatus.Refunded, (DateTimeOffset?)null), (order.Status, order.PaidAt));
+        Assert.Equal((0, 1), (await OutboxCountAsync(), await OutboxCountAsync("OrderRefunded")));
+    }
+
     private StripeEvent LastEventOf(string sessionId) => Stripe.Services.GetRequiredService<EventLog>().EventsFor(sessionId)[^1];
 
     /// <summary>Delivers the sandbox's event as Stripe would: its exact bytes, signed now.</summary>
