@@ -137,7 +137,7 @@ public static class CheckoutSessionsApi
         return Task.FromResult(result);
     }
 
-    private static bool IsAuthorized(HttpRequest request)
+    internal static bool IsAuthorized(HttpRequest request)
     {
         var authorization = request.Headers.Authorization.ToString();
         return authorization.StartsWith("Bearer sk_test_", StringComparison.Ordinal)

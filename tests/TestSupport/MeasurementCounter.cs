@@ -8,7 +8,8 @@ public sealed class MeasurementCounter : IDisposable
     private readonly MeterListener _listener = new();
     private long _value;
 
-    public MeasurementCounter(string meterName, string instrumentName)
+    /// <param name="tag">When given, only measurements carrying this tag with this value are summed.</param>
+    public MeasurementCounter(string meterName, string instrumentName, KeyValuePair<string, object?>? tag = null)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
@@ -17,8 +18,38 @@ public sealed class MeasurementCounter : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((_, measurement, _, _) => Interlocked.Add(ref _value, measurement));
-        _listener.SetMeasurementEventCallback<int>((_, measurement, _, _) => Interlocked.Add(ref _value, measurement));
+        bool Counts(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            if (tag is not { } wanted)
+            {
+                return true;
+            }
+
+            foreach (var t in tags)
+            {
+                if (t.Key == wanted.Key && Equals(t.Value, wanted.Value))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        _listener.SetMeasurementEventCallback<long>((_, measurement, tags, _) =>
+        {
+            if (Counts(tags))
+            {
+                Interlocked.Add(ref _value, measurement);
+            }
+        });
+        _listener.SetMeasurementEventCallback<int>((_, measurement, tags, _) =>
+        {
+            if (Counts(tags))
+            {
+                Interlocked.Add(ref _value, measurement);
+            }
+        });
         _listener.Start();
     }
 

@@ -56,6 +56,21 @@ public sealed class StripeCheckout(
     public Task<Session> GetSessionAsync(string sessionId, CancellationToken cancellationToken) =>
         new SessionService(CreateClient()).GetAsync(sessionId, cancellationToken: cancellationToken);
 
+    /// <summary>
+    /// One page of the events Stripe could not deliver to any endpoint (<c>GET /v1/events?delivery_success=false</c>),
+    /// of <paramref name="types"/>, created since <paramref name="since"/>, newest first.
+    /// </summary>
+    public Task<StripeList<Event>> ListUndeliveredEventsAsync(IReadOnlyCollection<string> types, DateTimeOffset since, string? startingAfter,
+        int limit, CancellationToken cancellationToken) =>
+        new EventService(CreateClient()).ListAsync(new EventListOptions
+        {
+            DeliverySuccess = false,
+            Types = [.. types],
+            Created = new DateRangeOptions { GreaterThanOrEqual = since.UtcDateTime },
+            Limit = limit,
+            StartingAfter = startingAfter,
+        }, cancellationToken: cancellationToken);
+
     public static string IdempotencyKey(Guid orderId) => $"checkout-create-{orderId}";
 
     private StripeClient CreateClient()

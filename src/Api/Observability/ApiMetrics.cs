@@ -16,6 +16,7 @@ public sealed class ApiMetrics
     private readonly Counter<long> _unknownOrderEvents;
     private readonly Counter<long> _resends;
     private readonly Counter<long> _reconciled;
+    private readonly Counter<long> _reconciledEvents;
     private long _paidWithoutOutcome;
     private double _oldestPaidWithoutOutcomeSeconds;
     private readonly Counter<long> _refunded;
@@ -32,6 +33,8 @@ public sealed class ApiMetrics
         _unknownOrderEvents = meter.CreateCounter<long>("stripe.webhook_unknown_order_events", "{event}", "Checkout events for a session and order this Api does not know.");
         _resends = meter.CreateCounter<long>("orders.payment_completed_resends", "{message}", "PaymentCompleted published again for a paid order without an outcome.");
         _reconciled = meter.CreateCounter<long>("stripe.reconciled_orders", "{order}", "Orders moved by asking Stripe, because their webhook did not arrive: alert on a non-zero rate.");
+        _reconciledEvents = meter.CreateCounter<long>("stripe.reconciled_events", "{event}",
+            "Stripe events found through the Events API because their webhook was never delivered: alert on a non-zero rate.");
         meter.CreateObservableGauge("orders.paid_without_outcome", () => Interlocked.Read(ref _paidWithoutOutcome), "{order}", "Paid orders Fulfillment has not answered yet.");
         meter.CreateObservableGauge("orders.paid_without_outcome.oldest_age", () => Volatile.Read(ref _oldestPaidWithoutOutcomeSeconds), "s", "Time since the oldest paid order without an outcome was paid.");
         _refunded = meter.CreateCounter<long>("orders.refunded", "{order}", "Orders refunded in full (charge.refunded).");
@@ -61,6 +64,11 @@ public sealed class ApiMetrics
         {
             _reconciled.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
         }
+
+        foreach (var type in StripeWebhookEvent.HandledTypes)
+        {
+            _reconciledEvents.Add(0, EventTypeTag(type));
+        }
     }
 
     public void CheckoutSessionCreated() => _sessionsCreated.Add(1);
@@ -80,6 +88,9 @@ public sealed class ApiMetrics
     /// <param name="outcome">paid, awaiting_payment, payment_failed or expired.</param>
     public void Reconciled(string outcome) => _reconciled.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
+    /// <summary>An undelivered event read from Stripe's Events API and recorded (not one the Api already had).</summary>
+    public void EventReconciled(string eventType) => _reconciledEvents.Add(1, EventTypeTag(eventType));
+
     public void UnknownOrderEvent(string eventType) =>
         _unknownOrderEvents.Add(1, new KeyValuePair<string, object?>("stripe.event_type", eventType));
 
@@ -96,6 +107,8 @@ public sealed class ApiMetrics
 
     private IEnumerable<Measurement<long>> OrderCount(Func<OrderCounts, long> select) =>
         Volatile.Read(ref _orderCounts) is { } counts ? [new Measurement<long>(select(counts))] : [];
+
+    private static KeyValuePair<string, object?> EventTypeTag(string eventType) => new("stripe.event_type", eventType);
 
     private static KeyValuePair<string, object?> SignatureFailureTag(SignatureFailure failure) => new("reason", failure switch
     {

@@ -15,8 +15,10 @@ public static class OrderStateMachine
         (OrderStatus.Paid, OrderStatus.Fulfilled or OrderStatus.FulfillmentFailed) => true,
         // An operator replayed a failed fulfilment (Fulfillment's admin replay) and Wren accepted it.
         (OrderStatus.FulfillmentFailed, OrderStatus.Fulfilled) => true,
-        // A full refund (charge.refunded) ends the order; nothing follows it.
-        (OrderStatus.Paid or OrderStatus.Fulfilled or OrderStatus.FulfillmentFailed, OrderStatus.Refunded) => true,
+        // A full refund (charge.refunded) ends the order; nothing follows it. It may overtake the payment event
+        // (that one failed and Stripe is still retrying it): the payment then never buys an offset.
+        (OrderStatus.Pending or OrderStatus.AwaitingPayment or OrderStatus.Paid or OrderStatus.Fulfilled or OrderStatus.FulfillmentFailed,
+            OrderStatus.Refunded) => true,
         _ => false,
     };
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PuffinOffset.Api.Checkout;
@@ -22,6 +23,8 @@ namespace PuffinOffset.Api.Recovery;
 /// duplicate, and the real webhook arriving later is refused by the state machine: it changes nothing.
 /// Stripe is called outside any write transaction, so webhooks never wait for it. With several Api
 /// replicas on PostgreSQL one of them runs each pass (<see cref="OneReplica"/>).
+/// Each pass also reads Stripe's undelivered events of every handled type (<c>GET /v1/events?delivery_success=false</c>):
+/// a lost refund, dispute or failed delayed payment cannot be seen from a session.
 /// </summary>
 public sealed partial class StripeReconciler(
     IServiceScopeFactory scopeFactory,
@@ -33,12 +36,26 @@ public sealed partial class StripeReconciler(
     /// <summary>Stripe's default session lifetime (we do not set <c>expires_at</c>), plus the day the brief allows after expiry.</summary>
     public static readonly TimeSpan LastAskedAfterCreation = TimeSpan.FromHours(24) + TimeSpan.FromDays(1);
 
+    /// <summary>A delayed payment (ACH, SEPA) settles in up to 4–14 days: its session is asked about that long.</summary>
+    public static readonly TimeSpan AwaitingPaymentAskedFor = TimeSpan.FromDays(14);
+
+    /// <summary>How far back Stripe's Events API reaches.</summary>
+    public static readonly TimeSpan EventsApiWindow = TimeSpan.FromDays(30);
+
+    /// <summary>Pages of undelivered events read per pass (100 each); a longer backlog continues in the next pass.</summary>
+    public const int EventPagesPerPass = 3;
+
+    public const int EventPageSize = 100;
+
     /// <summary>The advisory lock's name: one replica reconciles at a time.</summary>
     public const string JobName = "stripe-reconciliation";
 
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(30);
 
     private int _consecutiveFailures;
+
+    /// <summary>Where the last pass stopped in a backlog longer than its pages; null to start from the newest.</summary>
+    private string? _undeliveredEventsCursor;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -129,14 +146,72 @@ public sealed partial class StripeReconciler(
                 }
             }
 
-            _consecutiveFailures = 0;
         }
         finally
         {
             await RecordCheckedAsync(checkedOrders, now);
         }
 
+        await ReconcileUndeliveredEventsAsync(stripe, now, cancellationToken);
+        _consecutiveFailures = 0;
         return moved;
+    }
+
+    /// <summary>
+    /// Events of every handled type whose webhook Stripe never delivered (a lost refund, dispute or failed payment
+    /// is invisible from the session), applied through the webhook's own processor under their own event ids: an
+    /// event already recorded is a duplicate, and a real delivery arriving later is one too.
+    /// </summary>
+    private async Task ReconcileUndeliveredEventsAsync(StripeCheckout stripe, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cursor = _undeliveredEventsCursor;
+        for (var page = 0; page < EventPagesPerPass; page++)
+        {
+            var list = await stripe.ListUndeliveredEventsAsync(StripeWebhookEvent.HandledTypes, now - EventsApiWindow, cursor,
+                EventPageSize, cancellationToken);
+            // Applied as Stripe lists them, newest first: a refund is then recorded before the payment it undoes,
+            // so the payment finds it and buys nothing (the state machine makes every other order harmless).
+            foreach (var stripeEvent in RawEvents(list))
+            {
+                await using var scope = scopeFactory.CreateAsyncScope();
+                var processor = scope.ServiceProvider.GetRequiredService<StripeEventProcessor>();
+                var outcome = await processor.ProcessAsync(stripeEvent, fromWebhook: false);
+                if (outcome != WebhookOutcome.Duplicate)
+                {
+                    metrics.EventReconciled(stripeEvent.Type);
+                    LogEventReconciled(logger, stripeEvent.EventId, stripeEvent.Type, outcome);
+                }
+            }
+
+            cursor = list.HasMore && list.Data is [.., var oldest] ? oldest.Id : null;
+            if (cursor is null)
+            {
+                break;
+            }
+        }
+
+        _undeliveredEventsCursor = cursor;
+    }
+
+    /// <summary>
+    /// Each listed event read from the JSON Stripe sent, by the parser the webhook uses, so an event found here is
+    /// exactly what its delivery would have been (Stripe.net's model is not converted field by field).
+    /// </summary>
+    private static List<StripeWebhookEvent> RawEvents(StripeList<Event> list)
+    {
+        var events = new List<StripeWebhookEvent>();
+        if (list.StripeResponse?.Content is not { } content)
+        {
+            return events;
+        }
+
+        using var document = JsonDocument.Parse(content);
+        if (document.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
+        {
+            events.AddRange(data.EnumerateArray().Select(e => StripeWebhookEvent.TryRead(e.GetRawText())).OfType<StripeWebhookEvent>());
+        }
+
+        return events;
     }
 
     /// <summary>Old enough to have had its webhook, young enough that Stripe still has a live or just-expired session; least recently asked first.</summary>
@@ -145,10 +220,12 @@ public sealed partial class StripeReconciler(
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
         var createdBefore = now - options.Value.StripeReconcileAfter;
-        var createdAfter = now - LastAskedAfterCreation;
+        var pendingCreatedAfter = now - LastAskedAfterCreation;
+        var awaitingCreatedAfter = now - AwaitingPaymentAskedFor;
         var rows = await db.Orders.AsNoTracking()
-            .Where(o => (o.Status == OrderStatus.Pending || o.Status == OrderStatus.AwaitingPayment)
-                && o.CheckoutSessionId != null && o.CreatedAt <= createdBefore && o.CreatedAt > createdAfter)
+            .Where(o => ((o.Status == OrderStatus.Pending && o.CreatedAt > pendingCreatedAfter)
+                    || (o.Status == OrderStatus.AwaitingPayment && o.CreatedAt > awaitingCreatedAfter))
+                && o.CheckoutSessionId != null && o.CreatedAt <= createdBefore)
             .OrderBy(o => o.StripeCheckedAt).ThenBy(o => o.CreatedAt)
             .Take(options.Value.StripeReconcileBatchSize)
             .Select(o => new { o.Id, o.CheckoutSessionId, o.Status })
@@ -201,6 +278,9 @@ public sealed partial class StripeReconciler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId}: Stripe says session {SessionId} is {SessionStatus}/{PaymentStatus}, but no webhook said so; applied as {Outcome}")]
     private static partial void LogReconciled(ILogger logger, Guid orderId, string sessionId, string sessionStatus, string paymentStatus, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId} ({EventType}) was never delivered as a webhook; found through the Events API and recorded as {Outcome}")]
+    private static partial void LogEventReconciled(ILogger logger, string eventId, string eventType, string outcome);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId}: Stripe does not know its session {SessionId}")]
     private static partial void LogSessionMissing(ILogger logger, Guid orderId, string sessionId);

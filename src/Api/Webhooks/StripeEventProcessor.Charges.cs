@@ -48,14 +48,45 @@ public sealed partial class StripeEventProcessor
     /// failed and Stripe is still retrying it): it was recorded as <c>unknown_order</c> with its payment intent.
     /// When the order learns the payment intent, an operator is asked to look, since the payment may be gone.
     /// </summary>
-    private void FlagEarlierPaymentEvents(Order order, string paymentIntentId, DateTimeOffset now)
+    private void FlagEarlierPaymentEvents(Order order, string paymentIntentId, DateTimeOffset now, bool refundApplied = false)
     {
-        var earlier = _earlierPaymentEvents.Where(e => e.PaymentIntentId == paymentIntentId).Select(e => e.Type).ToList();
+        var earlier = _earlierPaymentEvents
+            .Where(e => e.PaymentIntentId == paymentIntentId && !(refundApplied && e.Type == ChargeEvent.ChargeRefunded))
+            .Select(e => e.Type).ToList();
         if (earlier.Count > 0)
         {
             order.RequireAttention(OrderAttention.PaymentEventsBeforeCheckout(earlier.Distinct()), now);
             LogEarlierPaymentEvents(logger, order.Id, paymentIntentId, string.Join(", ", earlier));
         }
+    }
+
+    /// <summary>The largest full refund Stripe reported for the payment before any order knew it; null when none was full.</summary>
+    private EarlierPaymentEvent? EarlierFullRefund(string paymentIntentId) => _earlierPaymentEvents
+        .Where(e => e.PaymentIntentId == paymentIntentId && e.Type == ChargeEvent.ChargeRefunded && e.FullRefund)
+        .OrderByDescending(e => e.AmountRefunded)
+        .FirstOrDefault();
+
+    /// <summary>
+    /// A Checkout event names a payment that Stripe already told us was refunded in full (the refund overtook
+    /// this event): the refund is final, so the order is refunded instead of paid and no offset is ever bought.
+    /// <see cref="OrderRefunded"/> still goes out, as for any refund, so Fulfillment records the cancellation.
+    /// </summary>
+    private string ApplyEarlierRefund(CheckoutSessionEvent stripeEvent, Order order, EarlierPaymentEvent refund, DateTimeOffset now)
+    {
+        var from = order.Status;
+        order.RememberPaymentIntent(stripeEvent.PaymentIntentId);
+        if (order.ApplyRefund(refund.AmountRefunded, fullRefund: true, now) != RefundChange.Refunded)
+        {
+            LogRefused(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, from, OrderStatus.Refunded);
+            return WebhookOutcome.RefusedTransition;
+        }
+
+        // Disputes that overtook the Checkout event still need an operator; the refund itself is settled.
+        FlagEarlierPaymentEvents(order, stripeEvent.PaymentIntentId!, now, refundApplied: true);
+        db.Enqueue(new OrderRefunded(order.Id, order.AmountRefunded, now), now);
+        _afterCommit.Add(metrics.OrderRefunded);
+        LogRefundedBeforePayment(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, from, order.AmountRefunded);
+        return WebhookOutcome.Applied;
     }
 
     private string ApplyRefund(ChargeEvent stripeEvent, Order order, DateTimeOffset now)
@@ -84,6 +115,9 @@ public sealed partial class StripeEventProcessor
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId} ({EventType}) is for payment intent {PaymentIntentId}, which matches no order")]
     private static partial void LogUnknownPaymentIntent(ILogger logger, string eventId, string eventType, string? paymentIntentId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId} ({EventType}) names a payment Stripe had already refunded in full ({AmountRefunded} cents): order {OrderId} went from {From} to refunded, and no offset will be bought")]
+    private static partial void LogRefundedBeforePayment(ILogger logger, string eventId, string eventType, Guid orderId, OrderStatus from, long amountRefunded);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId} refunded order {OrderId} in full ({AmountRefunded} cents) while it was {From}")]
     private static partial void LogRefunded(ILogger logger, string eventId, Guid orderId, OrderStatus from, long amountRefunded);
 
@@ -93,3 +127,6 @@ public sealed partial class StripeEventProcessor
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId}: dispute {DisputeId} on order {OrderId} is {DisputeStatus}")]
     private static partial void LogDispute(ILogger logger, string eventId, Guid orderId, string? disputeId, string? disputeStatus);
 }
+
+/// <summary>A refund or dispute recorded before any order had its payment intent; the refund's amount when it is one.</summary>
+internal sealed record EarlierPaymentEvent(string PaymentIntentId, string Type, long AmountRefunded, bool FullRefund);

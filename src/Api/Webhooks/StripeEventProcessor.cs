@@ -37,8 +37,8 @@ public sealed partial class StripeEventProcessor(
     /// <summary>Counted only once the transaction committed.</summary>
     private readonly List<Action> _afterCommit = [];
 
-    /// <summary>Payment events recorded before their order was known (payment intent, event type), oldest first.</summary>
-    private readonly List<(string PaymentIntentId, string Type)> _earlierPaymentEvents = [];
+    /// <summary>Payment events recorded before their order was known, oldest first.</summary>
+    private readonly List<EarlierPaymentEvent> _earlierPaymentEvents = [];
 
     /// <summary>The event's outcome once it is durably recorded (or was already).</summary>
     /// <param name="fromWebhook">False for reconciliation's events, read from Stripe's API: not counted as webhook deliveries.</param>
@@ -70,10 +70,10 @@ public sealed partial class StripeEventProcessor(
         {
             _earlierPaymentEvents.AddRange((await db.StripeEvents
                     .Where(e => e.Outcome == WebhookOutcome.UnknownOrder && paymentIntents.Contains(e.PaymentIntentId!))
-                    .Select(e => new { e.PaymentIntentId, e.Type, e.ReceivedAt })
+                    .Select(e => new { e.PaymentIntentId, e.Type, e.AmountRefunded, e.FullRefund, e.ReceivedAt })
                     .ToListAsync())
                 .OrderBy(e => e.ReceivedAt)
-                .Select(e => (e.PaymentIntentId!, e.Type)));
+                .Select(e => new EarlierPaymentEvent(e.PaymentIntentId!, e.Type, e.AmountRefunded ?? 0, e.FullRefund)));
         }
     }
 
@@ -87,21 +87,24 @@ public sealed partial class StripeEventProcessor(
         // leave the decision half-made.
         var cancellationToken = CancellationToken.None;
         var (outcome, orderId) = await ApplyAsync(stripeEvent, now, cancellationToken);
-        var paymentIntentId = (stripeEvent as ChargeEvent)?.PaymentIntentId;
+        var charge = stripeEvent as ChargeEvent;
+        var refund = charge?.Type == ChargeEvent.ChargeRefunded ? charge : null;
         db.StripeEvents.Add(new StripeEventRecord
         {
             EventId = stripeEvent.EventId,
             Type = stripeEvent.Type,
             ApiVersion = stripeEvent.ApiVersion,
             OrderId = orderId,
-            PaymentIntentId = paymentIntentId,
+            PaymentIntentId = charge?.PaymentIntentId,
+            AmountRefunded = refund?.AmountRefunded,
+            FullRefund = refund?.IsFullRefund ?? false,
             Outcome = outcome,
             ReceivedAt = now,
         });
-        if (outcome == WebhookOutcome.UnknownOrder && paymentIntentId is not null)
+        if (outcome == WebhookOutcome.UnknownOrder && charge?.PaymentIntentId is { } paymentIntentId)
         {
             // A Checkout event later in this batch that tells us this payment intent must see it.
-            _earlierPaymentEvents.Add((paymentIntentId, stripeEvent.Type));
+            _earlierPaymentEvents.Add(new EarlierPaymentEvent(paymentIntentId, stripeEvent.Type, refund?.AmountRefunded ?? 0, refund?.IsFullRefund ?? false));
         }
 
         return outcome;
@@ -148,6 +151,14 @@ public sealed partial class StripeEventProcessor(
 
         var from = order.Status;
         var learnsPaymentIntent = stripeEvent.PaymentIntentId is not null && order.PaymentIntentId != stripeEvent.PaymentIntentId;
+        // Only before the payment is confirmed: an order expired or failed meanwhile keeps the attention below.
+        if (learnsPaymentIntent && target is OrderStatus.Paid or OrderStatus.AwaitingPayment
+            && from is OrderStatus.Pending or OrderStatus.AwaitingPayment
+            && EarlierFullRefund(stripeEvent.PaymentIntentId!) is { } earlierRefund)
+        {
+            return (ApplyEarlierRefund(stripeEvent, order, earlierRefund, now), order.Id);
+        }
+
         var moved = target == OrderStatus.Paid
             ? order.TryMarkPaid(stripeEvent.PaymentIntentId, stripeEvent.CustomerEmail, now, stripeEvent.LiveMode)
             : order.TryMoveTo(target, now);

@@ -11,6 +11,14 @@ public sealed class StripeEventRecord
     /// <summary>The payment a charge or dispute event is about, kept so that one arriving before its order is known is not lost.</summary>
     public string? PaymentIntentId { get; init; }
 
+    /// <summary>
+    /// For <c>charge.refunded</c>: the cents refunded so far and whether that is all of it. A full refund that
+    /// arrives before its Checkout event must still end the order once the Checkout event names the payment.
+    /// </summary>
+    public long? AmountRefunded { get; init; }
+
+    public bool FullRefund { get; init; }
+
     /// <summary>What handling it did: applied, attention, refused_transition, unknown_order or ignored.</summary>
     public string Outcome { get; init; } = "";
     public DateTimeOffset ReceivedAt { get; init; }

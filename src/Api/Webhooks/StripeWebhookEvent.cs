@@ -8,6 +8,18 @@ namespace PuffinOffset.Api.Webhooks;
 /// </summary>
 public abstract record StripeWebhookEvent(string EventId, string Type, string? ApiVersion)
 {
+    /// <summary>The types the Api acts on (docs/stripe-webhooks.md lists them for the endpoint's settings).</summary>
+    public static readonly IReadOnlyList<string> HandledTypes =
+    [
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+        "checkout.session.expired",
+        ChargeEvent.ChargeRefunded,
+        ChargeEvent.DisputeCreated,
+        ChargeEvent.DisputeClosed,
+    ];
+
     /// <summary>
     /// The one parse of a verified body; null when it is not a Stripe event (not JSON, no
     /// <c>"object": "event"</c>, id or type). Stripe.net's event model is not built.

@@ -13,6 +13,7 @@ public sealed class EventLog
 {
     private readonly ConcurrentQueue<StripeEvent> _events = new();
     private readonly ConcurrentQueue<WebhookAttempt> _attempts = new();
+    private readonly ConcurrentDictionary<string, byte> _delivered = new(StringComparer.Ordinal);
 
     public IReadOnlyList<StripeEvent> Events => _events.ToArray();
 
@@ -20,7 +21,20 @@ public sealed class EventLog
 
     public void Add(StripeEvent stripeEvent) => _events.Enqueue(stripeEvent);
 
-    public void Add(WebhookAttempt attempt) => _attempts.Enqueue(attempt);
+    public void Add(WebhookAttempt attempt)
+    {
+        _attempts.Enqueue(attempt);
+        if (attempt.Succeeded)
+        {
+            _delivered.TryAdd(attempt.EventId, 0);
+        }
+    }
+
+    /// <summary>
+    /// Stripe's <c>delivery_success</c>: false while an event meant for the endpoint has had no successful delivery
+    /// (every attempt so far failed, it waits for a retry, or delivery is switched off); true for the rest.
+    /// </summary>
+    public bool DeliverySucceeded(StripeEvent stripeEvent) => !stripeEvent.ForEndpoint || _delivered.ContainsKey(stripeEvent.Id);
 
     public IReadOnlyList<StripeEvent> EventsFor(string sessionId) => Events.Where(e => e.SessionId == sessionId).ToArray();
 }

@@ -8,7 +8,11 @@ namespace PuffinOffset.StripeSandbox.Webhooks;
 /// One event as Stripe sends it: the JSON is serialised once, and every delivery (retries and the
 /// duplicate of <c>STRIPE_SANDBOX_DELIVER_TWICE</c>) sends these exact bytes under the same event id.
 /// </summary>
-public sealed record StripeEvent(string Id, string Type, string SessionId, DateTimeOffset Created, string Json, ActivityContext Cause)
+/// <param name="ForEndpoint">
+/// Meant for a webhook endpoint (one is configured, or delivery is switched off as a disabled endpoint): until one
+/// delivery succeeds, the Events API lists it under <c>delivery_success=false</c>.
+/// </param>
+public sealed record StripeEvent(string Id, string Type, string SessionId, DateTimeOffset Created, string Json, ActivityContext Cause, bool ForEndpoint = true)
 {
     /// <summary>The API version Stripe.net 53.1.0 pins; the Api's webhook endpoint would be set to it in Stripe's dashboard.</summary>
     public const string ApiVersion = "2026-10-28.endive";
@@ -48,6 +52,6 @@ public sealed record StripeEvent(string Id, string Type, string SessionId, DateT
             ["request"] = new Dictionary<string, object?> { ["id"] = requestId, ["idempotency_key"] = requestId is null ? null : Guid.NewGuid().ToString() },
             ["type"] = type,
         };
-        return new StripeEvent(id, type, sessionId, now, JsonSerializer.Serialize(envelope, Indented), Activity.Current?.Context ?? default);
+        return new StripeEvent(id, type, sessionId, now, JsonSerializer.Serialize(envelope, Indented), Activity.Current?.Context ?? default, endpointConfigured);
     }
 }

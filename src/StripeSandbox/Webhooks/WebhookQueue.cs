@@ -22,7 +22,8 @@ public sealed partial class WebhookQueue(EventLog log, IOptions<StripeSandboxOpt
         IReadOnlyDictionary<string, object?>? previousAttributes, string? requestId) =>
         Raise(StripeEvent.For(type, obj, sessionId, time.GetUtcNow(), EndpointConfigured, previousAttributes, requestId));
 
-    private bool EndpointConfigured => options.Value.WebhookUrl is not null;
+    // Switched off, the endpoint is as if disabled: its events wait undelivered, as Stripe's would.
+    private bool EndpointConfigured => options.Value.WebhookUrl is not null || !options.Value.DeliverWebhooks;
 
     private StripeEvent Raise(StripeEvent stripeEvent)
     {

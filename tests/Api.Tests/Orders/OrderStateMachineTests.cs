@@ -16,6 +16,8 @@ public sealed class OrderStateMachineTests
         (OrderStatus.Paid, OrderStatus.Fulfilled),
         (OrderStatus.Paid, OrderStatus.FulfillmentFailed),
         (OrderStatus.FulfillmentFailed, OrderStatus.Fulfilled),
+        (OrderStatus.Pending, OrderStatus.Refunded),
+        (OrderStatus.AwaitingPayment, OrderStatus.Refunded),
         (OrderStatus.Paid, OrderStatus.Refunded),
         (OrderStatus.Fulfilled, OrderStatus.Refunded),
         (OrderStatus.FulfillmentFailed, OrderStatus.Refunded),

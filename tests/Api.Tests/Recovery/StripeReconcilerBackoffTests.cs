@@ -117,7 +117,10 @@ public sealed class StripeReconcilerBackoffTests : IDisposable
         _folder.Dispose();
     }
 
-    /// <summary>Stripe's GET /v1/checkout/sessions/{id}: a 500 while failing, otherwise a still-open session.</summary>
+    /// <summary>
+    /// Stripe's GET /v1/checkout/sessions/{id}: a 500 while failing, otherwise a still-open session (counted in
+    /// <see cref="Requests"/>); its GET /v1/events: no undelivered events.
+    /// </summary>
     private sealed class StripeStub : HttpMessageHandler
     {
         private int _requests;
@@ -128,6 +131,14 @@ public sealed class StripeReconcilerBackoffTests : IDisposable
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            if (request.RequestUri!.AbsolutePath == "/v1/events")
+            {
+                return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+                {
+                    Content = new StringContent("""{"object":"list","data":[],"has_more":false,"url":"/v1/events"}""", Encoding.UTF8, "application/json"),
+                });
+            }
+
             Interlocked.Increment(ref _requests);
             if (Failing)
             {

@@ -107,7 +107,7 @@ public sealed class GroupCommitTests : ApiTestBase
     }
 
     [Fact]
-    public async Task A_refund_ahead_of_its_payment_in_one_batch_flags_the_order_the_payment_then_reaches()
+    public async Task A_full_refund_ahead_of_its_payment_in_one_batch_makes_the_order_refunded_and_queues_no_payment()
     {
         var created = await CreateOrderAsync();
         var control = new WriterControl();
@@ -119,10 +119,10 @@ public sealed class GroupCommitTests : ApiTestBase
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         var order = await OrderAsync(created.OrderId);
-        Assert.Equal(OrderStatus.Paid, order.Status);
-        Assert.Equal("Stripe sent charge.refunded for this payment before its Checkout event: check the payment in Stripe", order.OpenAttention());
+        Assert.Equal((OrderStatus.Refunded, StripeEventFixture.PaymentIntentId, null), (order.Status, order.PaymentIntentId, order.OpenAttention()));
         var refund = await Api.WithDbAsync(db => db.StripeEvents.SingleAsync(e => e.Type == "charge.refunded"));
-        Assert.Equal("unknown_order", refund.Outcome);
+        Assert.Equal(("unknown_order", true), (refund.Outcome, refund.FullRefund));
+        Assert.Equal((0, 1), (await OutboxCountAsync(), await OutboxCountAsync("OrderRefunded")));
     }
 
     [Fact]

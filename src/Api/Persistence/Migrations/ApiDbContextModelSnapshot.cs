@@ -195,9 +195,15 @@ namespace PuffinOffset.Api.Persistence.Migrations
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("AmountRefunded")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ApiVersion")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("FullRefund")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid?>("OrderId")
                         .HasColumnType("TEXT");

@@ -204,9 +204,15 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)");
 
+                    b.Property<long?>("AmountRefunded")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("ApiVersion")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<bool>("FullRefund")
+                        .HasColumnType("boolean");
 
                     b.Property<Guid?>("OrderId")
                         .HasColumnType("uuid");
