@@ -47,6 +47,12 @@ public sealed class OffsetFulfillment
     public DateTimeOffset? RefundedAt { get; private set; }
     public DateTimeOffset? CancelledAt { get; private set; }
 
+    /// <summary>
+    /// Scheduled from a backlog: its first attempt waits until the refund queue has been seen drained after
+    /// <see cref="CreatedAt"/> (<see cref="RefundBacklog"/>), so a refund queued beside the payment wins. Cleared by the first attempt.
+    /// </summary>
+    public bool AwaitsRefundBacklog { get; private set; }
+
     /// <summary>W3C trace context of the consumer that scheduled it, so the Wren call joins the payment's trace.</summary>
     public string? TraceParent { get; private set; }
     public string? TraceState { get; private set; }
@@ -68,7 +74,8 @@ public sealed class OffsetFulfillment
 
     private OffsetFulfillment() { }
 
-    public static OffsetFulfillment Schedule(PaymentCompleted payment, DateTimeOffset now, string? traceParent, string? traceState) => new()
+    /// <param name="backlogGrace">Set when the payment was consumed from a backlog: the least wait before its first attempt.</param>
+    public static OffsetFulfillment Schedule(PaymentCompleted payment, DateTimeOffset now, string? traceParent, string? traceState, TimeSpan? backlogGrace = null) => new()
     {
         OrderId = payment.OrderId,
         State = FulfillmentState.Scheduled,
@@ -78,7 +85,8 @@ public sealed class OffsetFulfillment
         PaidAt = payment.PaidAt,
         CreatedAt = now,
         UpdatedAt = now,
-        NextAttemptAt = now,
+        NextAttemptAt = now + (backlogGrace ?? TimeSpan.Zero),
+        AwaitsRefundBacklog = backlogGrace is not null,
         TraceParent = traceParent,
         TraceState = traceState,
     };
@@ -183,6 +191,7 @@ public sealed class OffsetFulfillment
         Require(FulfillmentState.Scheduled);
         LeaseExpiresAt = leaseUntil ?? LeaseExpiresAt;
         State = FulfillmentState.Attempting;
+        AwaitsRefundBacklog = false;
         Attempts++;
         DryRun = dryRun;
         FirstAttemptAt ??= now;
