@@ -32,6 +32,9 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddSingleton<FulfillmentSignal>();
         services.AddSingleton<FulfillmentReplica>();
         services.AddScoped<FulfillmentProcessor>();
+        services.AddSingleton<LostLeaseOrders>();
+        services.AddSingleton<RefundBacklog>();
+        services.AddReceiveObserver(provider => provider.GetRequiredService<RefundBacklog>());
         // Before the worker, so that it stops after it: the steps the worker waits for at shutdown still commit.
         services.AddSingleton<FulfillmentOutcomeWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<FulfillmentOutcomeWriter>());

@@ -1,3 +1,7 @@
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PuffinOffset.Fulfillment.Telemetry;
 using Npgsql;
 using PuffinOffset.TestSupport;
 
@@ -84,5 +88,64 @@ public sealed class ReplicaTests : FulfillmentScenario
         // Handed back at once, so other replicas need not wait for it to run out (11 s here, 2 min by default).
         Assert.Null(await LeaseOwnerAsync(database, orderId));
         post.SetResult();
+    }
+
+    /// <summary>A lease short enough for a test to outlast it, still more than twice the Wren timeout.</summary>
+    private static Action<Dictionary<string, string?>> ShortLease(string database) => settings =>
+    {
+        OnDatabase(database)(settings);
+        settings["Fulfillment:WrenTimeout"] = "00:00:02";
+        settings["Fulfillment:LeaseDuration"] = "00:00:05";
+    };
+
+    [Fact]
+    public async Task A_replica_stalled_past_its_lease_before_the_fence_does_not_POST_after_another_took_over()
+    {
+        var database = await (await PostgresServer.Shared).CreateDatabaseAsync("fulfillment");
+        var gate = new FenceGate(afterTheCheck: false);
+        var stalledLogs = new LogRecorder(LogLevel.Warning);
+        await using var stalled = await StartFulfillmentAsync(ShortLease(database),
+            s => s.AddSingleton<IInterceptor>(gate).AddLogging(l => l.AddProvider(stalledLogs)));
+        var orderId = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await gate.Reached.WaitAsync(TimeSpan.FromSeconds(60)); // claimed, Attempting, and frozen before its POST
+
+        // The lease runs out; another replica takes the row over, finds nothing at Wren, and buys the offset.
+        await using var successor = await StartFulfillmentAsync(ShortLease(database));
+        await PlacedAsync(orderId);
+        gate.Open();
+
+        await Eventually.TrueAsync(() => stalledLogs.Entries.Any(e => e.Message.Contains("not posting", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the stalled replica reaches its fence and gives up");
+        Assert.Single(Wren.State.Orders);
+        Assert.Single(Wren.State.ReceivedPosts);
+    }
+
+    [Fact]
+    public async Task A_replica_stalled_after_the_fence_creates_a_second_Wren_order_that_is_reported_as_a_duplicate()
+    {
+        using var duplicates = new MeasurementCounter(FulfillmentTelemetry.Name, "wren.duplicate_orders_detected");
+        var database = await (await PostgresServer.Shared).CreateDatabaseAsync("fulfillment");
+        var gate = new FenceGate(afterTheCheck: true);
+        await using var stalled = await StartFulfillmentAsync(ShortLease(database), s => s.AddSingleton<IInterceptor>(gate));
+        var orderId = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await gate.Reached.WaitAsync(TimeSpan.FromSeconds(60)); // the fence passed; frozen before the request leaves
+
+        await using var successor = await StartFulfillmentAsync(ShortLease(database));
+        await PlacedAsync(orderId);
+        var first = Assert.Single(Wren.State.Orders);
+        gate.Open(); // the stalled replica's POST goes out: nothing can stop it now
+
+        await Eventually.TrueAsync(() => Api.Placed.Any(p => p.DuplicateWrenOrderIds is { Count: > 0 }), TimeSpan.FromSeconds(30),
+            "the second Wren order reaches the Api as a duplicate");
+        Assert.Equal(2, Wren.State.Orders.Count);
+        var second = Wren.State.Orders.Single(o => o.Id != first.Id);
+        var reported = Api.Placed.Single(p => p.DuplicateWrenOrderIds is { Count: > 0 });
+        Assert.Equal(first.Id, reported.WrenOrderId);
+        Assert.Equal([second.Id], reported.DuplicateWrenOrderIds!);
+        Assert.Equal(1, duplicates.Value);
+        var row = await successor.FulfillmentAsync(orderId);
+        Assert.Equal([first.Id, second.Id], row!.MatchingWrenOrderIds);
     }
 }

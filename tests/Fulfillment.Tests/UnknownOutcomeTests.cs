@@ -51,4 +51,45 @@ public sealed class UnknownOutcomeTests : FulfillmentScenario
         Assert.Equal(order.Id, Assert.Single(Api.Placed).WrenOrderId);
         Assert.Equal(order.Id, (await fulfillment.FulfillmentAsync(orderId))!.WrenOrderId);
     }
+
+    [Fact]
+    public async Task A_408_is_an_unknown_outcome_looked_up_before_any_new_POST()
+    {
+        await using var fulfillment = await StartFulfillmentAsync();
+        var orderId = Guid.NewGuid();
+        // A proxy in front of Wren gave up waiting and answered 408 while Wren went on and stored the order.
+        Wren.State.FailNextPosts(1, 408);
+        var stored = Wren.State.Seed(2.5m, OffsetFulfillment.NoteFor(orderId), DateTimeOffset.UtcNow);
+
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+
+        await PlacedAsync(orderId);
+        Assert.Equal([408], Wren.State.ReceivedPosts.Select(p => p.Answer));
+        Assert.True(Wren.State.LookupsReceived >= 1);
+        Assert.Equal(stored.Id, Assert.Single(Api.Placed).WrenOrderId);
+        Assert.Single(Wren.State.Orders);
+    }
+
+    [Fact]
+    public async Task A_live_attempt_of_unknown_outcome_is_looked_up_after_the_instance_is_switched_to_dry_run()
+    {
+        var orderId = Guid.NewGuid();
+        // Wren stores the live order 2 s after the POST arrived, whether or not anyone still waits.
+        Wren.State.StoreAfterDelayForNextPosts(1, TimeSpan.FromSeconds(2));
+        await using (await StartFulfillmentAsync())
+        {
+            await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+            await Eventually.TrueAsync(() => Wren.State.PostsStarted == 1, because: "the live POST reached Wren");
+        } // stopped mid-POST: the attempt stays Attempting, its outcome unknown
+
+        await using var dry = await StartFulfillmentAsync(settings => settings["WREN_DRY_RUN"] = "true");
+
+        await PlacedAsync(orderId);
+        var live = Assert.Single(Wren.State.Orders);
+        var placed = Assert.Single(Api.Placed);
+        Assert.Equal((live.Id, false), (placed.WrenOrderId, placed.DryRun));
+        Assert.DoesNotContain(Wren.State.ReceivedPosts, p => p.DryRun);
+        Assert.Equal(1, Wren.State.PostsStarted);
+        Assert.False((await dry.FulfillmentAsync(orderId))!.DryRun);
+    }
 }

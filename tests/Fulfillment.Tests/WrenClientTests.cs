@@ -14,7 +14,7 @@ public sealed class WrenClientTests
     [InlineData(402, typeof(WrenPlaceResult.Rejected))]
     [InlineData(403, typeof(WrenPlaceResult.Rejected))]
     [InlineData(404, typeof(WrenPlaceResult.Rejected))]
-    [InlineData(408, typeof(WrenPlaceResult.NotCreated))]
+    [InlineData(408, typeof(WrenPlaceResult.Unknown))]
     [InlineData(429, typeof(WrenPlaceResult.NotCreated))]
     [InlineData(500, typeof(WrenPlaceResult.Unknown))]
     [InlineData(502, typeof(WrenPlaceResult.Unknown))]

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PuffinOffset.Fulfillment.Telemetry;
 using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.TestSupport;
 
@@ -112,5 +115,33 @@ public sealed class WrenRateLimitTests : FulfillmentScenario
         {
             await PlacedAsync(orderId);
         }
+    }
+
+    [Fact]
+    public async Task A_Retry_After_of_a_day_is_cut_to_WREN_MAX_RETRY_AFTER_logged_and_counted()
+    {
+        using var capped = new MeasurementCounter(FulfillmentTelemetry.Name, "puffin.wren.retry_after_capped");
+        var logs = new LogRecorder(LogLevel.Warning);
+        await using var fulfillment = await StartFulfillmentAsync(
+            settings => settings["WREN_MAX_RETRY_AFTER"] = "00:00:02",
+            services => services.AddLogging(l => l.AddProvider(logs)));
+        // One 429 from a CDN asking for a day.
+        Wren.State.RateLimitNextPosts(1, "86400");
+        var limited = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(limited), Guid.NewGuid());
+        await Eventually.TrueAsync(() => Wren.State.ReceivedPosts.Count == 1, TimeSpan.FromSeconds(30), "the first POST is refused with 429");
+        var other = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(other), Guid.NewGuid());
+
+        // Both within the cap (and this test's patience), not a day later.
+        await PlacedAsync(other);
+        await PlacedAsync(limited);
+        var posts = Wren.State.ReceivedPosts;
+        Assert.Equal([429, 200, 200], posts.Select(p => p.Answer));
+        Assert.All(posts.Skip(1), post => Assert.True(post.At - posts[0].At >= TimeSpan.FromSeconds(1.9), $"a POST {post.At - posts[0].At} after the 429"));
+        Assert.Equal(1, capped.Value);
+        Assert.Contains(logs.Entries, e => e.Message.Contains("beyond WREN_MAX_RETRY_AFTER", StringComparison.Ordinal));
+        var row = await fulfillment.FulfillmentAsync(limited);
+        Assert.Equal((FulfillmentState.Placed, 1), (row!.State, row.TransientFailures));
     }
 }

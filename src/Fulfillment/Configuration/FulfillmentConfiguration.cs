@@ -21,6 +21,8 @@ public static class FulfillmentConfiguration
 
                 // Absent means dry run; anything but true/false is refused by the validator (never read as either).
                 options.DryRun = StrictBinding.StrictBoolean(config["WREN_DRY_RUN"], out _) ?? true;
+                // Malformed: the validator names the variable; the default is never used silently.
+                options.MaxRetryAfter = StrictTimeSpan(config[MaxRetryAfterVariable], out _) ?? options.MaxRetryAfter;
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WrenOptions>, WrenOptionsValidator>();
@@ -45,6 +47,26 @@ public static class FulfillmentConfiguration
     }
 
     public const string MaxConcurrencyVariable = "WREN_MAX_CONCURRENCY";
+    public const string MaxRetryAfterVariable = "WREN_MAX_RETRY_AFTER";
+
+    /// <summary>A time span written <c>hh:mm:ss</c> (the invariant "c" format: "15" alone would be fifteen days); null when absent.</summary>
+    public static TimeSpan? StrictTimeSpan(string? value, out bool malformed)
+    {
+        malformed = false;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (value.Contains(':', StringComparison.Ordinal)
+            && TimeSpan.TryParseExact(value.Trim(), "c", System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+        {
+            return parsed;
+        }
+
+        malformed = true;
+        return null;
+    }
 
     /// <summary>A whole number written as digits only (no "16 calls", no "1e2"); null when absent.</summary>
     public static int? StrictWholeNumber(string? value, out bool malformed)

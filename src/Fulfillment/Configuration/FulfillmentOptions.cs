@@ -42,6 +42,21 @@ public sealed class FulfillmentOptions
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
+    /// A <c>PaymentCompleted</c> that waited in the broker longer than this (its sent time to its consumption) comes
+    /// from a backlog (Fulfillment was down or behind): its full refund may be waiting on the other queue, so its
+    /// first attempt waits for the refunds (<see cref="BacklogRefundGrace"/>). A normal payment waits for nothing.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00", ErrorMessage = "Fulfillment__BacklogThreshold must be between {1} and {2}.")]
+    public TimeSpan BacklogThreshold { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The least wait before the first attempt of a payment consumed from a backlog; it also needs the refund queue
+    /// seen drained after it was scheduled. The grace covers refunds another replica is applying at that moment.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Fulfillment__BacklogRefundGrace must be between {1} and {2} (never negative).")]
+    public TimeSpan BacklogRefundGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Wren calls in flight at once per process (<c>WREN_MAX_CONCURRENCY</c>, default 16): different orders
     /// fulfilled at once; one order is never processed twice at the same time.
     /// </summary>

@@ -10,4 +10,10 @@ public sealed class WrenOptions
 
     /// <summary>Sends <c>dryRun: true</c>: Wren validates and prices the order but charges nothing.</summary>
     public bool DryRun { get; set; } = true;
+
+    /// <summary>
+    /// <c>WREN_MAX_RETRY_AFTER</c>: the longest pause a 429's <c>Retry-After</c> may impose on this process (and on
+    /// the order that got it). A CDN in front of Wren may send a day; we come back after this at the latest.
+    /// </summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(15);
 }

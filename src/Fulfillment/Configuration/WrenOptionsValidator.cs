@@ -20,6 +20,13 @@ public sealed class WrenOptionsValidator(IConfiguration configuration, IHostEnvi
             failures.Add($"WREN_DRY_RUN must be true or false, not '{configuration["WREN_DRY_RUN"]}'.");
         }
 
+        var maxRetryAfter = configuration[FulfillmentConfiguration.MaxRetryAfterVariable];
+        FulfillmentConfiguration.StrictTimeSpan(maxRetryAfter, out var malformedMaxRetryAfter);
+        if (malformedMaxRetryAfter || options.MaxRetryAfter <= TimeSpan.Zero)
+        {
+            failures.Add($"{FulfillmentConfiguration.MaxRetryAfterVariable} must be a positive time span written hh:mm:ss, e.g. 00:15:00, not '{maxRetryAfter}'.");
+        }
+
         if (configuration["WREN_API_BASE"] is { Length: > 0 } apiBase && !Uri.TryCreate(apiBase, UriKind.Absolute, out _))
         {
             failures.Add($"WREN_API_BASE must be an absolute http(s) URL, not '{apiBase}'.");

@@ -26,6 +26,7 @@ public sealed partial class FulfillmentProcessor(
     FulfillmentReplica replica,
     WrenRateLimit rateLimit,
     FulfillmentOutcomeWriter outcomes,
+    LostLeaseOrders lostLeaseOrders,
     TimeProvider time,
     ILogger<FulfillmentProcessor> logger)
 {
@@ -88,10 +89,19 @@ public sealed partial class FulfillmentProcessor(
         await AttemptAsync(fulfillment, dryRun, cancellationToken);
     }
 
-    /// <summary>The POST, for a fulfilment whose Attempting is committed; its answer decides the outcome.</summary>
+    /// <summary>
+    /// The POST, for a fulfilment whose Attempting is committed, behind the fence (<see cref="StillHoldsLeaseAsync"/>);
+    /// its answer decides the outcome.
+    /// </summary>
     private async Task AttemptAsync(OffsetFulfillment fulfillment, bool dryRun, CancellationToken cancellationToken)
     {
+        if (!await StillHoldsLeaseAsync(fulfillment, cancellationToken))
+        {
+            return;
+        }
+
         var result = await wren.PlaceOrderAsync(new WrenOrderRequest(fulfillment.Tons, fulfillment.PortfolioId, fulfillment.Note, dryRun), cancellationToken);
+        // A request Wren answered: counted whatever becomes of the outcome's commit.
         telemetry.Attempt(result.Outcome);
         var now = time.GetUtcNow();
         switch (result)
@@ -103,8 +113,9 @@ public sealed partial class FulfillmentProcessor(
                 fulfillment.MarkRejected(rejected.Reason, now);
                 break;
             case WrenPlaceResult.NotCreated notCreated:
-                fulfillment.RecordTransientFailure(notCreated.Error, outcomeUnknown: false, _retryPolicy, now, notCreated.RateLimit?.Until(now));
-                PauseIfRateLimited(notCreated.RateLimit, fulfillment, now);
+                var notBefore = RetryAfter(notCreated.RateLimit, fulfillment.OrderId, now);
+                fulfillment.RecordTransientFailure(notCreated.Error, outcomeUnknown: false, _retryPolicy, now, notBefore);
+                PauseIfRateLimited(notCreated.RateLimit, notBefore, fulfillment, now);
                 break;
             case WrenPlaceResult.Unknown unknown:
                 fulfillment.RecordTransientFailure(unknown.Error, outcomeUnknown: !dryRun, _retryPolicy, now);
@@ -113,6 +124,33 @@ public sealed partial class FulfillmentProcessor(
 
         await SaveOutcomeAsync(fulfillment);
     }
+
+    /// <summary>
+    /// The fence, read from the database immediately before the POST: the row is still as this step committed it
+    /// (its version: no other replica has claimed it since), still Attempting, still leased to this replica, and
+    /// the lease outlasts a whole Wren call. Otherwise the POST is not sent: a replica that stalled (VM pause, GC,
+    /// SIGSTOP) past its lease leaves the row to whoever holds it now, or to the next claim, which treats it as an
+    /// unknown outcome and looks it up first. What the fence cannot stop is a stall after this read and before the
+    /// request leaves: that second Wren order is recorded when its outcome fails to commit (<see cref="LostLeaseOrders"/>).
+    /// </summary>
+    private async Task<bool> StillHoldsLeaseAsync(OffsetFulfillment fulfillment, CancellationToken cancellationToken)
+    {
+        var (orderId, version, owner) = (fulfillment.OrderId, fulfillment.Version, replica.Id);
+        var mustLastUntil = time.GetUtcNow() + options.Value.WrenTimeout;
+        var held = await db.Fulfillments.AsNoTracking()
+            .TagWith(FenceQueryTag)
+            .AnyAsync(f => f.OrderId == orderId && f.Version == version && f.State == FulfillmentState.Attempting
+                && f.LeaseOwner == owner && f.LeaseExpiresAt >= mustLastUntil, cancellationToken);
+        if (!held)
+        {
+            LogFenced(orderId);
+        }
+
+        return held;
+    }
+
+    /// <summary>Names the fence's read in the SQL it sends (and lets a test stall a replica right before or after it).</summary>
+    public const string FenceQueryTag = "puffin:lease-fence";
 
     /// <summary>
     /// After a lookup found nothing (a plain attempt is begun by the worker's claim instead, under the same rule):
@@ -160,23 +198,25 @@ public sealed partial class FulfillmentProcessor(
         switch (lookup)
         {
             case WrenLookupResult.Found found:
+                LogFoundByNote(fulfillment.OrderId, found.WrenOrderId);
+                // The list does not carry the amount: the placed message reports 0 cents charged.
+                fulfillment.MarkPlaced(found.WrenOrderId, amountCharged: null, now, found.AllIds);
+                await SaveOutcomeAsync(fulfillment);
                 if (found.AllIds.Count > 1)
                 {
-                    // Oldest first: the first is the order, the later ones are what to refund.
+                    // Oldest first: the first is the order, the later ones are what to refund. Counted once committed.
                     telemetry.DuplicateOrdersDetected(found.AllIds.Count - 1);
                     LogDuplicates(fulfillment.OrderId, found.AllIds.Count, found.WrenOrderId, string.Join(", ", found.Duplicates));
                 }
 
-                LogFoundByNote(fulfillment.OrderId, found.WrenOrderId);
-                // The list does not carry the amount: the placed message reports 0 cents charged.
-                fulfillment.MarkPlaced(found.WrenOrderId, amountCharged: null, now, found.AllIds);
-                break;
+                return false;
             case WrenLookupResult.NotFound:
                 LogNotFoundByNote(fulfillment.OrderId);
                 return true;
             case WrenLookupResult.Failed failed:
-                fulfillment.RecordTransientFailure(failed.Error, outcomeUnknown: true, _retryPolicy, now, failed.RateLimit?.Until(now));
-                PauseIfRateLimited(failed.RateLimit, fulfillment, now);
+                var notBefore = RetryAfter(failed.RateLimit, fulfillment.OrderId, now);
+                fulfillment.RecordTransientFailure(failed.Error, outcomeUnknown: true, _retryPolicy, now, notBefore);
+                PauseIfRateLimited(failed.RateLimit, notBefore, fulfillment, now);
                 break;
         }
 
@@ -186,17 +226,40 @@ public sealed partial class FulfillmentProcessor(
 
     /// <summary>
     /// A 429 pauses every new Wren call of this process (see <see cref="WrenRateLimit"/>): until Wren's
-    /// Retry-After, or, when it named none, until this order's own next try.
+    /// Retry-After (as capped by <see cref="RetryAfter"/>), or, when it named none, until this order's own next try.
     /// </summary>
-    private void PauseIfRateLimited(WrenRateLimited? limit, OffsetFulfillment fulfillment, DateTimeOffset now)
+    private void PauseIfRateLimited(WrenRateLimited? limit, DateTimeOffset? retryAfter, OffsetFulfillment fulfillment, DateTimeOffset now)
     {
         if (limit is null)
         {
             return;
         }
 
-        var until = limit.Until(now) ?? now + _retryPolicy.DelayBeforeRetry(fulfillment.TransientFailures);
+        var until = retryAfter ?? now + _retryPolicy.DelayBeforeRetry(fulfillment.TransientFailures);
         rateLimit.Pause(until, fulfillment.LastError ?? "429");
+    }
+
+    /// <summary>
+    /// The moment a 429's Retry-After names, never further than <c>WREN_MAX_RETRY_AFTER</c>: one answer (from a CDN
+    /// in front of Wren, say) must not stop every Wren call of the process for a day, nor push the order past its
+    /// retry horizon. A longer one is logged and counted, and the order keeps its normal schedule.
+    /// </summary>
+    private DateTimeOffset? RetryAfter(WrenRateLimited? limit, Guid orderId, DateTimeOffset now)
+    {
+        if (limit?.Until(now) is not { } until)
+        {
+            return null;
+        }
+
+        var max = wrenOptions.Value.MaxRetryAfter;
+        if (until - now <= max)
+        {
+            return until;
+        }
+
+        telemetry.RetryAfterCapped();
+        LogRetryAfterCapped(orderId, until - now, max);
+        return now + max;
     }
 
     /// <summary>
@@ -210,7 +273,19 @@ public sealed partial class FulfillmentProcessor(
         db.ChangeTracker.DetectChanges();
         var entry = db.Entry(fulfillment);
         var changed = entry.Properties.Where(p => p.IsModified).Select(p => p.Metadata.Name).ToHashSet(StringComparer.Ordinal);
-        await outcomes.CommitAsync(fulfillment, entry.Property(f => f.Version).OriginalValue, changed);
+        try
+        {
+            await outcomes.CommitAsync(fulfillment, entry.Property(f => f.Version).OriginalValue, changed);
+        }
+        catch (DbUpdateConcurrencyException) when (fulfillment is { State: FulfillmentState.Placed, WrenOrderId: { } wrenOrderId })
+        {
+            // The lease was taken over while Wren worked (or this replica stalled after its fence): the order it
+            // created exists all the same and is recorded, so that a second one is reported, not lost.
+            IReadOnlyList<string> ids = fulfillment.MatchingWrenOrderIds.Count > 0 ? fulfillment.MatchingWrenOrderIds : [wrenOrderId];
+            await lostLeaseOrders.RecordAsync(fulfillment.OrderId, ids, fulfillment.AmountCharged);
+            throw;
+        }
+
         var now = time.GetUtcNow();
 
         switch (fulfillment.State)
@@ -228,6 +303,12 @@ public sealed partial class FulfillmentProcessor(
                 break;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fulfilment of order {OrderId} is no longer held by this replica with a Wren timeout to spare (its lease ran out or was taken over) right before its POST: not posting, leaving it to the holder or the next claim")]
+    private partial void LogFenced(Guid orderId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Wren asked for a pause of {RetryAfter} on order {OrderId}, beyond WREN_MAX_RETRY_AFTER ({MaxRetryAfter}): pausing {MaxRetryAfter} only")]
+    private partial void LogRetryAfterCapped(Guid orderId, TimeSpan retryAfter, TimeSpan maxRetryAfter);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fulfilment of order {OrderId} is not held by this replica (its lease ran out or was taken over); leaving it alone")]
     private partial void LogNotHeld(Guid orderId);

@@ -23,6 +23,7 @@ public sealed partial class FulfillmentWorker(
     FulfillmentSignal signal,
     FulfillmentReplica replica,
     WrenRateLimit rateLimit,
+    RefundBacklog refundBacklog,
     IOptions<FulfillmentOptions> options,
     IOptions<WrenOptions> wrenOptions,
     TimeProvider time,
@@ -74,10 +75,11 @@ public sealed partial class FulfillmentWorker(
         var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
         var busy = _inProgress.Keys.ToList();
         var free = maxConcurrency - busy.Count;
+        var refundsDrainedAt = await RefundsDrainedAtAsync(db, now, stoppingToken);
         // A read first: SQLite's write lock (and PostgreSQL's row locks) are taken only when something is due.
-        if (free > 0 && await Claimable(db, busy, now).TagWith(DueQueryTag).AnyAsync(stoppingToken))
+        if (free > 0 && await Claimable(db, busy, now, refundsDrainedAt).TagWith(DueQueryTag).AnyAsync(stoppingToken))
         {
-            var (claimed, found) = await ClaimDueAsync(db, busy, free, stoppingToken);
+            var (claimed, found) = await ClaimDueAsync(db, busy, free, refundsDrainedAt, stoppingToken);
             foreach (var claim in claimed)
             {
                 Start(claim, stoppingToken);
@@ -96,10 +98,38 @@ public sealed partial class FulfillmentWorker(
         var next = await db.Fulfillments.AsNoTracking()
             .Where(f => f.State == FulfillmentState.Scheduled && !busy.Contains(f.OrderId))
             .Where(f => f.LeaseOwner == null || f.LeaseExpiresAt <= now || f.LeaseOwner == owner || anyHolderIsStale)
+            // Held for the refunds: looked at again at the next poll, not in a tight loop.
+            .Where(f => !f.AwaitsRefundBacklog || f.CreatedAt < refundsDrainedAt)
             .OrderBy(f => f.NextAttemptAt)
             .Select(f => (DateTimeOffset?)f.NextAttemptAt)
             .FirstOrDefaultAsync(stoppingToken);
         return next is { } at ? (at - time.GetUtcNow()) is var delay && delay > TimeSpan.Zero ? delay : TimeSpan.FromMilliseconds(10) : null;
+    }
+
+    /// <summary>
+    /// When the refund queue was last seen drained (<see cref="RefundBacklog"/>). The queue is looked at only while a
+    /// payment consumed from a backlog is past its grace and still waits for it: a normal payment costs nothing here.
+    /// The broker unreachable: the payments keep waiting, and the next poll looks again.
+    /// </summary>
+    private async Task<DateTimeOffset> RefundsDrainedAtAsync(FulfillmentDbContext db, DateTimeOffset now, CancellationToken stoppingToken)
+    {
+        var drainedAt = refundBacklog.DrainedSeenAt;
+        var waiting = await db.Fulfillments.AsNoTracking()
+            .AnyAsync(f => f.State == FulfillmentState.Scheduled && f.NextAttemptAt <= now && f.AwaitsRefundBacklog && f.CreatedAt >= drainedAt, stoppingToken);
+        if (!waiting)
+        {
+            return drainedAt;
+        }
+
+        try
+        {
+            return await refundBacklog.CheckAsync(stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogRefundQueueCheckFailed(ex);
+            return drainedAt;
+        }
     }
 
     /// <summary>Names the worker's look for due fulfilments in the SQL it sends (and lets a test find the claim that follows).</summary>
@@ -109,7 +139,7 @@ public sealed partial class FulfillmentWorker(
     /// Due fulfilments this replica may claim. Attempting rows are claimable too: their holder stopped
     /// mid-attempt (crash, failed commit, lease run out), and the processor treats them as an unknown outcome.
     /// </summary>
-    private IQueryable<OffsetFulfillment> Claimable(FulfillmentDbContext db, List<Guid> busy, DateTimeOffset now)
+    private IQueryable<OffsetFulfillment> Claimable(FulfillmentDbContext db, List<Guid> busy, DateTimeOffset now, DateTimeOffset refundsDrainedAt)
     {
         // With SQLite there is one process per database file: a lease held by another owner is an earlier
         // process's, and nothing of this process outside `busy` is being worked on either.
@@ -118,6 +148,8 @@ public sealed partial class FulfillmentWorker(
         return db.Fulfillments
             .Where(f => (f.State == FulfillmentState.Scheduled && f.NextAttemptAt <= now) || f.State == FulfillmentState.Attempting)
             .Where(f => f.LeaseOwner == null || f.LeaseExpiresAt <= now || f.LeaseOwner == owner || anyHolderIsStale)
+            // A payment from a backlog: not before the refunds queued beside it were applied.
+            .Where(f => !f.AwaitsRefundBacklog || f.CreatedAt < refundsDrainedAt)
             .Where(f => !busy.Contains(f.OrderId));
     }
 
@@ -134,7 +166,7 @@ public sealed partial class FulfillmentWorker(
     /// skipped, not waited for. Returns the claimed fulfilments and how many due ones were found.
     /// </summary>
     private async Task<(List<ClaimedFulfillment> Claimed, int Found)> ClaimDueAsync(
-        FulfillmentDbContext db, List<Guid> busy, int free, CancellationToken stoppingToken)
+        FulfillmentDbContext db, List<Guid> busy, int free, DateTimeOffset refundsDrainedAt, CancellationToken stoppingToken)
     {
         var owner = replica.Id;
         var dryRun = wrenOptions.Value.DryRun;
@@ -147,7 +179,7 @@ public sealed partial class FulfillmentWorker(
             return ([], 0);
         }
 
-        var due = await Claimable(db, busy, now)
+        var due = await Claimable(db, busy, now, refundsDrainedAt)
             .OrderBy(f => f.NextAttemptAt)
             .Take(free)
             .ForUpdateSkipLocked()
@@ -273,6 +305,9 @@ public sealed partial class FulfillmentWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fulfilment of order {OrderId} was taken over by another replica after this one's lease ran out; its step ended without a write")]
     private partial void LogLeaseLost(Guid orderId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Looking at the refund queue failed; payments consumed from a backlog keep waiting for it until the next poll")]
+    private partial void LogRefundQueueCheckFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handing back fulfilment leases at shutdown failed; they run out on their own")]
     private partial void LogReleaseFailed(Exception exception);

@@ -47,6 +47,12 @@ public sealed class OffsetFulfillment
     public DateTimeOffset? RefundedAt { get; private set; }
     public DateTimeOffset? CancelledAt { get; private set; }
 
+    /// <summary>
+    /// Scheduled from a backlog: its first attempt waits until the refund queue has been seen drained after
+    /// <see cref="CreatedAt"/> (<see cref="RefundBacklog"/>), so a refund queued beside the payment wins. Cleared by the first attempt.
+    /// </summary>
+    public bool AwaitsRefundBacklog { get; private set; }
+
     /// <summary>W3C trace context of the consumer that scheduled it, so the Wren call joins the payment's trace.</summary>
     public string? TraceParent { get; private set; }
     public string? TraceState { get; private set; }
@@ -68,7 +74,8 @@ public sealed class OffsetFulfillment
 
     private OffsetFulfillment() { }
 
-    public static OffsetFulfillment Schedule(PaymentCompleted payment, DateTimeOffset now, string? traceParent, string? traceState) => new()
+    /// <param name="backlogGrace">Set when the payment was consumed from a backlog: the least wait before its first attempt.</param>
+    public static OffsetFulfillment Schedule(PaymentCompleted payment, DateTimeOffset now, string? traceParent, string? traceState, TimeSpan? backlogGrace = null) => new()
     {
         OrderId = payment.OrderId,
         State = FulfillmentState.Scheduled,
@@ -78,7 +85,8 @@ public sealed class OffsetFulfillment
         PaidAt = payment.PaidAt,
         CreatedAt = now,
         UpdatedAt = now,
-        NextAttemptAt = now,
+        NextAttemptAt = now + (backlogGrace ?? TimeSpan.Zero),
+        AwaitsRefundBacklog = backlogGrace is not null,
         TraceParent = traceParent,
         TraceState = traceState,
     };
@@ -151,8 +159,12 @@ public sealed class OffsetFulfillment
 
     public bool IsDue(DateTimeOffset now) => State == FulfillmentState.Scheduled && NextAttemptAt <= now;
 
-    /// <summary>An earlier POST may have created the order: it is looked up by note before any new one (a dry run creates nothing to look up).</summary>
-    public bool MustLookUpFirst(bool dryRun) => OutcomeUnknown && !dryRun;
+    /// <summary>
+    /// An earlier POST may have created the order: it is looked up by note before any new one. Only a dry-run
+    /// attempt on a dry-run instance creates nothing to look up: a live attempt (<see cref="DryRun"/> false, as
+    /// <see cref="BeginAttempt"/> recorded it) is looked up even if the instance has since been switched to dry run.
+    /// </summary>
+    public bool MustLookUpFirst(bool dryRun) => OutcomeUnknown && !(dryRun && DryRun);
 
     /// <summary>
     /// The last step before a POST, in the transaction that checks for a refund: Attempting, unless the payment
@@ -179,6 +191,7 @@ public sealed class OffsetFulfillment
         Require(FulfillmentState.Scheduled);
         LeaseExpiresAt = leaseUntil ?? LeaseExpiresAt;
         State = FulfillmentState.Attempting;
+        AwaitsRefundBacklog = false;
         Attempts++;
         DryRun = dryRun;
         FirstAttemptAt ??= now;
@@ -215,6 +228,35 @@ public sealed class OffsetFulfillment
         LastError = null;
         PlacedAt = now;
         Touch(now);
+    }
+
+    /// <summary>
+    /// Wren orders created by a step that had lost its lease (it stalled past it after its last check and another
+    /// replica took the fulfilment over): they exist and are paid for, so they are recorded, never dropped. A
+    /// fulfilment already placed keeps its order and lists these as further matches (duplicates to refund); one
+    /// that has no order yet is placed with them (the holder's own outcome then fails on the version and comes
+    /// here in turn). A failed or cancelled one keeps them listed for an operator. Returns the Wren orders newly
+    /// known to be extra (the duplicates to count).
+    /// </summary>
+    public int RecordWrenOrdersOfLostLease(IReadOnlyList<string> wrenOrderIds, long? amountCharged, DateTimeOffset now)
+    {
+        if (State is FulfillmentState.Scheduled or FulfillmentState.Attempting)
+        {
+            MarkPlaced(wrenOrderIds[0], amountCharged, now, wrenOrderIds);
+            ReleaseLease();
+            return wrenOrderIds.Count - 1;
+        }
+
+        List<string> known = MatchingWrenOrderIds.Count > 0 ? [.. MatchingWrenOrderIds] : WrenOrderId is { } placed ? [placed] : [];
+        var added = wrenOrderIds.Where(id => !known.Contains(id)).Distinct().ToList();
+        if (added.Count == 0)
+        {
+            return 0;
+        }
+
+        MatchingWrenOrderIds = [.. known, .. added];
+        Touch(now);
+        return State == FulfillmentState.Placed ? added.Count : 0;
     }
 
     /// <summary>Wren refused the order for good: no retry.</summary>

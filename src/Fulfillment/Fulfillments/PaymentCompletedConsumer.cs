@@ -1,4 +1,6 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
+using PuffinOffset.Fulfillment.Configuration;
 using PuffinOffset.Messaging.Contracts;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
@@ -15,6 +17,8 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 public sealed partial class PaymentCompletedConsumer(
     PaymentScheduler scheduler,
     FulfillmentSignal signal,
+    IOptions<FulfillmentOptions> options,
+    TimeProvider time,
     ILogger<PaymentCompletedConsumer> logger) : IConsumer<PaymentCompleted>
 {
     public async Task Consume(ConsumeContext<PaymentCompleted> context)
@@ -22,11 +26,15 @@ public sealed partial class PaymentCompletedConsumer(
         var payment = context.Message;
         var messageId = context.MessageId
             ?? throw new InvalidOperationException($"{nameof(PaymentCompletedConsumer)} received a message without a MessageId; it cannot be de-duplicated.");
-        var result = await scheduler.ScheduleAsync(messageId, payment);
+        // How long it waited in the broker (the Api's outbox stamps the publish): long enough, and its refund may be
+        // waiting on the other queue too. The payment time is the bound when the sent time is missing.
+        var sentAt = context.SentTime is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : payment.PaidAt;
+        var fromBacklog = time.GetUtcNow() - sentAt > options.Value.BacklogThreshold;
+        var result = await scheduler.ScheduleAsync(messageId, payment, fromBacklog);
 
         if (result.Scheduled)
         {
-            LogScheduled(payment.OrderId, payment.PortfolioId, payment.Tons);
+            LogScheduled(payment.OrderId, payment.PortfolioId, payment.Tons, fromBacklog);
             signal.Notify();
         }
         else if (result is { Processed: true, Known: FulfillmentState.Placed or FulfillmentState.Failed })
@@ -39,8 +47,8 @@ public sealed partial class PaymentCompletedConsumer(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Offset for order {OrderId} scheduled: portfolio {PortfolioId}, {Tons} t")]
-    private partial void LogScheduled(Guid orderId, int portfolioId, decimal tons);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Offset for order {OrderId} scheduled: portfolio {PortfolioId}, {Tons} t (from a backlog, so after the refunds: {FromBacklog})")]
+    private partial void LogScheduled(Guid orderId, int portfolioId, decimal tons, bool fromBacklog);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "PaymentCompleted for order {OrderId} announced again (message {MessageId}): its recorded outcome, {State}, is published again; nothing is bought")]
     private partial void LogOutcomeRepublished(Guid orderId, FulfillmentState state, Guid? messageId);

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PuffinOffset.Fulfillment.Configuration;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Inbox;
@@ -20,6 +22,7 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 /// </summary>
 public sealed class PaymentScheduler(
     IServiceScopeFactory scopes,
+    IOptions<FulfillmentOptions> options,
     TimeProvider time,
     ILogger<PaymentScheduler> logger)
     : GroupCommitWriter<PaymentScheduler.Delivery, PaymentScheduler.Result>(logger, "PaymentCompleted deliveries")
@@ -28,8 +31,9 @@ public sealed class PaymentScheduler(
     public const string InboxConsumer = nameof(PaymentCompletedConsumer);
 
     /// <summary>Records the delivery; completes once its commit is durable.</summary>
-    public Task<Result> ScheduleAsync(Guid messageId, PaymentCompleted payment) =>
-        WriteAsync(new Delivery(messageId, payment, Activity.Current),
+    /// <param name="fromBacklog">It waited in the broker longer than <see cref="FulfillmentOptions.BacklogThreshold"/>.</param>
+    public Task<Result> ScheduleAsync(Guid messageId, PaymentCompleted payment, bool fromBacklog = false) =>
+        WriteAsync(new Delivery(messageId, payment, Activity.Current, fromBacklog),
             "Fulfillment is stopping and schedules no more payments; the message is delivered again.");
 
     protected override async Task<IReadOnlyList<Result>> WriteBatchAsync(IReadOnlyList<Delivery> batch)
@@ -66,7 +70,8 @@ public sealed class PaymentScheduler(
             Activity.Current = delivery.Consumer;
             try
             {
-                results[i] = Record(db, delivery.Payment, known, scheduledHere, now);
+                var backlogGrace = delivery.FromBacklog ? options.Value.BacklogRefundGrace : (TimeSpan?)null;
+                results[i] = Record(db, delivery.Payment, backlogGrace, known, scheduledHere, now);
             }
             finally
             {
@@ -79,7 +84,7 @@ public sealed class PaymentScheduler(
         return results;
     }
 
-    private static Result Record(FulfillmentDbContext db, PaymentCompleted payment, Dictionary<Guid, OffsetFulfillment> known,
+    private static Result Record(FulfillmentDbContext db, PaymentCompleted payment, TimeSpan? backlogGrace, Dictionary<Guid, OffsetFulfillment> known,
         HashSet<Guid> scheduledHere, DateTimeOffset now)
     {
         if (known.TryGetValue(payment.OrderId, out var existing))
@@ -106,7 +111,7 @@ public sealed class PaymentScheduler(
 
         var activity = Activity.Current;
         var traceParent = activity?.IdFormat == ActivityIdFormat.W3C ? activity.Id : null;
-        db.Fulfillments.Add(OffsetFulfillment.Schedule(payment, now, traceParent, activity?.TraceStateString));
+        db.Fulfillments.Add(OffsetFulfillment.Schedule(payment, now, traceParent, activity?.TraceStateString, backlogGrace));
         return new Result(Processed: true, Scheduled: true, Known: null);
     }
 
@@ -126,7 +131,8 @@ public sealed class PaymentScheduler(
     }
 
     /// <param name="Consumer">The consumer's activity: the trace the fulfilment and any republished outcome continue.</param>
-    public sealed record Delivery(Guid MessageId, PaymentCompleted Payment, Activity? Consumer);
+    /// <param name="FromBacklog">It waited in the broker long enough that its refund may be queued beside it.</param>
+    public sealed record Delivery(Guid MessageId, PaymentCompleted Payment, Activity? Consumer, bool FromBacklog);
 
     /// <param name="Processed">False when the message had already been processed (a redelivery or a copy).</param>
     /// <param name="Scheduled">A fulfilment was scheduled for it.</param>

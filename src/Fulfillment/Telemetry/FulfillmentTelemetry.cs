@@ -15,6 +15,7 @@ public sealed class FulfillmentTelemetry : IDisposable
     private readonly Counter<long> _attempts;
     private readonly Histogram<double> _paymentToPlaced;
     private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _retryAfterCapped;
 
     public FulfillmentTelemetry(IMeterFactory meters)
     {
@@ -23,9 +24,11 @@ public sealed class FulfillmentTelemetry : IDisposable
         _failed = _meter.CreateCounter<long>("puffin.offsets.failed", "{order}", "Offset orders that ended fulfillment_failed.");
         _attempts = _meter.CreateCounter<long>("puffin.wren.attempts", "{request}", "Wren order requests, by outcome.");
         _duplicates = _meter.CreateCounter<long>("wren.duplicate_orders_detected", "{order}", "Extra Wren orders found with the note of an order that already has one (zero tolerance: each is paid twice).");
+        _retryAfterCapped = _meter.CreateCounter<long>("puffin.wren.retry_after_capped", "{answer}", "Wren 429s whose Retry-After was longer than WREN_MAX_RETRY_AFTER and was cut to it.");
         _paymentToPlaced = _meter.CreateHistogram<double>("puffin.offsets.payment_to_placed.duration", "s", "Time from payment to the placed Wren order.");
-        // Exported from the first scrape, so the zero-tolerance alert sees the very first duplicate as an increase.
+        // Exported from the first scrape, so an alert on their increase sees the very first one.
         _duplicates.Add(0);
+        _retryAfterCapped.Add(0);
     }
 
     public void Placed(bool dryRun, TimeSpan sincePayment)
@@ -36,6 +39,8 @@ public sealed class FulfillmentTelemetry : IDisposable
 
     /// <summary><paramref name="extraOrders"/>: the Wren orders beyond the one kept.</summary>
     public void DuplicateOrdersDetected(int extraOrders) => _duplicates.Add(extraOrders);
+
+    public void RetryAfterCapped() => _retryAfterCapped.Add(1);
 
     public void Failed(string kind) => _failed.Add(1, new KeyValuePair<string, object?>("reason", kind));
 

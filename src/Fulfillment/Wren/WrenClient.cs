@@ -106,8 +106,10 @@ public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logg
         401 => new WrenPlaceResult.Rejected(401, "Wren did not recognise the API token (401 Unauthorized): fix WREN_API_TOKEN, then replay."),
         402 => new WrenPlaceResult.Rejected(402, "Wren refused the order (402 Payment Required): top up credits or fix the payment method, then replay."),
         403 => new WrenPlaceResult.Rejected(403, "Wren refused the account (403 Forbidden): check WREN_API_TOKEN and that the account has a payment method or credits, then replay."),
-        408 or 429 => new WrenPlaceResult.NotCreated($"Wren answered {(int)status} {status}"),
-        >= 500 => new WrenPlaceResult.Unknown($"Wren answered {(int)status} {status}"),
+        429 => new WrenPlaceResult.NotCreated($"Wren answered {(int)status} {status}"),
+        // A 408 is sent by whatever gave up waiting (Wren, a proxy or CDN in front of it) while the request may
+        // still be worked on behind it: it proves nothing about the order, like a 5xx.
+        408 or >= 500 => new WrenPlaceResult.Unknown($"Wren answered {(int)status} {status}"),
         var other => new WrenPlaceResult.Rejected(other, $"Wren refused the order ({other} {status}): check WREN_API_BASE and the request, then replay."),
     };
 

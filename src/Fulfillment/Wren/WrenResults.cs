@@ -17,7 +17,7 @@ public abstract record WrenPlaceResult
     /// </summary>
     public sealed record NotCreated(string Error, WrenRateLimited? RateLimit = null) : WrenPlaceResult;
 
-    /// <summary>Transient, and Wren may have created the order (timeout, lost connection, 5xx).</summary>
+    /// <summary>Transient, and Wren may have created the order (timeout, lost connection, 408, 5xx).</summary>
     public sealed record Unknown(string Error) : WrenPlaceResult;
 
     public string Outcome => this switch

@@ -47,6 +47,31 @@ public sealed class WrenOptionsValidationTests
     }
 
     [Theory]
+    [InlineData(null, 900)]
+    [InlineData("00:01:00", 60)]
+    [InlineData("1.00:00:00", 86400)]
+    public void WREN_MAX_RETRY_AFTER_defaults_to_fifteen_minutes(string? value, int seconds)
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", ["WREN_MAX_RETRY_AFTER"] = value });
+
+        Assert.Empty(Failures(services));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), services.GetRequiredService<IOptions<WrenOptions>>().Value.MaxRetryAfter);
+    }
+
+    [Theory]
+    [InlineData("15m")]
+    [InlineData("900")]
+    [InlineData("00:00:00")]
+    [InlineData("-00:01:00")]
+    public void A_malformed_or_non_positive_WREN_MAX_RETRY_AFTER_is_a_startup_error_naming_it(string value)
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", ["WREN_MAX_RETRY_AFTER"] = value });
+
+        var failure = Assert.Single(Failures(services));
+        Assert.StartsWith("WREN_MAX_RETRY_AFTER must be a positive time span", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("Fulfillment:WrenTimeout", "30s", "Fulfillment__WrenTimeout is not a valid TimeSpan")]
     [InlineData("Fulfillment:UnknownOutcomeSettleTime", "ten seconds", "Fulfillment__UnknownOutcomeSettleTime is not a valid TimeSpan")]
     [InlineData("Fulfillment:RetryDelays:1", "5 min", "Fulfillment__RetryDelays__1 is not a valid list of TimeSpans")]

@@ -41,6 +41,9 @@ namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("AwaitsRefundBacklog")
+                        .HasColumnType("boolean");
+
                     b.Property<DateTime?>("CancelledAt")
                         .HasColumnType("timestamp with time zone");
 

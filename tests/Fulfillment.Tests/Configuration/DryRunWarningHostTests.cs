@@ -1,0 +1,27 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.Fulfillment.Tests.Configuration;
+
+/// <summary>The service as it starts in Production: the dry-run warning is part of every start, not only of the class.</summary>
+public sealed class DryRunWarningHostTests : FulfillmentScenario
+{
+    [Fact]
+    public async Task A_dry_run_Fulfillment_in_Production_warns_at_every_start()
+    {
+        var logs = new LogRecorder(LogLevel.Warning);
+        for (var start = 1; start <= 2; start++)
+        {
+            await using var fulfillment = await StartFulfillmentAsync(
+                settings => settings["WREN_DRY_RUN"] = "true",
+                services => services.AddLogging(l => l.AddProvider(logs)));
+
+            // The test hosts run as the service does when nothing names its environment: Production.
+            Assert.True(fulfillment.Services.GetRequiredService<IHostEnvironment>().IsProduction());
+            Assert.Equal(start, logs.Entries.Count(e => e.Level == LogLevel.Warning
+                && e.Message.Contains("no offsets are being bought", StringComparison.Ordinal)));
+        }
+    }
+}

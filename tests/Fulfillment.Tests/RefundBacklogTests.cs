@@ -1,0 +1,77 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.Fulfillment.Tests;
+
+/// <summary>Payments and refunds that queued up while Fulfillment was down: every refund wins over its payment.</summary>
+public sealed class RefundBacklogTests : FulfillmentScenario
+{
+    private static void Backlog(Dictionary<string, string?> settings)
+    {
+        // Anything that waited in the broker longer than this comes from a backlog (the restart alone takes longer).
+        settings["Fulfillment:BacklogThreshold"] = "00:00:00.200";
+        settings["Fulfillment:BacklogRefundGrace"] = "00:00:01";
+    }
+
+    [Fact]
+    public async Task After_an_outage_no_refunded_payment_in_the_backlog_is_bought_and_every_other_one_is_bought_once()
+    {
+        // Started once so that its queues exist and keep what is published while it is down.
+        await (await StartFulfillmentAsync(Backlog)).DisposeAsync();
+        var refunded = Enumerable.Range(0, 50).Select(_ => Guid.NewGuid()).ToList();
+        var paidOnly = Enumerable.Range(0, 10).Select(_ => Guid.NewGuid()).ToList();
+        // A long refund backlog ahead of theirs (earlier orders, refunded before they were paid here): the refunds
+        // of these orders come last, well after their payments, and no fixed grace would cover them.
+        await Task.WhenAll(Enumerable.Range(0, 300).Select(_ => Api.RefundAsync(Guid.NewGuid())));
+        foreach (var orderId in refunded)
+        {
+            // As the Api sends them: the payment, then its full refund.
+            await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+            await Api.RefundAsync(orderId);
+        }
+
+        foreach (var orderId in paidOnly)
+        {
+            await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        }
+
+        await using var fulfillment = await StartFulfillmentAsync(Backlog);
+
+        await Eventually.TrueAsync(() => paidOnly.All(id => Api.Placed.Any(p => p.OrderId == id)), TimeSpan.FromSeconds(90), "every paid-only order is placed");
+        await Eventually.TrueAsync(async () => await CountAsync(fulfillment, refunded, FulfillmentState.Cancelled, FulfillmentState.Placed) == refunded.Count,
+            TimeSpan.FromSeconds(60), "every refunded order is settled");
+        Assert.Equal(refunded.Count, await CountAsync(fulfillment, refunded, FulfillmentState.Cancelled));
+        var notes = Wren.State.ReceivedPosts.Select(p => p.Note).ToList();
+        Assert.DoesNotContain(notes, note => refunded.Any(id => note == OffsetFulfillment.NoteFor(id)));
+        Assert.All(paidOnly, id => Assert.Single(notes, note => note == OffsetFulfillment.NoteFor(id)));
+        Assert.Equal(paidOnly.Count, Wren.State.Orders.Count);
+    }
+
+    [Fact]
+    public async Task A_payment_consumed_at_once_is_attempted_without_waiting_for_the_refund_queue()
+    {
+        void SlowGrace(Dictionary<string, string?> settings)
+        {
+            settings["Fulfillment:BacklogThreshold"] = "00:00:05";
+            settings["Fulfillment:BacklogRefundGrace"] = "00:10:00";
+        }
+
+        await using var fulfillment = await StartFulfillmentAsync(SlowGrace);
+        var orderId = Guid.NewGuid();
+
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+
+        await PlacedAsync(orderId);
+        Assert.False((await fulfillment.FulfillmentAsync(orderId))!.AwaitsRefundBacklog);
+    }
+
+    private static async Task<int> CountAsync(FulfillmentTestHost host, List<Guid> orders, params FulfillmentState[] states)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
+        return await db.Fulfillments.CountAsync(f => orders.Contains(f.OrderId) && states.Contains(f.State));
+    }
+}
