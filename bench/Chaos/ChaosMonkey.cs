@@ -1,0 +1,196 @@
+using PuffinOffset.TestSupport;
+
+namespace PuffinOffset.Chaos;
+
+/// <summary>
+/// Faults at random moments, each logged with its time. Two lanes, each one fault at a time, so faults of the
+/// inside (replicas, broker, database) and of the outside (Wren, Stripe) overlap freely:
+/// <list type="bullet">
+/// <item>inside: SIGKILL (restarted 0.5–3 s later, as systemd would), SIGTERM (restarted once it has exited), SIGSTOP held
+/// past the fulfilment lease then SIGCONT, of any replica; RabbitMQ stopped and restarted; PostgreSQL restarted;</item>
+/// <item>outside: Wren answering 503, 429 with Retry-After, slowly (past Fulfillment's timeout too), storing an order
+/// and losing the answer, or storing it after the client gave up; Stripe's API down during checkout and reconciliation.</item>
+/// </list>
+/// When the soak's time is up each lane ends its current fault and puts things right (<see cref="AllClearAsync"/>).
+/// </summary>
+public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
+{
+    private readonly Random _inside = new(seed);
+    private readonly Random _outside = new(seed + 1);
+
+    public async Task InsideAsync(CancellationToken stop)
+    {
+        while (await RestAsync(_inside, 4, 12, stop))
+        {
+            var role = _inside.Next(cluster.Slots(Role.Api) + cluster.Slots(Role.Fulfillment)) < cluster.Slots(Role.Api) ? Role.Api : Role.Fulfillment;
+            var slot = _inside.Next(cluster.Slots(role));
+            var name = SoakCluster.Name(role, slot);
+            var choice = _inside.Next(cluster.Postgres is null ? 10 : 11);
+            switch (choice)
+            {
+                case < 4:
+                    await KillAsync(role, slot, name);
+                    break;
+                case < 6:
+                    await TerminateAsync(role, slot, name);
+                    break;
+                case < 8:
+                    await PauseAsync(role, slot, name);
+                    break;
+                case < 10:
+                    await RestartBrokerAsync();
+                    break;
+                default:
+                    await RestartPostgresAsync();
+                    break;
+            }
+        }
+    }
+
+    public async Task OutsideAsync(CancellationToken stop)
+    {
+        var wren = cluster.Wren.State;
+        while (await RestAsync(_outside, 3, 10, stop))
+        {
+            var count = _outside.Next(3, 15);
+            switch (_outside.Next(7))
+            {
+                case 0:
+                    wren.FailNextPosts(count, 503);
+                    log.Record("wren 503", $"Wren answers the next {count} POSTs 503");
+                    break;
+                case 1:
+                    var retryAfter = _outside.Next(1, 4).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    wren.RateLimitNextPosts(count, retryAfter);
+                    log.Record("wren 429", $"Wren answers the next {count} POSTs 429 Retry-After {retryAfter}");
+                    break;
+                case 2:
+                    var slow = TimeSpan.FromMilliseconds(_outside.Next(1000, 4000));
+                    wren.DelayNextPosts(count, slow);
+                    log.Record("wren slow", $"Wren holds the next {count} POSTs {slow.TotalSeconds:0.0} s (under the client's timeout)");
+                    break;
+                case 3:
+                    // Within the time Fulfillment lets an unknown outcome settle before its lookup by note.
+                    var late = SoakCluster.WrenTimeout + TimeSpan.FromMilliseconds(_outside.Next(200, (int)SoakCluster.UnknownOutcomeSettleTime.TotalMilliseconds - 500));
+                    wren.StoreAfterDelayForNextPosts(count, late);
+                    log.Record("wren store-after-timeout", $"Wren stores the next {count} orders {late.TotalSeconds:0.0} s late, after the client gave up");
+                    break;
+                case 4:
+                    wren.DropConnectionAfterStoringNextPosts(count);
+                    log.Record("wren lost answer", $"Wren stores the next {count} orders and drops the connection instead of answering");
+                    break;
+                default:
+                    var outage = TimeSpan.FromSeconds(_outside.Next(3, 12));
+                    var status = _outside.Next(2) == 0 ? 500 : 503;
+                    cluster.Stripe.Outage.Begin(outage, status);
+                    log.Record("stripe outage", $"Stripe's API answers {status} for {outage.TotalSeconds:0} s (checkout and reconciliation)");
+                    await Task.Delay(outage, CancellationToken.None);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>After the last fault: Wren and Stripe healthy, every replica running (a paused one continued, a dead one restarted).</summary>
+    public async Task AllClearAsync()
+    {
+        cluster.Wren.State.ClearFaults();
+        cluster.Stripe.Outage.End();
+        foreach (var role in new[] { Role.Api, Role.Fulfillment })
+        {
+            for (var slot = 0; slot < cluster.Slots(role); slot++)
+            {
+                if (cluster[role, slot] is not { HasExited: false })
+                {
+                    log.Record("restart", $"{SoakCluster.Name(role, slot)} was down at the end of the faults: restarted");
+                    await cluster.RestartAsync(role, slot);
+                }
+            }
+        }
+
+        log.Note("faults over: Wren and Stripe healthy, every replica running");
+    }
+
+    private async Task KillAsync(Role role, int slot, string name)
+    {
+        var victim = cluster[role, slot]!;
+        await victim.KillAsync();
+        var down = TimeSpan.FromMilliseconds(_inside.Next(500, 3000));
+        log.Record("SIGKILL", $"SIGKILL {name} (pid {victim.Id}); restarted in {down.TotalSeconds:0.0} s");
+        await Task.Delay(down);
+        await RestartAsync(role, slot, name);
+    }
+
+    private async Task TerminateAsync(Role role, int slot, string name)
+    {
+        var victim = cluster[role, slot]!;
+        log.Record("SIGTERM", $"SIGTERM {name} (pid {victim.Id})");
+        try
+        {
+            var exit = await victim.StopAsync(TimeSpan.FromSeconds(40));
+            log.Note($"{name} exited with {exit} after SIGTERM; restarted");
+        }
+        catch (TimeoutException)
+        {
+            log.Record("stuck stop", $"{name} did not stop within 40 s of SIGTERM: killed");
+        }
+
+        await RestartAsync(role, slot, name);
+    }
+
+    /// <summary>Frozen longer than the fulfilment lease: another replica may take over its work while it sleeps.</summary>
+    private async Task PauseAsync(Role role, int slot, string name)
+    {
+        var victim = cluster[role, slot]!;
+        var held = SoakCluster.LeaseDuration + TimeSpan.FromMilliseconds(_inside.Next(1000, 5000));
+        await victim.PauseAsync();
+        log.Record("SIGSTOP", $"SIGSTOP {name} (pid {victim.Id}) for {held.TotalSeconds:0.0} s, past the {SoakCluster.LeaseDuration.TotalSeconds:0} s lease");
+        await Task.Delay(held);
+        await victim.ResumeAsync();
+        log.Note($"SIGCONT {name}");
+    }
+
+    private async Task RestartBrokerAsync()
+    {
+        var down = TimeSpan.FromMilliseconds(_inside.Next(1000, 8000));
+        log.Record("rabbitmq restart", $"RabbitMQ stopped for {down.TotalSeconds:0.0} s");
+        await cluster.Broker.StopAsync();
+        await Task.Delay(down);
+        await cluster.Broker.RestartAsync();
+        log.Note("RabbitMQ running again");
+    }
+
+    private async Task RestartPostgresAsync()
+    {
+        log.Record("postgres restart", "PostgreSQL restarted (fast shutdown: every connection cut)");
+        await cluster.Postgres!.RestartAsync();
+        log.Note("PostgreSQL accepting connections again");
+    }
+
+    private async Task RestartAsync(Role role, int slot, string name)
+    {
+        try
+        {
+            await cluster.RestartAsync(role, slot);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            // A replica that cannot start while the broker or database is down is tried again, as systemd would.
+            log.Record("failed start", $"{name} did not start: {ex.Message.Split('\n')[0]}; trying again");
+            await Task.Delay(2000);
+            await cluster.RestartAsync(role, slot);
+        }
+    }
+
+    private static async Task<bool> RestAsync(Random random, int minSeconds, int maxSeconds, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(minSeconds * 1000, maxSeconds * 1000)), stop);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
