@@ -121,11 +121,11 @@ public sealed class Ledger(SoakCluster cluster, SoakLog log, Customers customers
             // The Api can stop a purchase only once it has accepted the refund's webhook, and Fulfillment hears of it a
             // message later: a POST that reached Wren well after that should never have been sent.
             var knewAt = refundEvents.Where(d => d.Event.Json.Contains("\"refunded\": true", StringComparison.Ordinal))
-                .Select(d => d.FirstAcceptedAt).OfType<TimeSpan>().DefaultIfEmpty(TimeSpan.MaxValue).Min();
-            if (wren.Count > 0 && PurchasedAt(story, wren[0]) is { } purchasedAt && purchasedAt > knewAt + RefundGrace)
+                .Select(d => d.FirstAcceptedAt).Min();
+            if (wren.Count > 0 && knewAt is { } accepted && PurchasedAt(story, wren[0]) is { } purchasedAt && purchasedAt > accepted + RefundGrace)
             {
                 yield return ("offset bought after the Api accepted the full refund",
-                    $"the POST that Wren stored as {wren[0].Id} reached Wren at {SoakLog.Format(purchasedAt)}, {(purchasedAt - knewAt).TotalSeconds:0.0} s after the Api accepted the refund at {SoakLog.Format(knewAt)}");
+                    $"the POST that Wren stored as {wren[0].Id} reached Wren at {SoakLog.Format(purchasedAt)}, {(purchasedAt - accepted).TotalSeconds:0.0} s after the Api accepted the refund at {SoakLog.Format(accepted)}");
             }
 
             if (wren.Count > 0 && api.Attention?.Contains("bought for a refunded payment", StringComparison.Ordinal) != true)
