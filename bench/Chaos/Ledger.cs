@@ -4,8 +4,14 @@ using PuffinOffset.WrenSandbox;
 
 namespace PuffinOffset.Chaos;
 
-/// <summary>One broken promise: which rule, which order (null for the system as a whole), and what shows it.</summary>
-public sealed record Violation(string Rule, Guid? OrderId, string Detail);
+/// <summary>Broken promises: which rules, which order (null for the system as a whole), and what shows it.</summary>
+public sealed record Violation(IReadOnlyList<string> Rules, Guid? OrderId, string Detail)
+{
+    public Violation(string rule, Guid? orderId, string detail)
+        : this([rule], orderId, detail)
+    {
+    }
+}
 
 /// <summary>What Stripe's sandbox says happened to one order's money.</summary>
 public sealed record StripeTruth(string SessionStatus, string PaymentStatus, long AmountTotal, long AmountRefunded, bool RefundedInFull, string? Dispute)
@@ -55,9 +61,12 @@ public sealed class Ledger(SoakCluster cluster, SoakLog log, Customers customers
             var wren = wrenByNote.GetValueOrDefault($"puffin-offset order {story.OrderId}") ?? [];
             var api = apiOrders.GetValueOrDefault(story.OrderId);
             report.Count(stripe, wren.Count, api);
-            foreach (var (rule, detail) in Judge(story, stripe, wren, api))
+            // One entry per order, however many of its promises broke, so that each order's story is printed once.
+            var broken = Judge(story, stripe, wren, api).ToList();
+            if (broken.Count > 0)
             {
-                _violations.Add(new Violation(rule, story.OrderId, Describe(story, stripe, wren, api, detail)));
+                _violations.Add(new Violation([.. broken.Select(b => b.Rule)], story.OrderId,
+                    Describe(story, stripe, wren, api, string.Join("\n      ", broken.Select(b => $"{b.Rule}: {b.Detail}")))));
             }
         }
 

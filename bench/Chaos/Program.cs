@@ -47,8 +47,8 @@ var report = await ledger.JudgeAsync();
 Console.WriteLine();
 Console.WriteLine($"ledger (seed {options.Seed}, {options.Provider}, {(settled ? "settled" : $"NOT settled within {options.SettleTimeout:c}")} at {SoakLog.Format(log.Now)}):");
 Console.Write(report.Print(log.Entries.Where(e => e.Kind != "operator replay").ToList()));
-Console.WriteLine($"  violations:  {ledger.Violations.Count}");
-foreach (var group in ledger.Violations.GroupBy(v => v.Rule))
+Console.WriteLine($"  violations:  {ledger.Violations.Count} ({ledger.Violations.Count(v => v.OrderId is not null)} orders)");
+foreach (var group in ledger.Violations.SelectMany(v => v.Rules).GroupBy(rule => rule))
 {
     Console.WriteLine($"  {group.Count()} × {group.Key}");
 }
@@ -56,7 +56,9 @@ foreach (var group in ledger.Violations.GroupBy(v => v.Rule))
 var number = 0;
 foreach (var violation in ledger.Violations)
 {
-    Console.WriteLine($"\nVIOLATION {++number}: {violation.Rule}{(violation.OrderId is { } id ? $", order {id}" : "")}\n      {violation.Detail}");
+    Console.WriteLine(violation.OrderId is { } id
+        ? $"\nVIOLATION {++number}: order {id}\n      {violation.Detail}"
+        : $"\nVIOLATION {++number}: {violation.Rules[0]}\n      {violation.Detail}");
 }
 
 if (ledger.Violations.Count > 0)
