@@ -11,33 +11,41 @@ namespace PuffinOffset.Chaos;
 /// <item>outside: Wren answering 503, 429 with Retry-After, slowly (past Fulfillment's timeout too), storing an order
 /// and losing the answer, or storing it after the client gave up; Stripe's API down during checkout and reconciliation.</item>
 /// </list>
-/// When the soak's time is up each lane ends its current fault and puts things right (<see cref="AllClearAsync"/>).
+/// Each lane draws its faults from a shuffled deck holding every kind, so a short run still meets each kind; when the
+/// soak's time is up each lane ends its current fault and puts things right (<see cref="AllClearAsync"/>).
 /// </summary>
 public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
 {
     private readonly Random _inside = new(seed);
     private readonly Random _outside = new(seed + 1);
 
+    private enum Inside { Kill, Terminate, Pause, Broker, Postgres }
+
+    private enum Outside { Wren503, Wren429, WrenSlow, WrenStoreAfterTimeout, WrenLostAnswer, StripeOutage }
+
     public async Task InsideAsync(CancellationToken stop)
     {
+        Inside[] kinds = cluster.Postgres is null
+            ? [Inside.Kill, Inside.Kill, Inside.Terminate, Inside.Pause, Inside.Broker]
+            : [Inside.Kill, Inside.Kill, Inside.Terminate, Inside.Pause, Inside.Broker, Inside.Postgres];
+        var insideDeck = new Deck<Inside>(kinds, _inside);
         while (await RestAsync(_inside, 4, 12, stop))
         {
             var role = _inside.Next(cluster.Slots(Role.Api) + cluster.Slots(Role.Fulfillment)) < cluster.Slots(Role.Api) ? Role.Api : Role.Fulfillment;
             var slot = _inside.Next(cluster.Slots(role));
             var name = SoakCluster.Name(role, slot);
-            var choice = _inside.Next(cluster.Postgres is null ? 10 : 11);
-            switch (choice)
+            switch (insideDeck.Draw())
             {
-                case < 4:
+                case Inside.Kill:
                     await KillAsync(role, slot, name);
                     break;
-                case < 6:
+                case Inside.Terminate:
                     await TerminateAsync(role, slot, name);
                     break;
-                case < 8:
+                case Inside.Pause:
                     await PauseAsync(role, slot, name);
                     break;
-                case < 10:
+                case Inside.Broker:
                     await RestartBrokerAsync();
                     break;
                 default:
@@ -50,32 +58,33 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
     public async Task OutsideAsync(CancellationToken stop)
     {
         var wren = cluster.Wren.State;
+        var outsideDeck = new Deck<Outside>(Enum.GetValues<Outside>(), _outside);
         while (await RestAsync(_outside, 3, 10, stop))
         {
             var count = _outside.Next(3, 15);
-            switch (_outside.Next(7))
+            switch (outsideDeck.Draw())
             {
-                case 0:
+                case Outside.Wren503:
                     wren.FailNextPosts(count, 503);
                     log.Record("wren 503", $"Wren answers the next {count} POSTs 503");
                     break;
-                case 1:
+                case Outside.Wren429:
                     var retryAfter = _outside.Next(1, 4).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     wren.RateLimitNextPosts(count, retryAfter);
                     log.Record("wren 429", $"Wren answers the next {count} POSTs 429 Retry-After {retryAfter}");
                     break;
-                case 2:
+                case Outside.WrenSlow:
                     var slow = TimeSpan.FromMilliseconds(_outside.Next(1000, 4000));
                     wren.DelayNextPosts(count, slow);
                     log.Record("wren slow", $"Wren holds the next {count} POSTs {slow.TotalSeconds:0.0} s (under the client's timeout)");
                     break;
-                case 3:
+                case Outside.WrenStoreAfterTimeout:
                     // Within the time Fulfillment lets an unknown outcome settle before its lookup by note.
                     var late = SoakCluster.WrenTimeout + TimeSpan.FromMilliseconds(_outside.Next(200, (int)SoakCluster.UnknownOutcomeSettleTime.TotalMilliseconds - 500));
                     wren.StoreAfterDelayForNextPosts(count, late);
                     log.Record("wren store-after-timeout", $"Wren stores the next {count} orders {late.TotalSeconds:0.0} s late, after the client gave up");
                     break;
-                case 4:
+                case Outside.WrenLostAnswer:
                     wren.DropConnectionAfterStoringNextPosts(count);
                     log.Record("wren lost answer", $"Wren stores the next {count} orders and drops the connection instead of answering");
                     break;
