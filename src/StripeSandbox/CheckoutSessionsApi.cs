@@ -21,13 +21,15 @@ public static class CheckoutSessionsApi
     }
 
     private static async Task<IResult> CreateAsync(HttpContext http, CheckoutSessionStore sessions, IdempotencyRecords idempotency,
-        ReceivedRequests received, FaultInjector faults, TimeProvider time)
+        ReceivedRequests received, FaultInjector faults, ApiOutage outage, TimeProvider time)
     {
         var form = http.Request.HasFormContentType
             ? (await http.Request.ReadFormAsync(http.RequestAborted)).ToDictionary(p => p.Key, p => p.Value.ToString())
             : [];
         var key = http.Request.Headers["Idempotency-Key"].FirstOrDefault();
-        var (status, replayed, result) = await AnswerAsync(http, form, key, sessions, idempotency, faults);
+        var (status, replayed, result) = outage.StatusNow() is { } down
+            ? (down, false, StripeError.Create(down, "api_error", null, "An injected sandbox outage."))
+            : await AnswerAsync(http, form, key, sessions, idempotency, faults);
         received.Add(new ReceivedRequest("POST", http.Request.Path, key, http.Request.Headers["Stripe-Version"].FirstOrDefault(),
             form, status, replayed, time.GetUtcNow()));
         if (key is not null)
@@ -115,13 +117,17 @@ public static class CheckoutSessionsApi
         return (200, sessions.Create(form, $"{http.Request.Scheme}://{http.Request.Host}"));
     }
 
-    private static Task<IResult> GetAsync(string id, HttpContext http, CheckoutSessionStore sessions, ReceivedRequests received, TimeProvider time)
+    private static Task<IResult> GetAsync(string id, HttpContext http, CheckoutSessionStore sessions, ReceivedRequests received, ApiOutage outage, TimeProvider time)
     {
         IResult result;
         int status;
         if (!IsAuthorized(http.Request))
         {
             (status, result) = (401, StripeError.Create(401, "invalid_request_error", null, "You did not provide an API key."));
+        }
+        else if (outage.StatusNow() is { } down)
+        {
+            (status, result) = (down, StripeError.Create(down, "api_error", null, "An injected sandbox outage."));
         }
         else if (sessions.Find(id) is { } session)
         {

@@ -15,6 +15,7 @@ public static class StripeSandboxExtensions
         services.AddSingleton<IdempotencyRecords>();
         services.AddSingleton<ReceivedRequests>();
         services.AddSingleton<FaultInjector>();
+        services.AddSingleton<ApiOutage>();
         services.AddStripeSandboxCheckout();
         return services;
     }

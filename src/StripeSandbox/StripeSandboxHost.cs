@@ -9,6 +9,7 @@ public sealed class StripeSandboxHost(WebApplication app, Uri baseAddress) : IAs
     public Uri BaseAddress { get; } = baseAddress;
     public IServiceProvider Services => app.Services;
     public FaultInjector Faults => app.Services.GetRequiredService<FaultInjector>();
+    public ApiOutage Outage => app.Services.GetRequiredService<ApiOutage>();
     public ReceivedRequests Requests => app.Services.GetRequiredService<ReceivedRequests>();
     public CheckoutSessionStore Sessions => app.Services.GetRequiredService<CheckoutSessionStore>();
 

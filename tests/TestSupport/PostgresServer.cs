@@ -19,7 +19,14 @@ public sealed class PostgresServer
 
     private readonly string _adminConnectionString;
 
-    private PostgresServer(string adminConnectionString) => _adminConnectionString = adminConnectionString;
+    /// <summary>The script and data folder of a server this process started (null for an external one).</summary>
+    private readonly (string Script, string DataFolder)? _local;
+
+    private PostgresServer(string adminConnectionString, (string Script, string DataFolder)? local = null)
+    {
+        _adminConnectionString = adminConnectionString;
+        _local = local;
+    }
 
     public static Task<PostgresServer> Shared => SharedServer.Value;
 
@@ -59,7 +66,23 @@ public sealed class PostgresServer
         var script = Path.Combine(RepositoryRoot(), "scripts", "postgres-local.sh");
         var output = await RunAsync(script, "start", Path.Combine(folder, "pg"));
         StopWhenThisProcessEnds(script, folder);
-        return new PostgresServer(output.Trim().Split('\n')[^1]);
+        return new PostgresServer(output.Trim().Split('\n')[^1], (script, Path.Combine(folder, "pg")));
+    }
+
+    /// <summary>
+    /// Stops the server (fast shutdown: every connection is cut) and starts it again on the same port and data, as
+    /// a restarted database host would be; only for a server this process started.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        if (_local is not { } local)
+        {
+            throw new InvalidOperationException($"The server of {ServerVariable} was started elsewhere; it is not this process's to restart.");
+        }
+
+        var port = new NpgsqlConnectionStringBuilder(_adminConnectionString).Port.ToString(CultureInfo.InvariantCulture);
+        await RunAsync(local.Script, "stop", local.DataFolder);
+        await RunAsync(local.Script, "start", local.DataFolder, port);
     }
 
     /// <summary>

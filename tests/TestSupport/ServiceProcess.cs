@@ -8,7 +8,7 @@ namespace PuffinOffset.TestSupport;
 /// A built service (<c>dotnet Service.dll</c>) as its own process with exactly the given variables, nothing
 /// inherited from the test run: either run until it exits (<see cref="RunUntilExitAsync"/>, startup and
 /// command tests), or started and left running (<see cref="StartAsync"/>: replica suites and benchmarks),
-/// then killed (SIGKILL), stopped (SIGTERM, as systemd and Kubernetes stop a service) or disposed.
+/// then killed (SIGKILL), stopped (SIGTERM, as systemd and Kubernetes stop a service), paused (SIGSTOP/SIGCONT) or disposed.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
@@ -173,6 +173,23 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         Running.TryRemove(this, out _);
         return _process.ExitCode;
+    }
+
+    /// <summary>SIGSTOP: the process freezes where it is (a stalled VM, a long GC pause), holding its leases and connections.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>SIGCONT after <see cref="PauseAsync"/>: the process runs on as if no time had passed, for it.</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using var kill = Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

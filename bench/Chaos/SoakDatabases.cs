@@ -1,0 +1,73 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace PuffinOffset.Chaos;
+
+/// <summary>An order as the Api's own database has it at the end.</summary>
+public sealed record ApiOrder(Guid Id, string Status, string? WrenOrderId, long AmountRefunded, bool Disputed, string? Attention);
+
+/// <summary>What the services' databases say, read with plain SQL as an operator would (the services own the schemas), on either engine.</summary>
+public sealed class SoakDatabases(SoakCluster cluster)
+{
+    public async Task<Dictionary<Guid, ApiOrder>> OrdersAsync()
+    {
+        await using var connection = await OpenAsync(cluster.OrdersDatabase);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """SELECT "Id", "Status", "WrenOrderId", "AmountRefunded", "Disputed", "Attention" FROM orders""";
+        await using var reader = await command.ExecuteReaderAsync();
+        var orders = new Dictionary<Guid, ApiOrder>();
+        while (await reader.ReadAsync())
+        {
+            var order = new ApiOrder(reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.GetInt64(3), reader.GetBoolean(4), reader.IsDBNull(5) ? null : reader.GetString(5));
+            orders[order.Id] = order;
+        }
+
+        return orders;
+    }
+
+    /// <summary>Outbox rows not yet published in the Api's and in Fulfillment's database, and of those the parked ones.</summary>
+    public async Task<(long ApiPending, long ApiParked, long FulfillmentPending, long FulfillmentParked)> OutboxesAsync() =>
+        (await ScalarAsync(cluster.OrdersDatabase, """SELECT count(*) FROM outbox_messages WHERE "DispatchedAt" IS NULL"""),
+         await ScalarAsync(cluster.OrdersDatabase, """SELECT count(*) FROM outbox_messages WHERE "ParkedAt" IS NOT NULL"""),
+         await ScalarAsync(cluster.FulfillmentDatabase, """SELECT count(*) FROM outbox_messages WHERE "DispatchedAt" IS NULL"""),
+         await ScalarAsync(cluster.FulfillmentDatabase, """SELECT count(*) FROM outbox_messages WHERE "ParkedAt" IS NOT NULL"""));
+
+    /// <summary>Fulfilment rows by state ("12 Placed, 1 Failed").</summary>
+    public async Task<string> FulfillmentStatesAsync()
+    {
+        await using var connection = await OpenAsync(cluster.FulfillmentDatabase);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """SELECT "State", count(*) FROM offset_fulfillments GROUP BY "State" ORDER BY 1""";
+        await using var reader = await command.ExecuteReaderAsync();
+        var states = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            states.Add($"{reader.GetInt64(1)} {reader.GetString(0)}");
+        }
+
+        return string.Join(", ", states);
+    }
+
+    public Task<long> OrdersInStatusAsync(string status) =>
+        ScalarAsync(cluster.OrdersDatabase, """SELECT count(*) FROM orders WHERE "Status" = 'STATUS'""".Replace("STATUS", status, StringComparison.Ordinal));
+
+    private async Task<long> ScalarAsync(string database, string sql)
+    {
+        await using var connection = await OpenAsync(database);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private async Task<DbConnection> OpenAsync(string database)
+    {
+        DbConnection connection = cluster.Options.Postgres
+            ? new NpgsqlConnection(database)
+            : new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        await connection.OpenAsync();
+        return connection;
+    }
+}
