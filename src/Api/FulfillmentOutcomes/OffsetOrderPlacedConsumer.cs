@@ -25,6 +25,7 @@ public sealed partial class OffsetOrderPlacedConsumer(GroupedInbox<ApiDbContext>
             }
 
             var now = time.GetUtcNow();
+            order.RecordOutcomeReceived();
             if (message.DuplicateWrenOrderIds is { Count: > 0 } duplicates)
             {
                 // Paid for twice at Wren: someone must refund the extras. RequireAttention ignores a repeat.
