@@ -70,7 +70,7 @@ public sealed class RefundTests : FulfillmentScenario
         await Eventually.TrueAsync(() => Api.RefundAcknowledgements.Count == 1 && Api.Placed.Count == 2, TimeSpan.FromSeconds(30),
             "the refund is acknowledged and the outcome published again");
         Assert.Equal((orderId, false, "Placed"), Acknowledgement(0));
-        Assert.Equal(Api.Placed.First(), Api.Placed.Last());
+        Assert.Equal((Api.Placed.First().WrenOrderId, Api.Placed.First().AmountCharged), (Api.Placed.Last().WrenOrderId, Api.Placed.Last().AmountCharged));
         Assert.Single(Wren.State.ReceivedPosts);
     }
 

@@ -83,7 +83,7 @@ public sealed class ReplayTests : FulfillmentScenario
         await Api.RequestReplayAsync(orderId, requestId);
 
         await Eventually.TrueAsync(() => Api.Failed.Count == 3, TimeSpan.FromSeconds(30), "the failure is published again");
-        Assert.Equal(Api.Failed.ElementAt(1), Api.Failed.ElementAt(2));
+        Assert.Equal(Api.Failed.ElementAt(1) with { FailedAt = default }, Api.Failed.ElementAt(2) with { FailedAt = default }); // PostgreSQL keeps microseconds
         Assert.Equal([402, 402], Wren.State.ReceivedPosts.Select(p => p.Answer));
         Assert.Equal(FulfillmentState.Failed, (await fulfillment.FulfillmentAsync(orderId))!.State);
 
