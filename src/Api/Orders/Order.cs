@@ -146,8 +146,11 @@ public sealed class Order
         ReplayRequestedAt = now;
         ReplayRequestResends = 0;
         NextReplayRequestResendAt = null;
-        return new FulfillmentReplayRequested(Id, requestedBy, note, requestId);
+        return ToReplayRequested(requestedBy, note);
     }
+
+    /// <summary>The pending replay request as Fulfillment receives it: the same request id on every resend.</summary>
+    public FulfillmentReplayRequested ToReplayRequested(string requestedBy, string? note) => new(Id, requestedBy, note, PendingReplayRequestId);
 
     /// <summary>Counts one more resend of the pending replay request and when the next is due.</summary>
     public void RecordReplayRequestResent(DateTimeOffset nextResendAt)

@@ -151,7 +151,7 @@ public sealed partial class PaidOrderResender(
                 .Where(h => h.OrderId == order.Id && h.Kind == OrderHistoryKind.ReplayRequested)
                 .OrderByDescending(h => h.Id)
                 .FirstOrDefaultAsync(ct);
-            db.Enqueue(new FulfillmentReplayRequested(order.Id, request?.RequestedBy ?? "resend", request?.Note, order.PendingReplayRequestId), now);
+            db.Enqueue(order.ToReplayRequested(request?.RequestedBy ?? "resend", request?.Note), now);
             order.RecordReplayRequestResent(now + ResendSchedule.DelayAfter(order.ReplayRequestResends + 1, ResendAfter));
         }
 
