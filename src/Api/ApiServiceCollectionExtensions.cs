@@ -54,6 +54,7 @@ public static class ApiServiceCollectionExtensions
         {
             bus.AddConsumer<OffsetOrderPlacedConsumer, OffsetOrderPlacedConsumerDefinition>();
             bus.AddConsumer<OffsetOrderFailedConsumer, OffsetOrderFailedConsumerDefinition>();
+            bus.AddConsumer<OrderRefundAcknowledgedConsumer, OrderRefundAcknowledgedConsumerDefinition>();
         });
         return builder;
     }

@@ -31,6 +31,79 @@ public sealed class RefundTests : FulfillmentScenario
     }
 
     [Fact]
+    public async Task A_refund_is_acknowledged_and_a_copy_of_it_is_acknowledged_again_and_changes_nothing()
+    {
+        await using var fulfillment = await StartFulfillmentAsync(settings => settings["Fulfillment:RetryDelays:0"] = "00:00:30");
+        Wren.State.FailNextPosts(1, 429); // nothing created; the retry waits 30 s
+        var orderId = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await Eventually.TrueAsync(async () => await fulfillment.FulfillmentAsync(orderId) is { State: FulfillmentState.Scheduled, Attempts: 1 },
+            because: "the first attempt failed and a retry is scheduled");
+
+        await Api.RefundAsync(orderId);
+        await Eventually.TrueAsync(() => Api.RefundAcknowledgements.Count == 1, TimeSpan.FromSeconds(30), "the refund is acknowledged");
+        var cancelled = (await fulfillment.FulfillmentAsync(orderId))!;
+        Assert.Equal(FulfillmentState.Cancelled, cancelled.State);
+        Assert.Equal((orderId, true, "Cancelled"), Acknowledgement(0));
+
+        // The Api resends a refund it has not heard back about: a new message id, so the inbox lets it through.
+        await Api.RefundAsync(orderId);
+        await Eventually.TrueAsync(() => Api.RefundAcknowledgements.Count == 2, TimeSpan.FromSeconds(30), "the copy is acknowledged again");
+        var after = (await fulfillment.FulfillmentAsync(orderId))!;
+        Assert.Equal((orderId, true, "Cancelled"), Acknowledgement(1));
+        Assert.Equal((cancelled.State, cancelled.Version, cancelled.CancelledAt, cancelled.RefundedAt), (after.State, after.Version, after.CancelledAt, after.RefundedAt));
+        Assert.Single(Wren.State.ReceivedPosts);
+        Assert.Empty(Api.Placed);
+    }
+
+    [Fact]
+    public async Task A_refund_of_a_placed_order_is_acknowledged_with_its_outcome_published_again()
+    {
+        await using var fulfillment = await StartFulfillmentAsync();
+        var orderId = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await PlacedAsync(orderId);
+
+        // Had the OffsetOrderPlaced been lost, the refunded order would never learn that its offset was bought.
+        await Api.RefundAsync(orderId);
+
+        await Eventually.TrueAsync(() => Api.RefundAcknowledgements.Count == 1 && Api.Placed.Count == 2, TimeSpan.FromSeconds(30),
+            "the refund is acknowledged and the outcome published again");
+        Assert.Equal((orderId, false, "Placed"), Acknowledgement(0));
+        Assert.Equal((Api.Placed.First().WrenOrderId, Api.Placed.First().AmountCharged), (Api.Placed.Last().WrenOrderId, Api.Placed.Last().AmountCharged));
+        Assert.Single(Wren.State.ReceivedPosts);
+    }
+
+    [Fact]
+    public async Task A_refund_during_a_post_is_acknowledged_only_once_the_outcome_is_known()
+    {
+        await using var fulfillment = await StartFulfillmentAsync();
+        var release = Wren.State.HoldNextPost();
+        var orderId = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await Eventually.TrueAsync(async () => (await fulfillment.FulfillmentAsync(orderId))?.State == FulfillmentState.Attempting);
+
+        await Api.RefundAsync(orderId);
+        await Eventually.TrueAsync(async () => (await fulfillment.FulfillmentAsync(orderId))!.RefundedAt is not null, because: "the refund is recorded");
+        Assert.Equal(2, await fulfillment.InboxCountAsync()); // the payment and the refund
+        Assert.Empty(Api.RefundAcknowledgements);
+        release.SetResult();
+        await PlacedAsync(orderId);
+
+        // The Api asks again, as it does until answered; now the answer is final.
+        await Api.RefundAsync(orderId);
+        await Eventually.TrueAsync(() => Api.RefundAcknowledgements.Count == 1, TimeSpan.FromSeconds(30), "the second refund is acknowledged");
+        Assert.Equal((orderId, false, "Placed"), Acknowledgement(0));
+        Assert.Single(Wren.State.ReceivedPosts);
+    }
+
+    private (Guid OrderId, bool Cancelled, string State) Acknowledgement(int index)
+    {
+        var acknowledgement = Api.RefundAcknowledgements.ElementAt(index);
+        return (acknowledgement.OrderId, acknowledgement.Cancelled, acknowledgement.FulfillmentState);
+    }
+
+    [Fact]
     public async Task A_refund_landing_between_the_workers_read_and_its_claim_cancels_without_a_post()
     {
         var gate = new ClaimGate();

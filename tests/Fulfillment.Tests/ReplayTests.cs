@@ -68,6 +68,32 @@ public sealed class ReplayTests : FulfillmentScenario
     }
 
     [Fact]
+    public async Task A_replay_request_sent_again_after_its_replay_failed_publishes_the_failure_again_and_does_not_replay_twice()
+    {
+        await using var fulfillment = await StartFulfillmentAsync();
+        Wren.State.FailNextPosts(2, 402);
+        var orderId = Guid.NewGuid();
+        var requestId = Guid.NewGuid();
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+        await FailedAsync(orderId);
+        await Api.RequestReplayAsync(orderId, requestId);
+        await Eventually.TrueAsync(() => Api.Failed.Count == 2, TimeSpan.FromSeconds(30), "the replay fails again");
+
+        // Its OffsetOrderFailed did not reach the Api, which resends the same request.
+        await Api.RequestReplayAsync(orderId, requestId);
+
+        await Eventually.TrueAsync(() => Api.Failed.Count == 3, TimeSpan.FromSeconds(30), "the failure is published again");
+        Assert.Equal(Api.Failed.ElementAt(1) with { FailedAt = default }, Api.Failed.ElementAt(2) with { FailedAt = default }); // PostgreSQL keeps microseconds
+        Assert.Equal([402, 402], Wren.State.ReceivedPosts.Select(p => p.Answer));
+        Assert.Equal(FulfillmentState.Failed, (await fulfillment.FulfillmentAsync(orderId))!.State);
+
+        // A new request from an operator replays again.
+        await Api.RequestReplayAsync(orderId, Guid.NewGuid());
+        await PlacedAsync(orderId);
+        Assert.Equal([402, 402, 200], Wren.State.ReceivedPosts.Select(p => p.Answer));
+    }
+
+    [Fact]
     public async Task A_replay_of_a_placed_order_publishes_its_outcome_again_and_buys_nothing()
     {
         await using var fulfillment = await StartFulfillmentAsync();

@@ -9,6 +9,7 @@ public sealed class TestBus(IBusControl bus) : IAsyncDisposable
 {
     public ConcurrentQueue<OffsetOrderPlaced> Placed { get; } = new();
     public ConcurrentQueue<OffsetOrderFailed> Failed { get; } = new();
+    public ConcurrentQueue<OrderRefundAcknowledged> RefundAcknowledgements { get; } = new();
 
     public static async Task<TestBus> StartAsync(string brokerUri)
     {
@@ -28,6 +29,11 @@ public sealed class TestBus(IBusControl bus) : IAsyncDisposable
                     testBus!.Failed.Enqueue(context.Message);
                     return Task.CompletedTask;
                 });
+                endpoint.Handler<OrderRefundAcknowledged>(context =>
+                {
+                    testBus!.RefundAcknowledgements.Enqueue(context.Message);
+                    return Task.CompletedTask;
+                });
             });
         });
         testBus = new TestBus(bus);
@@ -39,8 +45,8 @@ public sealed class TestBus(IBusControl bus) : IAsyncDisposable
         bus.Publish(message, context => context.MessageId = messageId);
 
     /// <summary>What the Api's admin replay publishes.</summary>
-    public Task RequestReplayAsync(Guid orderId) =>
-        PublishAsync(new FulfillmentReplayRequested(orderId, "test operator", "cause fixed"), Guid.NewGuid());
+    public Task RequestReplayAsync(Guid orderId, Guid? requestId = null) =>
+        PublishAsync(new FulfillmentReplayRequested(orderId, "test operator", "cause fixed", requestId), Guid.NewGuid());
 
     public Task RefundAsync(Guid orderId, Guid? messageId = null) =>
         bus.Publish(new OrderRefunded(orderId, 100_428, DateTimeOffset.UtcNow), context => context.MessageId = messageId ?? NewId.NextGuid());

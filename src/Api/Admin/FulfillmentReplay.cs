@@ -11,7 +11,8 @@ namespace PuffinOffset.Api.Admin;
 /// <summary>
 /// Asks Fulfillment to try <c>fulfillment_failed</c> orders again. The request, its history entry and the
 /// outgoing <see cref="FulfillmentReplayRequested"/> commit together; Fulfillment looks the order up at Wren
-/// before any new POST, and its outcome moves the order on as any other outcome does.
+/// before any new POST, and its outcome moves the order on as any other outcome does. Until an outcome arrives the
+/// request is resent on the <c>PAID_ORDER_RESEND_AFTER</c> schedule (<see cref="Recovery.PaidOrderResender"/>).
 /// </summary>
 public static partial class FulfillmentReplay
 {
@@ -38,7 +39,7 @@ public static partial class FulfillmentReplay
         }
 
         var requestedBy = AdminApi.Operator(request?.RequestedBy);
-        Request(db, order.Id, requestedBy, request?.Note, time.GetUtcNow());
+        Request(db, order, requestedBy, request?.Note, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
         LogReplayRequested(loggerFactory.CreateLogger(typeof(FulfillmentReplay)), order.Id, requestedBy);
         return TypedResults.Accepted($"/api/admin/orders/{order.Id}", await AdminApi.DetailAsync(db, order, cancellationToken));
@@ -61,22 +62,24 @@ public static partial class FulfillmentReplay
 
         var requestedBy = AdminApi.Operator(request.RequestedBy);
         var now = time.GetUtcNow();
-        var orderIds = await db.Orders.Where(o => o.Status == OrderStatus.FulfillmentFailed)
-            .OrderBy(o => o.CreatedAt).Select(o => o.Id).ToListAsync(cancellationToken);
-        foreach (var orderId in orderIds)
+        var orders = await db.Orders.Where(o => o.Status == OrderStatus.FulfillmentFailed)
+            .OrderBy(o => o.CreatedAt).ToListAsync(cancellationToken);
+        foreach (var order in orders)
         {
-            Request(db, orderId, requestedBy, request.Note, now);
+            Request(db, order, requestedBy, request.Note, now);
         }
+
+        var orderIds = orders.Select(o => o.Id).ToList();
 
         await db.SaveChangesAsync(cancellationToken);
         LogReplayAllRequested(loggerFactory.CreateLogger(typeof(FulfillmentReplay)), orderIds.Count, requestedBy);
         return TypedResults.Accepted("/api/admin/orders?status=fulfillment_failed", new ReplayAllResult(orderIds.Count, orderIds));
     }
 
-    private static void Request(ApiDbContext db, Guid orderId, string requestedBy, string? note, DateTimeOffset now)
+    private static void Request(ApiDbContext db, Order order, string requestedBy, string? note, DateTimeOffset now)
     {
-        db.OrderHistory.Add(OrderHistoryEntry.ReplayRequested(orderId, requestedBy, note, now));
-        db.Enqueue(new FulfillmentReplayRequested(orderId, requestedBy, note), now);
+        db.OrderHistory.Add(OrderHistoryEntry.ReplayRequested(order.Id, requestedBy, note, now));
+        db.Enqueue(order.RequestReplay(Guid.NewGuid(), requestedBy, note, now), now);
     }
 
     private static ValidationProblem? NoteTooLong(string? note) => note is { Length: > OrderHistoryEntry.MaxNoteLength }

@@ -24,6 +24,8 @@ public sealed partial class OffsetOrderFailedConsumer(GroupedInbox<ApiDbContext>
                 return;
             }
 
+            // The answer to a pending replay request too (the replay failed again): no more resends of it.
+            order.RecordOutcomeReceived();
             if (order.TryMoveTo(OrderStatus.FulfillmentFailed, time.GetUtcNow()))
             {
                 LogFailed(logger, message.OrderId, message.Attempts, message.Reason);

@@ -45,6 +45,8 @@ public sealed partial class OffsetOrderPlacedConsumer(
         }
 
         var now = time.GetUtcNow();
+        // Any outcome answers a pending replay request: its resend stops.
+        order.RecordOutcomeReceived();
         if (message.DuplicateWrenOrderIds is { Count: > 0 } duplicates)
         {
             // Paid for twice at Wren: someone must refund the extras. RequireAttention ignores a repeat.

@@ -15,6 +15,7 @@ public sealed class ApiMetrics
     private readonly Counter<long> _webhookEvents;
     private readonly Counter<long> _unknownOrderEvents;
     private readonly Counter<long> _resends;
+    private readonly Counter<long> _messageResends;
     private readonly Counter<long> _reconciled;
     private readonly Counter<long> _reconciledEvents;
     private long _paidWithoutOutcome;
@@ -32,6 +33,8 @@ public sealed class ApiMetrics
         _webhookEvents = meter.CreateCounter<long>("stripe.webhook_events", "{event}", "Stripe webhook deliveries by event type and outcome.");
         _unknownOrderEvents = meter.CreateCounter<long>("stripe.webhook_unknown_order_events", "{event}", "Checkout events for a session and order this Api does not know.");
         _resends = meter.CreateCounter<long>("orders.payment_completed_resends", "{message}", "PaymentCompleted published again for a paid order without an outcome.");
+        _messageResends = meter.CreateCounter<long>("orders.message_resends", "{message}",
+            "Messages published to Fulfillment again because it had not answered, by message_type (PaymentCompleted, OrderRefunded, FulfillmentReplayRequested).");
         _reconciled = meter.CreateCounter<long>("stripe.reconciled_orders", "{order}", "Orders moved by asking Stripe, because their webhook did not arrive: alert on a non-zero rate.");
         _reconciledEvents = meter.CreateCounter<long>("stripe.reconciled_events", "{event}",
             "Stripe events found through the Events API because their webhook was never delivered: alert on a non-zero rate.");
@@ -60,6 +63,11 @@ public sealed class ApiMetrics
         _paidForUnfulfillable.Add(0);
         _livePaidDryRun.Add(0);
         _resends.Add(0);
+        foreach (var messageType in ResentMessageTypes)
+        {
+            _messageResends.Add(0, MessageTypeTag(messageType));
+        }
+
         foreach (var outcome in new[] { "paid", "awaiting_payment", "payment_failed", "expired" })
         {
             _reconciled.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
@@ -83,7 +91,20 @@ public sealed class ApiMetrics
         Volatile.Write(ref _oldestPaidWithoutOutcomeSeconds, oldestAge.TotalSeconds);
     }
 
-    public void PaymentCompletedResent() => _resends.Add(1);
+    /// <summary>The messages the Api resends until Fulfillment answers them.</summary>
+    public static readonly IReadOnlyList<string> ResentMessageTypes = ["PaymentCompleted", "OrderRefunded", "FulfillmentReplayRequested"];
+
+    /// <param name="messageType">One of <see cref="ResentMessageTypes"/>.</param>
+    public void MessageResent(string messageType)
+    {
+        _messageResends.Add(1, MessageTypeTag(messageType));
+        if (messageType == "PaymentCompleted")
+        {
+            _resends.Add(1);
+        }
+    }
+
+    private static KeyValuePair<string, object?> MessageTypeTag(string messageType) => new("message_type", messageType);
 
     /// <param name="outcome">paid, awaiting_payment, payment_failed or expired.</param>
     public void Reconciled(string outcome) => _reconciled.Add(1, new KeyValuePair<string, object?>("outcome", outcome));

@@ -41,6 +41,20 @@ public sealed class Order
     public DateTimeOffset? NextPaymentCompletedResendAt { get; private set; }
     /// <summary>When reconciliation last asked Stripe about this order's session; it asks the least recently asked first.</summary>
     public DateTimeOffset? StripeCheckedAt { get; private set; }
+    /// <summary>When the order was refunded in full; the <see cref="OrderRefunded"/> it sends carries it on every resend.</summary>
+    public DateTimeOffset? RefundedAt { get; private set; }
+    /// <summary>When Fulfillment answered the refund (<see cref="OrderRefundAcknowledged"/>); until then <see cref="OrderRefunded"/> is resent.</summary>
+    public DateTimeOffset? RefundAcknowledgedAt { get; private set; }
+    /// <summary>How often <see cref="OrderRefunded"/> was published again because Fulfillment had not answered.</summary>
+    public int OrderRefundedResends { get; private set; }
+    /// <summary>When the next resend of <see cref="OrderRefunded"/> is due; null until the first (refunded + the resend delay).</summary>
+    public DateTimeOffset? NextOrderRefundedResendAt { get; private set; }
+    /// <summary>An operator's replay request still waiting for an outcome (<see cref="FulfillmentReplayRequested.RequestId"/>); null once one arrived.</summary>
+    public Guid? PendingReplayRequestId { get; private set; }
+    public DateTimeOffset? ReplayRequestedAt { get; private set; }
+    /// <summary>How often the pending <see cref="FulfillmentReplayRequested"/> was published again.</summary>
+    public int ReplayRequestResends { get; private set; }
+    public DateTimeOffset? NextReplayRequestResendAt { get; private set; }
 
     private readonly List<OrderAttentionItem> _attention = [];
 
@@ -110,6 +124,51 @@ public sealed class Order
     }
 
     public void RecordStripeChecked(DateTimeOffset now) => StripeCheckedAt = now;
+
+    /// <summary>What Fulfillment needs to cancel this order's purchase; the first send and every resend carry the same facts.</summary>
+    public OrderRefunded ToOrderRefunded() => new(Id, AmountRefunded, RefundedAt ?? UpdatedAt);
+
+    /// <summary>Counts one more resend of <see cref="OrderRefunded"/> and when the next is due.</summary>
+    public void RecordOrderRefundedResent(DateTimeOffset nextResendAt)
+    {
+        OrderRefundedResends++;
+        NextOrderRefundedResendAt = nextResendAt;
+    }
+
+    /// <summary>Fulfillment answered the refund: no more resends. Returns false when it had answered already (a copy).</summary>
+    public bool AcknowledgeRefund(DateTimeOffset now)
+    {
+        if (RefundAcknowledgedAt is not null)
+        {
+            return false;
+        }
+
+        RefundAcknowledgedAt = now;
+        return true;
+    }
+
+    /// <summary>An operator asked Fulfillment to replay the failed fulfilment: the request is resent until an outcome arrives.</summary>
+    public FulfillmentReplayRequested RequestReplay(Guid requestId, string requestedBy, string? note, DateTimeOffset now)
+    {
+        PendingReplayRequestId = requestId;
+        ReplayRequestedAt = now;
+        ReplayRequestResends = 0;
+        NextReplayRequestResendAt = null;
+        return ToReplayRequested(requestedBy, note);
+    }
+
+    /// <summary>The pending replay request as Fulfillment receives it: the same request id on every resend.</summary>
+    public FulfillmentReplayRequested ToReplayRequested(string requestedBy, string? note) => new(Id, requestedBy, note, PendingReplayRequestId);
+
+    /// <summary>Counts one more resend of the pending replay request and when the next is due.</summary>
+    public void RecordReplayRequestResent(DateTimeOffset nextResendAt)
+    {
+        ReplayRequestResends++;
+        NextReplayRequestResendAt = nextResendAt;
+    }
+
+    /// <summary>An outcome (placed or failed) arrived: a replay request sent before it has its answer.</summary>
+    public void RecordOutcomeReceived() => PendingReplayRequestId = null;
 
     public bool TryMarkFulfilled(string? wrenOrderId, bool dryRun, DateTimeOffset now)
     {
@@ -184,6 +243,7 @@ public sealed class Order
         var wasFulfilled = Status == OrderStatus.Fulfilled;
         if (fullRefund && TryMoveTo(OrderStatus.Refunded, now))
         {
+            RefundedAt = now;
             RecordRefund(amountRefunded, now);
             if (wasFulfilled)
             {

@@ -96,7 +96,7 @@ public sealed partial class StripeEventProcessor
         {
             case RefundChange.Refunded:
                 // Fulfillment cancels a purchase it has not started; one it has started is the attention above.
-                db.Enqueue(new OrderRefunded(order.Id, order.AmountRefunded, now), now);
+                db.Enqueue(order.ToOrderRefunded(), now);
                 _afterCommit.Add(metrics.OrderRefunded);
                 LogRefunded(logger, stripeEvent.EventId, order.Id, from, order.AmountRefunded);
                 return WebhookOutcome.Applied;

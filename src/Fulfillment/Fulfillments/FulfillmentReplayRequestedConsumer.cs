@@ -10,7 +10,10 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 /// <summary>
 /// An operator asked (through the Api's admin endpoints) to try a failed fulfilment again. The replay only
 /// reschedules it; the worker then looks the order up at Wren by its note before any new POST. A fulfilment
-/// that was in fact placed answers with its outcome again, since the Api evidently missed it.
+/// that was in fact placed answers with its outcome again, since the Api evidently missed it. The Api resends a
+/// request (same <see cref="FulfillmentReplayRequested.RequestId"/>, new message id) until an outcome reaches it: a
+/// fulfilment that this request already replayed and that failed again answers with that failure, and is not
+/// replayed a second time.
 /// </summary>
 public sealed partial class FulfillmentReplayRequestedConsumer(
     FulfillmentDbContext db,
@@ -22,14 +25,19 @@ public sealed partial class FulfillmentReplayRequestedConsumer(
     {
         var request = context.Message;
         FulfillmentState? state = null;
+        var answeredAgain = false;
         await db.ProcessOnceAsync(context, nameof(FulfillmentReplayRequestedConsumer), time, async cancellationToken =>
         {
             var fulfillment = await db.Fulfillments.SingleOrDefaultAsync(f => f.OrderId == request.OrderId, cancellationToken);
             state = fulfillment?.State;
             switch (fulfillment?.State)
             {
+                case FulfillmentState.Failed when fulfillment.HasReplayed(request.RequestId):
+                    db.Enqueue(fulfillment.ToFailedMessage(), time.GetUtcNow());
+                    answeredAgain = true;
+                    break;
                 case FulfillmentState.Failed:
-                    fulfillment.Replay(time.GetUtcNow());
+                    fulfillment.Replay(time.GetUtcNow(), request.RequestId);
                     break;
                 case FulfillmentState.Placed:
                     db.Enqueue(fulfillment.ToPlacedMessage(), time.GetUtcNow());
@@ -39,6 +47,9 @@ public sealed partial class FulfillmentReplayRequestedConsumer(
 
         switch (state)
         {
+            case FulfillmentState.Failed when answeredAgain:
+                LogFailedAgain(request.OrderId);
+                break;
             case FulfillmentState.Failed:
                 LogReplayed(request.OrderId, request.RequestedBy);
                 signal.Notify();
@@ -57,6 +68,9 @@ public sealed partial class FulfillmentReplayRequestedConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fulfilment of order {OrderId} replayed at the request of {RequestedBy}: Wren is looked up before any new order")]
     private partial void LogReplayed(Guid orderId, string requestedBy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replay of order {OrderId} asked again: that replay already failed, and its failure is published again")]
+    private partial void LogFailedAgain(Guid orderId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replay of order {OrderId} asked, but its offset is already placed: its outcome is published again")]
     private partial void LogAlreadyPlaced(Guid orderId);

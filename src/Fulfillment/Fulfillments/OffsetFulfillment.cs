@@ -46,6 +46,8 @@ public sealed class OffsetFulfillment
     /// <summary>When Stripe refunded the payment (from <see cref="OrderRefunded"/>); no POST is sent once it is set.</summary>
     public DateTimeOffset? RefundedAt { get; private set; }
     public DateTimeOffset? CancelledAt { get; private set; }
+    /// <summary>The operator's replay request (<see cref="FulfillmentReplayRequested.RequestId"/>) last honoured; the Api resends it until an outcome arrives.</summary>
+    public Guid? ReplayRequestId { get; private set; }
 
     /// <summary>
     /// Scheduled from a backlog: its first attempt waits until the refund queue has been seen drained after
@@ -301,9 +303,10 @@ public sealed class OffsetFulfillment
     /// was, Wren is asked first: an earlier attempt may have landed after all, or the operator may have
     /// bought the offset by hand with the order's note, and a second purchase must never follow.
     /// </summary>
-    public void Replay(DateTimeOffset now)
+    public void Replay(DateTimeOffset now, Guid? requestId = null)
     {
         Require(FulfillmentState.Failed);
+        ReplayRequestId = requestId;
         State = FulfillmentState.Scheduled;
         OutcomeUnknown = true;
         TransientFailures = 0;
@@ -312,6 +315,21 @@ public sealed class OffsetFulfillment
         NextAttemptAt = now;
         Touch(now);
     }
+
+    /// <summary>
+    /// This replay request was already honoured (the Api resent it because the outcome of the replay did not reach
+    /// it): the outcome is answered again rather than the fulfilment replayed a second time.
+    /// </summary>
+    public bool HasReplayed(Guid? requestId) => requestId is not null && ReplayRequestId == requestId;
+
+    /// <summary>
+    /// The answer to <see cref="OrderRefunded"/> once the refund can change nothing more here (cancelled, placed or
+    /// failed); null while an attempt or a lookup of an unknown outcome is still open, so the Api asks again later.
+    /// </summary>
+    public OrderRefundAcknowledged? ToRefundAcknowledgement(DateTimeOffset now) =>
+        RefundedAt is not null && State is FulfillmentState.Cancelled or FulfillmentState.Placed or FulfillmentState.Failed
+            ? new(OrderId, State == FulfillmentState.Cancelled, State.ToString(), now)
+            : null;
 
     /// <summary>The recorded outcome; sent again, unchanged, whenever the payment is announced again.</summary>
     public OffsetOrderPlaced ToPlacedMessage() =>

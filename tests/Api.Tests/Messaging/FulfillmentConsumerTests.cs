@@ -163,6 +163,29 @@ public sealed class FulfillmentConsumerTests : ApiTestBase
         Assert.Equal(0, livePaidDryRun.Value);
     }
 
+    [Fact]
+    public async Task A_refund_acknowledgement_is_recorded_once_and_a_copy_of_it_changes_nothing()
+    {
+        await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
+        var order = await PaidOrderAsync();
+        using var refund = await PostSignedWebhookAsync(StripeEventFixture.Raw(StripeEventFixture.ChargeRefundedFull));
+        Assert.Equal(OrderStatus.Refunded, (await OrderAsync(order.OrderId)).Status);
+        Assert.Null((await OrderAsync(order.OrderId)).RefundAcknowledgedAt);
+
+        await broker.Publisher.Publish(new OrderRefundAcknowledged(order.OrderId, Cancelled: true, "Cancelled", DateTimeOffset.UtcNow));
+        await Eventually.TrueAsync(async () => (await OrderAsync(order.OrderId)).RefundAcknowledgedAt is not null, Delivery);
+        var acknowledged = await OrderAsync(order.OrderId);
+
+        // Fulfillment answered a resend that crossed the first answer: a new message, recorded by the inbox, changing nothing.
+        await broker.Publisher.Publish(new OrderRefundAcknowledged(order.OrderId, Cancelled: true, "Cancelled", DateTimeOffset.UtcNow));
+        await Eventually.TrueAsync(async () => await Api.WithDbAsync(db => db.InboxMessages.CountAsync(m => m.Consumer == nameof(OrderRefundAcknowledgedConsumer))) == 2,
+            Delivery, "the copy is consumed");
+
+        var after = await OrderAsync(order.OrderId);
+        Assert.Equal((acknowledged.RefundAcknowledgedAt, acknowledged.UpdatedAt, OrderStatus.Refunded), (after.RefundAcknowledgedAt, after.UpdatedAt, after.Status));
+        Assert.Equal(1, await OutboxCountAsync("OrderRefunded"));
+    }
+
     /// <param name="liveMode">Only the event's top-level <c>livemode</c> is set: the Api must read the event's own field.</param>
     private async Task<CreatedOrder> PaidOrderAsync(bool liveMode = false)
     {

@@ -54,8 +54,17 @@ namespace PuffinOffset.Api.Persistence.Migrations
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("NextOrderRefundedResendAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("NextPaymentCompletedResendAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("NextReplayRequestResendAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("OrderRefundedResends")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("PaidAt")
                         .HasColumnType("TEXT");
@@ -70,8 +79,23 @@ namespace PuffinOffset.Api.Persistence.Migrations
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("PendingReplayRequestId")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("PortfolioId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("RefundAcknowledgedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RefundedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ReplayRequestResends")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("ReplayRequestedAt")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("RequestHash")
                         .HasMaxLength(64)

@@ -59,8 +59,17 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)");
 
+                    b.Property<DateTime?>("NextOrderRefundedResendAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTime?>("NextPaymentCompletedResendAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("NextReplayRequestResendAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("OrderRefundedResends")
+                        .HasColumnType("integer");
 
                     b.Property<DateTime?>("PaidAt")
                         .HasColumnType("timestamp with time zone");
@@ -75,8 +84,23 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)");
 
+                    b.Property<Guid?>("PendingReplayRequestId")
+                        .HasColumnType("uuid");
+
                     b.Property<int>("PortfolioId")
                         .HasColumnType("integer");
+
+                    b.Property<DateTime?>("RefundAcknowledgedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("RefundedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("ReplayRequestResends")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("ReplayRequestedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("RequestHash")
                         .HasMaxLength(64)

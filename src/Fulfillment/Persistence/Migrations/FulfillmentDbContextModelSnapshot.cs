@@ -86,6 +86,9 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
                     b.Property<DateTime?>("RefundedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ReplayRequestId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(20)

@@ -92,6 +92,9 @@ namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
                     b.Property<DateTime?>("RefundedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<Guid?>("ReplayRequestId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(20)
