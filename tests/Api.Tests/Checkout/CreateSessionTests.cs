@@ -5,11 +5,16 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Tests.Support;
+using PuffinOffset.StripeSandbox;
 
 namespace PuffinOffset.Api.Tests.Checkout;
 
 public sealed class CreateSessionTests : ApiTestBase
 {
+    /// <summary>What checkout asked Stripe (the reconciler's own calls, e.g. its Events API pass at start, are not checkout's).</summary>
+    private List<ReceivedRequest> SessionRequests =>
+        [.. Stripe.Requests.All.Where(r => r.Path.StartsWith("/v1/checkout/sessions", StringComparison.Ordinal))];
+
     [Fact]
     public async Task Creates_a_pending_order_and_a_stripe_session_as_the_contract_says()
     {
@@ -23,7 +28,7 @@ public sealed class CreateSessionTests : ApiTestBase
         var order = await OrderAsync(created.OrderId);
         Assert.Equal((OrderStatus.Pending, created.SessionId, 2.5m, 21, 100428L), (order.Status, order.CheckoutSessionId, order.Tons, order.PortfolioId, order.AmountTotal));
 
-        var request = Assert.Single(Stripe.Requests.All);
+        var request = Assert.Single(SessionRequests);
         Assert.Equal($"checkout-create-{created.OrderId}", request.IdempotencyKey);
         Assert.Equal("2026-10-28.endive", request.StripeVersion);
         var form = request.Form;
@@ -65,7 +70,7 @@ public sealed class CreateSessionTests : ApiTestBase
         Assert.Equal(400, problem.RootElement.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("detail").GetString()));
         Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), $"errors has no '{field}'");
-        Assert.Empty(Stripe.Requests.All);
+        Assert.Empty(SessionRequests);
         Assert.Equal(0, await Api.WithDbAsync(db => db.Orders.CountAsync()));
     }
 
@@ -79,7 +84,7 @@ public sealed class CreateSessionTests : ApiTestBase
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         await ProblemAssert.IsSafeProblemAsync(response, 400);
-        Assert.Empty(Stripe.Requests.All);
+        Assert.Empty(SessionRequests);
     }
 
     [Fact]
@@ -137,8 +142,8 @@ public sealed class CreateSessionTests : ApiTestBase
         var text = await ProblemAssert.IsSafeProblemAsync(failed, 503);
         Assert.DoesNotContain("injected", text, StringComparison.OrdinalIgnoreCase);
         // Stripe.net retried twice with the same deterministic key.
-        Assert.Equal(3, Stripe.Requests.All.Count);
-        Assert.Single(Stripe.Requests.All.Select(r => r.IdempotencyKey).Distinct());
+        Assert.Equal(3, SessionRequests.Count);
+        Assert.Single(SessionRequests.Select(r => r.IdempotencyKey).Distinct());
         var pending = await Api.WithDbAsync(db => db.Orders.SingleAsync());
         Assert.Equal(OrderStatus.Pending, pending.Status);
         Assert.Null(pending.CheckoutSessionId);
@@ -160,7 +165,7 @@ public sealed class CreateSessionTests : ApiTestBase
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         await ProblemAssert.IsSafeProblemAsync(response, 503);
-        Assert.Single(Stripe.Requests.All); // 4xx is not retried by Stripe.net
+        Assert.Single(SessionRequests); // 4xx is not retried by Stripe.net
     }
 
     [Fact]
@@ -172,7 +177,7 @@ public sealed class CreateSessionTests : ApiTestBase
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         await ProblemAssert.IsSafeProblemAsync(response, 503);
-        Assert.Empty(Stripe.Requests.All);
+        Assert.Empty(SessionRequests);
     }
 
     private Task<HttpResponseMessage> PostJsonAsync(string body, string? idempotencyKey = null)
