@@ -15,10 +15,14 @@ public sealed class DryRunWarningHostTests : FulfillmentScenario
         for (var start = 1; start <= 2; start++)
         {
             await using var fulfillment = await StartFulfillmentAsync(
-                settings => settings["WREN_DRY_RUN"] = "true",
+                settings =>
+                {
+                    settings["WREN_DRY_RUN"] = "true";
+                    settings[HostDefaults.EnvironmentKey] = Environments.Production;
+                },
                 services => services.AddLogging(l => l.AddProvider(logs)));
 
-            // The test hosts run as the service does when nothing names its environment: Production.
+            // As the service runs when nothing names its environment (test hosts run as Testing unless told).
             Assert.True(fulfillment.Services.GetRequiredService<IHostEnvironment>().IsProduction());
             Assert.Equal(start, logs.Entries.Count(e => e.Level == LogLevel.Warning
                 && e.Message.Contains("no offsets are being bought", StringComparison.Ordinal)));
