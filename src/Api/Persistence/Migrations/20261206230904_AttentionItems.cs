@@ -59,9 +59,9 @@ namespace PuffinOffset.Api.Persistence.Migrations
                 SELECT "Id", 'Legacy', "Attention", "UpdatedAt" FROM orders WHERE "Attention" IS NOT NULL;
                 """);
 
-            migrationBuilder.DropColumn(
-                name: "Attention",
-                table: "orders");
+            // SQLite's own DROP COLUMN, inside the migration's transaction: EF's DropColumn rebuilds the table with
+            // foreign keys switched off, which cannot run in a transaction.
+            migrationBuilder.Sql("""ALTER TABLE orders DROP COLUMN "Attention";""");
         }
 
         /// <inheritdoc />
@@ -82,9 +82,7 @@ namespace PuffinOffset.Api.Persistence.Migrations
             migrationBuilder.DropTable(
                 name: "order_attention");
 
-            migrationBuilder.DropColumn(
-                name: "PaidInLiveMode",
-                table: "orders");
+            migrationBuilder.Sql("""ALTER TABLE orders DROP COLUMN "PaidInLiveMode";""");
         }
     }
 }
