@@ -9,10 +9,12 @@ namespace PuffinOffset.Fulfillment.Tests;
 /// <summary>Payments and refunds that queued up while Fulfillment was down: every refund wins over its payment.</summary>
 public sealed class RefundBacklogTests : FulfillmentScenario
 {
+    private static readonly string PaymentQueue = MassTransit.KebabCaseEndpointNameFormatter.Instance.Consumer<PaymentCompletedConsumer>();
+
     private static void Backlog(Dictionary<string, string?> settings)
     {
-        // Anything that waited in the broker longer than this comes from a backlog (the restart alone takes longer).
-        settings["Fulfillment:BacklogThreshold"] = "00:00:00.200";
+        // Every payment of these tests waited in the broker: all of them come from a backlog.
+        settings["Fulfillment:BacklogThreshold"] = "00:00:00.001";
         settings["Fulfillment:BacklogRefundGrace"] = "00:00:01";
     }
 
@@ -20,7 +22,15 @@ public sealed class RefundBacklogTests : FulfillmentScenario
     public async Task After_an_outage_no_refunded_payment_in_the_backlog_is_bought_and_every_other_one_is_bought_once()
     {
         // Started once so that its queues exist and keep what is published while it is down.
-        await (await StartFulfillmentAsync(Backlog)).DisposeAsync();
+        var broker = await RabbitMqBroker.Shared;
+        var vhost = Uri.UnescapeDataString(new Uri(BrokerUri).AbsolutePath.TrimStart('/'));
+        await using (await StartFulfillmentAsync(Backlog))
+        {
+            await Eventually.TrueAsync(async () => await broker.QueueTypeAsync(vhost, RefundBacklog.Queue) is not null
+                    && await broker.QueueTypeAsync(vhost, PaymentQueue) is not null,
+                TimeSpan.FromSeconds(30), "Fulfillment's payment and refund queues are declared");
+        }
+
         var refunded = Enumerable.Range(0, 50).Select(_ => Guid.NewGuid()).ToList();
         var paidOnly = Enumerable.Range(0, 10).Select(_ => Guid.NewGuid()).ToList();
         // A long refund backlog ahead of theirs (earlier orders, refunded before they were paid here): the refunds
@@ -37,6 +47,11 @@ public sealed class RefundBacklogTests : FulfillmentScenario
         {
             await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
         }
+
+        // The backlog is in place (management figures are sampled every second): every refund behind its payment.
+        await Eventually.TrueAsync(async () => await broker.QueueDepthAsync(vhost, RefundBacklog.Queue) == 300 + refunded.Count
+                && await broker.QueueDepthAsync(vhost, PaymentQueue) == refunded.Count + paidOnly.Count,
+            TimeSpan.FromSeconds(30), "the broker holds every refund and payment published while Fulfillment was down");
 
         await using var fulfillment = await StartFulfillmentAsync(Backlog);
 
