@@ -58,7 +58,8 @@ public sealed class RefundBacklogTests : FulfillmentScenario
         await Eventually.TrueAsync(() => paidOnly.All(id => Api.Placed.Any(p => p.OrderId == id)), TimeSpan.FromSeconds(90), "every paid-only order is placed");
         await Eventually.TrueAsync(async () => await CountAsync(fulfillment, refunded, FulfillmentState.Cancelled, FulfillmentState.Placed) == refunded.Count,
             TimeSpan.FromSeconds(60), "every refunded order is settled");
-        Assert.Equal(refunded.Count, await CountAsync(fulfillment, refunded, FulfillmentState.Cancelled));
+        var cancelled = await CountAsync(fulfillment, refunded, FulfillmentState.Cancelled);
+        Assert.True(cancelled == refunded.Count, $"{cancelled} of {refunded.Count} refunded orders cancelled; the others:\n{await DescribeAsync(fulfillment, refunded)}");
         var notes = Wren.State.ReceivedPosts.Select(p => p.Note).ToList();
         Assert.DoesNotContain(notes, note => refunded.Any(id => note == OffsetFulfillment.NoteFor(id)));
         Assert.All(paidOnly, id => Assert.Single(notes, note => note == OffsetFulfillment.NoteFor(id)));
@@ -81,6 +82,16 @@ public sealed class RefundBacklogTests : FulfillmentScenario
 
         await PlacedAsync(orderId);
         Assert.False((await fulfillment.FulfillmentAsync(orderId))!.AwaitsRefundBacklog);
+    }
+
+    /// <summary>For a failure message: when each was scheduled, first attempted and refunded (a first attempt within the grace means no wait).</summary>
+    private static async Task<string> DescribeAsync(FulfillmentTestHost host, List<Guid> orders)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
+        var rows = await db.Fulfillments.AsNoTracking().Where(f => orders.Contains(f.OrderId) && f.State != FulfillmentState.Cancelled).ToListAsync();
+        return string.Join("\n", rows.Take(10).Select(f =>
+            $"{f.OrderId}: {f.State}, created {f.CreatedAt:HH:mm:ss.fff}, next {f.NextAttemptAt:HH:mm:ss.fff}, first attempt {f.FirstAttemptAt:HH:mm:ss.fff}, refunded {f.RefundedAt:HH:mm:ss.fff}, paid {f.PaidAt:HH:mm:ss.fff}"));
     }
 
     private static async Task<int> CountAsync(FulfillmentTestHost host, List<Guid> orders, params FulfillmentState[] states)
