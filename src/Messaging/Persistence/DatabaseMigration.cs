@@ -134,9 +134,8 @@ internal sealed partial class DatabaseMigrationStep<TContext>(
             await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
         }
 
+        await using var migrationLock = await MigrationLock.AcquireAsync(db, DatabaseName, cancellationToken);
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        // EF Core takes a migration lock (a lock table on SQLite, an advisory lock on PostgreSQL), so
-        // replicas starting together apply each migration once.
         await db.Database.MigrateAsync(cancellationToken);
         return pending;
     }
