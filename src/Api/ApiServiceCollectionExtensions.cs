@@ -11,6 +11,7 @@ using PuffinOffset.Api.Recovery;
 using PuffinOffset.Api.Security;
 using PuffinOffset.Api.Webhooks;
 using PuffinOffset.Messaging;
+using PuffinOffset.Messaging.DeadLetters;
 using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Api;
@@ -50,6 +51,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<StripeReconciler>();
         services.AddHostedService(provider => provider.GetRequiredService<StripeReconciler>());
 
+        services.AddSingleton<DeadLetterQueues>();
         services.AddMessaging<ApiDbContext>(builder.Configuration, bus =>
         {
             bus.AddConsumer<OffsetOrderPlacedConsumer, OffsetOrderPlacedConsumerDefinition>();

@@ -8,7 +8,7 @@ namespace PuffinOffset.Api.Admin;
 
 /// <summary>
 /// <c>/api/admin/*</c>, mapped only when <c>ADMIN_API_KEY</c> is set (bearer token): find the orders that
-/// need a hand, replay failed fulfilments, resolve attentions with a note, list and requeue parked outbox rows. The console at <c>/admin</c> is
+/// need a hand, replay failed fulfilments, resolve attentions with a note, list and requeue parked outbox rows, move back or discard dead letters. The console at <c>/admin</c> is
 /// a page over these endpoints.
 /// </summary>
 public static class AdminApi
@@ -35,6 +35,12 @@ public static class AdminApi
         admin.MapGet("/overview", AdminOverviewQuery.GetAsync).WithName("AdminOverview");
         admin.MapGet("/outbox/parked", ListParkedAsync).WithName("AdminListParkedOutboxMessages");
         admin.MapPost("/outbox/parked/{id:guid}/requeue", RequeueParkedAsync).WithName("AdminRequeueParkedOutboxMessage");
+        admin.MapGet("/dead-letters", DeadLetterActions.ListAsync).WithName("AdminListDeadLetters")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        admin.MapPost("/dead-letters/{queue}/move-back", DeadLetterActions.MoveBackAsync).WithName("AdminMoveBackDeadLetters")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        admin.MapPost("/dead-letters/{queue}/discard", DeadLetterActions.DiscardAsync).WithName("AdminDiscardDeadLetters")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         admin.ProducesProblem(StatusCodes.Status401Unauthorized);
         return api;
     }

@@ -42,3 +42,12 @@ public sealed record AdminOverview(
 
 /// <summary>Messages committed but not yet published, and how long the oldest has waited.</summary>
 public sealed record OutboxBacklog(int Pending, DateTimeOffset? OldestPendingAt, double? OldestPendingAgeSeconds);
+
+/// <summary>Body of a dead-letter move or discard; both fields optional (the note goes into each order's history).</summary>
+public sealed record DeadLetterActionRequest(string? Note, string? RequestedBy);
+
+/// <summary>
+/// A dead-letter queue emptied: <c>found</c> messages were in it when the action started, <c>handled</c> were moved
+/// back or discarded, and the orders they were about.
+/// </summary>
+public sealed record DeadLetterActionResult(string Queue, string Action, long Found, int Handled, IReadOnlyList<Guid> OrderIds);

@@ -2,7 +2,7 @@ namespace PuffinOffset.Api.Orders;
 
 /// <summary>
 /// What an operator did to an order and why, kept for good: a replay asked of Fulfillment, an attention
-/// resolved with a note. The order itself only holds its current state.
+/// resolved with a note, a message about it moved back from a dead-letter queue or discarded. The order itself only holds its current state.
 /// </summary>
 public sealed class OrderHistoryEntry
 {
@@ -25,6 +25,16 @@ public sealed class OrderHistoryEntry
         OrderId = orderId,
         Kind = OrderHistoryKind.ReplayRequested,
         Note = note,
+        RequestedBy = requestedBy,
+        At = now,
+    };
+
+    /// <summary>A message about the order was moved back from a dead-letter queue or discarded; the note says which and why it had failed.</summary>
+    public static OrderHistoryEntry DeadLetterHandled(Guid orderId, OrderHistoryKind kind, string requestedBy, string note, DateTimeOffset now) => new()
+    {
+        OrderId = orderId,
+        Kind = kind,
+        Note = note.Length > MaxNoteLength ? note[..MaxNoteLength] : note,
         RequestedBy = requestedBy,
         At = now,
     };

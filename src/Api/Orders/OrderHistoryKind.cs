@@ -7,4 +7,6 @@ public enum OrderHistoryKind
 {
     [JsonStringEnumMemberName("replay_requested")] ReplayRequested,
     [JsonStringEnumMemberName("attention_resolved")] AttentionResolved,
+    [JsonStringEnumMemberName("dead_letter_moved_back")] DeadLetterMovedBack,
+    [JsonStringEnumMemberName("dead_letter_discarded")] DeadLetterDiscarded,
 }
