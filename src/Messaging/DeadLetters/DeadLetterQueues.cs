@@ -105,7 +105,8 @@ public sealed partial class DeadLetterQueues(IOptions<BrokerOptions> options, IL
         }
 
         var letter = DeadLetter.Read(message.BasicProperties, message.Body.Span);
-        // Back to its place at the head of the queue; RabbitMQ marks it redelivered, which no consumer reads here.
+        // Back to its place at the head of the queue. A nack, not a reject: RabbitMQ 4.3+ counts a rejected message
+        // against a quorum queue's delivery limit, so a console refreshing every 30 s would end up dropping it.
         await channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true, cancellationToken);
         return letter;
     }

@@ -176,6 +176,52 @@
     });
   }
 
+  // One row per dead-letter queue holding messages: its oldest message and the exception MassTransit recorded.
+  function renderDeadLetters(queues) {
+    $('dead-letters-unavailable').hidden = !(queues instanceof Error);
+    if (queues instanceof Error) {
+      $('dead-letters-unavailable').textContent = `Not available: ${queues.message}`;
+      $('dead-letters-table').hidden = true;
+      $('dead-letters-empty').hidden = true;
+      return;
+    }
+
+    fill('dead-letters', queues.filter((queue) => queue.messages > 0), (queue) => {
+      const oldest = queue.oldest ?? {};
+      const message = cell(`${oldest.messageType ?? 'unknown type'}${oldest.orderId ? ' · order …' + oldest.orderId.slice(-12) : ''}`,
+        null, oldest.orderId ?? oldest.messageId);
+      const fault = document.createElement('td');
+      fault.className = 'fault';
+      if (oldest.exceptionType) {
+        const type = document.createElement('span');
+        type.className = 'fault-type';
+        type.textContent = oldest.exceptionType;
+        fault.append(type, oldest.exceptionMessage ?? '');
+      } else {
+        fault.textContent = oldest.reason ?? '—';
+      }
+      const actions = actionCell('Move back', `move-back-${queue.queue}`, () => handleDeadLetters(queue, 'move-back'));
+      const discard = document.createElement('button');
+      discard.type = 'button';
+      discard.className = 'row-action';
+      discard.textContent = 'Discard';
+      discard.id = `discard-${queue.queue}`;
+      discard.addEventListener('click', () => handleDeadLetters(queue, 'discard'));
+      actions.append(discard);
+      return [
+        cell(queue.queue, 'id', `${queue.service}: messages from ${queue.sourceQueue}`), cell(queue.messages, 'num'),
+        message, fault, cell(oldest.faultedAt ? ago(oldest.faultedAt) : '—', null, oldest.faultedAt), actions,
+      ];
+    });
+  }
+
+  // The broker may be away while the database is not: that section says so and the rest of the page still loads.
+  async function loadDeadLetters() {
+    const response = await call('GET', '/api/admin/dead-letters');
+    if (!response.ok) return new Error(await problemText(response));
+    return response.json();
+  }
+
   async function loadParked() {
     const response = await call('GET', '/api/admin/outbox/parked');
     if (response.status === 404) return null; // an Api without outbox parking
@@ -186,16 +232,18 @@
 
   async function load() {
     try {
-      const [overview, attention, failed, parked] = await Promise.all([
+      const [overview, attention, failed, parked, deadLetters] = await Promise.all([
         getJson('/api/admin/overview'),
         getJson('/api/admin/orders?attention=true&pageSize=100'),
         getJson('/api/admin/orders?status=fulfillment_failed&pageSize=100'),
         loadParked(),
+        loadDeadLetters(),
       ]);
       renderOverview(overview);
       renderAttention(attention);
       renderFailed(failed);
       renderParked(parked);
+      renderDeadLetters(deadLetters);
       $('updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
       return true;
     } catch (error) {
@@ -274,6 +322,20 @@
       noteRequired: true, confirm: 'Resolve',
       action: (note) => post(`/api/admin/orders/${order.orderId}/resolve`, { note, requestedBy: 'console', attentionIds: seen },
         () => `Attention on order ${order.orderId} resolved.`),
+    });
+  }
+
+  function handleDeadLetters(queue, action) {
+    const moveBack = action === 'move-back';
+    const count = `${queue.messages} message${queue.messages === 1 ? '' : 's'}`;
+    openDialog({
+      title: moveBack ? 'Move dead letters back' : 'Discard dead letters',
+      text: moveBack
+        ? `Put the ${count} in ${queue.queue} back on ${queue.sourceQueue} for its consumer to take again. A message delivered twice changes nothing twice; one that fails again comes back here.`
+        : `Drop the ${count} in ${queue.queue} for good. Unanswered payments and refunds are resent by the Api on their own schedule.`,
+      noteLabel: 'Note (optional, kept in each order\u2019s history)', noteRequired: false, confirm: moveBack ? 'Move back' : 'Discard',
+      action: (note) => post(`/api/admin/dead-letters/${encodeURIComponent(queue.queue)}/${action}`, { note: note || null, requestedBy: 'console' },
+        (result) => `${result.handled} of ${result.found} message${result.found === 1 ? '' : 's'} ${moveBack ? 'moved back to ' + queue.sourceQueue : 'discarded'}.`),
     });
   }
 
