@@ -80,7 +80,7 @@ public sealed partial class ErrorQueueMonitor : BackgroundService
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} messages wait in {Queue}: see docs/fulfillment.md on moving them back")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} messages wait in {Queue}: move them back or discard them from the operator console (docs/console.md, Dead letters)")]
     private static partial void LogMessagesInErrorQueue(ILogger logger, string queue, long count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Counting the _error queues failed; retrying at the next round")]

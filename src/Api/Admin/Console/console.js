@@ -209,7 +209,7 @@
       discard.addEventListener('click', () => handleDeadLetters(queue, 'discard'));
       actions.append(discard);
       return [
-        cell(queue.queue, 'id', `${queue.service}: messages from ${queue.sourceQueue}`), cell(queue.messages, 'num'),
+        cell(queue.queue, 'id queue', `${queue.service}: messages from ${queue.sourceQueue}`), cell(queue.messages, 'num'),
         message, fault, cell(oldest.faultedAt ? ago(oldest.faultedAt) : '—', null, oldest.faultedAt), actions,
       ];
     });
