@@ -12,6 +12,7 @@ public sealed class ApiMetrics
     public const string MeterName = "PuffinOffset.Api";
 
     private readonly Counter<long> _sessionsCreated;
+    private readonly Counter<long> _stripeCheckoutErrors;
     private readonly Counter<long> _webhookEvents;
     private readonly Counter<long> _unknownOrderEvents;
     private readonly Counter<long> _resends;
@@ -30,6 +31,8 @@ public sealed class ApiMetrics
     {
         var meter = meterFactory.Create(MeterName);
         _sessionsCreated = meter.CreateCounter<long>("puffin.checkout.sessions_created", "{session}", "Stripe Checkout sessions created.");
+        _stripeCheckoutErrors = meter.CreateCounter<long>("puffin.checkout.stripe_errors", "{request}",
+            "Checkout sessions Stripe's API did not create (the customer got a 503), by error_type.");
         _webhookEvents = meter.CreateCounter<long>("puffin.stripe.webhook_events", "{event}", "Stripe webhook deliveries by event type and outcome.");
         _unknownOrderEvents = meter.CreateCounter<long>("puffin.stripe.webhook_unknown_order_events", "{event}", "Checkout events for a session and order this Api does not know.");
         _resends = meter.CreateCounter<long>("puffin.orders.payment_completed_resends", "{message}", "PaymentCompleted published again for a paid order without an outcome.");
@@ -59,6 +62,11 @@ public sealed class ApiMetrics
             _signatureFailures.Add(0, SignatureFailureTag(failure));
         }
 
+        foreach (var errorType in StripeCheckoutErrorTypes)
+        {
+            _stripeCheckoutErrors.Add(0, ErrorTypeTag(errorType));
+        }
+
         _refunded.Add(0);
         _paidForUnfulfillable.Add(0);
         _livePaidDryRun.Add(0);
@@ -80,6 +88,17 @@ public sealed class ApiMetrics
     }
 
     public void CheckoutSessionCreated() => _sessionsCreated.Add(1);
+
+    /// <summary>
+    /// authentication (401/403: an expired, revoked or wrong STRIPE_SECRET_KEY), rate_limited (429), stripe_error
+    /// (any other answer from Stripe), unreachable (no answer: network, DNS, TLS) and timeout.
+    /// </summary>
+    public static readonly IReadOnlyList<string> StripeCheckoutErrorTypes = ["authentication", "rate_limited", "stripe_error", "unreachable", "timeout"];
+
+    /// <param name="errorType">One of <see cref="StripeCheckoutErrorTypes"/>.</param>
+    public void CheckoutStripeFailed(string errorType) => _stripeCheckoutErrors.Add(1, ErrorTypeTag(errorType));
+
+    private static KeyValuePair<string, object?> ErrorTypeTag(string errorType) => new("error_type", errorType);
 
     public void WebhookEvent(string eventType, string outcome) => _webhookEvents.Add(1,
         new KeyValuePair<string, object?>("stripe.event_type", eventType),
