@@ -19,19 +19,25 @@ status=0
 promtool check config prometheus.yml || status=1   # also checks alerts.yml, which it loads
 promtool check rules alerts.yml || status=1
 
-# One unit test per "- name:" entry in alerts.test.yml; promtool passes or fails the file as a whole
+# One unit test per "- name:" entry in alerts.test.yml, and in incidents/*.test.yml (series recorded from a
+# real incident: the worked incidents of docs/operations.md); promtool passes or fails a file as a whole
 # and names each failing test (once per failing evaluation), so count the distinct names it reports.
-tests=$(grep -cE '^  - name:' alerts.test.yml)
-output=$(promtool test rules alerts.test.yml 2>&1)
-test_status=$?
-echo "$output"
+tests=0
 failed=0
-if [ "$test_status" -ne 0 ]; then
-  failed=$(grep -E '^ +name: ' <<<"$output" | sort -u | wc -l)
-  [ "$failed" -gt 0 ] || failed=$tests   # the file did not load: nothing passed
-  status=1
-fi
-
+for file in alerts.test.yml incidents/*.test.yml; do
+  [ -f "$file" ] || continue
+  file_tests=$(grep -cE '^  - name:' "$file")
+  tests=$((tests + file_tests))
+  output=$(promtool test rules "$file" 2>&1)
+  test_status=$?
+  echo "$output"
+  if [ "$test_status" -ne 0 ]; then
+    file_failed=$(grep -E '^ +name: ' <<<"$output" | sort -u | wc -l)
+    [ "$file_failed" -gt 0 ] || file_failed=$file_tests   # the file did not load: nothing passed
+    failed=$((failed + file_failed))
+    status=1
+  fi
+done
 
 # Alertmanager: the configuration loads, and each routing case reaches its receiver.
 amtool check-config ../alertmanager/alertmanager.yml || { status=1; failed=$((failed + 1)); tests=$((tests + 1)); }

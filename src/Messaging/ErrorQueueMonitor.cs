@@ -7,7 +7,7 @@ using RabbitMQ.Client.Exceptions;
 namespace PuffinOffset.Messaging;
 
 /// <summary>
-/// Counts what the consumers' retry policy gave up on: gauge <c>messaging.error_queue_messages</c> (tag
+/// Counts what the consumers' retry policy gave up on: gauge <c>puffin.messaging.error_queue_messages</c> (tag
 /// <c>queue</c>) for each of this service's <c>&lt;queue&gt;_error</c> queues, read by a passive declare
 /// (which creates nothing) every <see cref="CheckInterval"/>. Anything above zero wants an operator
 /// (docs/fulfillment.md, "Messages in an _error queue"), though the resend and the outcome republish
@@ -31,7 +31,7 @@ public sealed partial class ErrorQueueMonitor : BackgroundService
         _errorQueues = consumerQueues.Select(q => q + "_error").ToList();
         _time = time;
         _logger = logger;
-        meterFactory.Create(MeterName).CreateObservableGauge("messaging.error_queue_messages", Observe, "{message}",
+        meterFactory.Create(MeterName).CreateObservableGauge("puffin.messaging.error_queue_messages", Observe, "{message}",
             "Messages the consumers' retries gave up on, waiting in an _error queue.");
     }
 

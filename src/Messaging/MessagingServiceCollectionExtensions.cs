@@ -48,6 +48,7 @@ public static class MessagingServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxMetrics>();
+        services.TryAddSingleton<GaugeRefreshes>();
         services.AddSingleton<IInterceptor, OutboxCommitInterceptor>();
         services.AddOptions<OutboxOptions>()
             .BindStrictly(OutboxOptions.Section)

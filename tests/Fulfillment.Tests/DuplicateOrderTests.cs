@@ -9,7 +9,7 @@ public sealed class DuplicateOrderTests : FulfillmentScenario
     [Fact]
     public async Task Two_Wren_orders_with_our_note_keep_the_oldest_record_both_and_are_counted()
     {
-        using var duplicates = new MeasurementCounter(FulfillmentTelemetry.Name, "wren.duplicate_orders_detected");
+        using var duplicates = new MeasurementCounter(FulfillmentTelemetry.Name, "puffin.wren.duplicate_orders_detected");
         await using var fulfillment = await StartFulfillmentAsync();
         var orderId = Guid.NewGuid();
         // An order with this note already exists (placed an hour ago); the new POST's answer is lost.

@@ -124,7 +124,7 @@ public sealed class ReplicaTests : FulfillmentScenario
     [Fact]
     public async Task A_replica_stalled_after_the_fence_creates_a_second_Wren_order_that_is_reported_as_a_duplicate()
     {
-        using var duplicates = new MeasurementCounter(FulfillmentTelemetry.Name, "wren.duplicate_orders_detected");
+        using var duplicates = new MeasurementCounter(FulfillmentTelemetry.Name, "puffin.wren.duplicate_orders_detected");
         var database = await (await PostgresServer.Shared).CreateDatabaseAsync("fulfillment");
         var gate = new FenceGate(afterTheCheck: true);
         await using var stalled = await StartFulfillmentAsync(ShortLease(database), s => s.AddSingleton<IInterceptor>(gate));

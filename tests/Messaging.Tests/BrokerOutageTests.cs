@@ -21,7 +21,7 @@ public sealed class BrokerOutageTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_message_committed_while_the_broker_is_down_is_delivered_once_it_returns()
     {
-        using var failedPublishes = new MeasurementCounter(OutboxMetrics.MeterName, "outbox.publish_failures");
+        using var failedPublishes = new MeasurementCounter(OutboxMetrics.MeterName, "puffin.outbox.publish_failures");
         using var host = await OutboxTestHost.StartAsync(_folder.File("outage.db"), _broker.ConnectionString());
         await _broker.StopAsync();
 

@@ -42,14 +42,14 @@ public sealed class ErrorQueueMonitorTests : IAsyncLifetime
         await host.StopAsync();
     }
 
-    /// <summary>The current value of this host's <c>messaging.error_queue_messages</c> (other tests' hosts run alongside) for each queue tag.</summary>
+    /// <summary>The current value of this host's <c>puffin.messaging.error_queue_messages</c> (other tests' hosts run alongside) for each queue tag.</summary>
     private static Dictionary<string, long> Gauge(IMeterFactory hostMeters)
     {
         var values = new Dictionary<string, long>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument is { Name: "messaging.error_queue_messages", Meter.Name: ErrorQueueMonitor.MeterName } && instrument.Meter.Scope == hostMeters)
+            if (instrument is { Name: "puffin.messaging.error_queue_messages", Meter.Name: ErrorQueueMonitor.MeterName } && instrument.Meter.Scope == hostMeters)
             {
                 l.EnableMeasurementEvents(instrument);
             }

@@ -85,6 +85,20 @@ public sealed class PostgresServer
         await RunAsync(local.Script, "start", local.DataFolder, port);
     }
 
+    /// <summary>Stops a server this process started (fast shutdown), as a database host that goes away; <see cref="StartAgainAsync"/> brings it back.</summary>
+    public async Task StopAsync()
+    {
+        var local = _local ?? throw new InvalidOperationException($"The server of {ServerVariable} was started elsewhere; it is not this process's to stop.");
+        await RunAsync(local.Script, "stop", local.DataFolder);
+    }
+
+    /// <summary>Starts a server stopped by <see cref="StopAsync"/> again, on the same port and data.</summary>
+    public async Task StartAgainAsync()
+    {
+        var local = _local ?? throw new InvalidOperationException($"The server of {ServerVariable} was started elsewhere; it is not this process's to start.");
+        await RunAsync(local.Script, "start", local.DataFolder, new NpgsqlConnectionStringBuilder(_adminConnectionString).Port.ToString(CultureInfo.InvariantCulture));
+    }
+
     /// <summary>
     /// pg_ctl daemonises the server, so it outlives the test process unless stopped, and a ProcessExit handler
     /// is not enough: the test runner ends its test host shortly after the run, before a stop could finish

@@ -112,6 +112,7 @@ public static partial class CheckoutApi
             {
                 // Never pass Stripe's text on: it may describe our account or request.
                 LogStripeFailed(logger, order.Id, ex.GetType().Name, (int?)(ex as StripeException)?.HttpStatusCode);
+                metrics.CheckoutStripeFailed(StripeErrorType(ex));
                 return TypedResults.Problem("The payment provider cannot be reached right now. Please try again shortly.",
                     statusCode: StatusCodes.Status503ServiceUnavailable, title: "Payment provider unavailable");
             }
@@ -125,6 +126,15 @@ public static partial class CheckoutApi
 
     private static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, detail: "The request is not valid; see errors.", title: "Invalid checkout request");
+
+    private static string StripeErrorType(Exception failure) => failure switch
+    {
+        StripeException { HttpStatusCode: System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden } => "authentication",
+        StripeException { HttpStatusCode: System.Net.HttpStatusCode.TooManyRequests } => "rate_limited",
+        StripeException => "stripe_error",
+        TaskCanceledException => "timeout",
+        _ => "unreachable",
+    };
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Creating the Stripe Checkout session of order {OrderId} failed ({Failure}, HTTP {StatusCode})")]
     private static partial void LogStripeFailed(ILogger logger, Guid orderId, string failure, int? statusCode);

@@ -12,6 +12,7 @@ public sealed class ApiMetrics
     public const string MeterName = "PuffinOffset.Api";
 
     private readonly Counter<long> _sessionsCreated;
+    private readonly Counter<long> _stripeCheckoutErrors;
     private readonly Counter<long> _webhookEvents;
     private readonly Counter<long> _unknownOrderEvents;
     private readonly Counter<long> _resends;
@@ -29,27 +30,29 @@ public sealed class ApiMetrics
     public ApiMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
-        _sessionsCreated = meter.CreateCounter<long>("checkout.sessions_created", "{session}", "Stripe Checkout sessions created.");
-        _webhookEvents = meter.CreateCounter<long>("stripe.webhook_events", "{event}", "Stripe webhook deliveries by event type and outcome.");
-        _unknownOrderEvents = meter.CreateCounter<long>("stripe.webhook_unknown_order_events", "{event}", "Checkout events for a session and order this Api does not know.");
-        _resends = meter.CreateCounter<long>("orders.payment_completed_resends", "{message}", "PaymentCompleted published again for a paid order without an outcome.");
-        _messageResends = meter.CreateCounter<long>("orders.message_resends", "{message}",
+        _sessionsCreated = meter.CreateCounter<long>("puffin.checkout.sessions_created", "{session}", "Stripe Checkout sessions created.");
+        _stripeCheckoutErrors = meter.CreateCounter<long>("puffin.checkout.stripe_errors", "{request}",
+            "Checkout sessions Stripe's API did not create (the customer got a 503), by error_type.");
+        _webhookEvents = meter.CreateCounter<long>("puffin.stripe.webhook_events", "{event}", "Stripe webhook deliveries by event type and outcome.");
+        _unknownOrderEvents = meter.CreateCounter<long>("puffin.stripe.webhook_unknown_order_events", "{event}", "Checkout events for a session and order this Api does not know.");
+        _resends = meter.CreateCounter<long>("puffin.orders.payment_completed_resends", "{message}", "PaymentCompleted published again for a paid order without an outcome.");
+        _messageResends = meter.CreateCounter<long>("puffin.orders.message_resends", "{message}",
             "Messages published to Fulfillment again because it had not answered, by message_type (PaymentCompleted, OrderRefunded, FulfillmentReplayRequested).");
-        _reconciled = meter.CreateCounter<long>("stripe.reconciled_orders", "{order}", "Orders moved by asking Stripe, because their webhook did not arrive: alert on a non-zero rate.");
-        _reconciledEvents = meter.CreateCounter<long>("stripe.reconciled_events", "{event}",
+        _reconciled = meter.CreateCounter<long>("puffin.stripe.reconciled_orders", "{order}", "Orders moved by asking Stripe, because their webhook did not arrive: alert on a non-zero rate.");
+        _reconciledEvents = meter.CreateCounter<long>("puffin.stripe.reconciled_events", "{event}",
             "Stripe events found through the Events API because their webhook was never delivered: alert on a non-zero rate.");
-        meter.CreateObservableGauge("orders.paid_without_outcome", () => Interlocked.Read(ref _paidWithoutOutcome), "{order}", "Paid orders Fulfillment has not answered yet.");
-        meter.CreateObservableGauge("orders.paid_without_outcome.oldest_age", () => Volatile.Read(ref _oldestPaidWithoutOutcomeSeconds), "s", "Time since the oldest paid order without an outcome was paid.");
-        _refunded = meter.CreateCounter<long>("orders.refunded", "{order}", "Orders refunded in full (charge.refunded).");
-        _paidForUnfulfillable = meter.CreateCounter<long>("orders.paid_for_unfulfillable", "{order}",
+        meter.CreateObservableGauge("puffin.orders.paid_without_outcome", () => Interlocked.Read(ref _paidWithoutOutcome), "{order}", "Paid orders Fulfillment has not answered yet.");
+        meter.CreateObservableGauge("puffin.orders.paid_without_outcome.oldest_age", () => Volatile.Read(ref _oldestPaidWithoutOutcomeSeconds), "s", "Time since the oldest paid order without an outcome was paid.");
+        _refunded = meter.CreateCounter<long>("puffin.orders.refunded", "{order}", "Orders refunded in full (charge.refunded).");
+        _paidForUnfulfillable = meter.CreateCounter<long>("puffin.orders.paid_for_unfulfillable", "{order}",
             "Payments taken for an expired or payment_failed order: refund or replay them.");
-        _livePaidDryRun = meter.CreateCounter<long>("orders.live_paid_dry_run", "{order}",
+        _livePaidDryRun = meter.CreateCounter<long>("puffin.orders.live_paid_dry_run", "{order}",
             "Orders paid in live mode that Fulfillment placed as a dry run: nothing was bought for the customer's money.");
-        _signatureFailures = meter.CreateCounter<long>("stripe.webhook_signature_failures", "{request}",
+        _signatureFailures = meter.CreateCounter<long>("puffin.stripe.webhook_signature_failures", "{request}",
             "Webhook requests rejected because the Stripe-Signature header was missing, wrong or too old, or the signed body was not an event.");
-        meter.CreateObservableGauge("orders.attention", () => OrderCount(counts => counts.Attention), "{order}",
+        meter.CreateObservableGauge("puffin.orders.attention", () => OrderCount(counts => counts.Attention), "{order}",
             "Orders whose money and offset disagree until an operator resolves them.");
-        meter.CreateObservableGauge("orders.fulfillment_failed", () => OrderCount(counts => counts.FulfillmentFailed), "{order}",
+        meter.CreateObservableGauge("puffin.orders.fulfillment_failed", () => OrderCount(counts => counts.FulfillmentFailed), "{order}",
             "Paid orders whose offset could not be bought: replay or refund them.");
 
         // A counter is exported only after its first Add: start each reason at zero, so an alert on its
@@ -57,6 +60,11 @@ public sealed class ApiMetrics
         foreach (var failure in Enum.GetValues<SignatureFailure>().Where(failure => failure != SignatureFailure.None))
         {
             _signatureFailures.Add(0, SignatureFailureTag(failure));
+        }
+
+        foreach (var errorType in StripeCheckoutErrorTypes)
+        {
+            _stripeCheckoutErrors.Add(0, ErrorTypeTag(errorType));
         }
 
         _refunded.Add(0);
@@ -80,6 +88,17 @@ public sealed class ApiMetrics
     }
 
     public void CheckoutSessionCreated() => _sessionsCreated.Add(1);
+
+    /// <summary>
+    /// authentication (401/403: an expired, revoked or wrong STRIPE_SECRET_KEY), rate_limited (429), stripe_error
+    /// (any other answer from Stripe), unreachable (no answer: network, DNS, TLS) and timeout.
+    /// </summary>
+    public static readonly IReadOnlyList<string> StripeCheckoutErrorTypes = ["authentication", "rate_limited", "stripe_error", "unreachable", "timeout"];
+
+    /// <param name="errorType">One of <see cref="StripeCheckoutErrorTypes"/>.</param>
+    public void CheckoutStripeFailed(string errorType) => _stripeCheckoutErrors.Add(1, ErrorTypeTag(errorType));
+
+    private static KeyValuePair<string, object?> ErrorTypeTag(string errorType) => new("error_type", errorType);
 
     public void WebhookEvent(string eventType, string outcome) => _webhookEvents.Add(1,
         new KeyValuePair<string, object?>("stripe.event_type", eventType),

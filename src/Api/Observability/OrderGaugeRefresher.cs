@@ -13,15 +13,27 @@ namespace PuffinOffset.Api.Observability;
 public sealed partial class OrderGaugeRefresher(
     IServiceScopeFactory scopeFactory,
     ApiMetrics metrics,
+    GaugeRefreshes refreshes,
     TimeProvider time,
     ILogger<OrderGaugeRefresher> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
 
-    // A failed count leaves the gauges at their last value; /health reports the database itself.
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        PeriodicPass.RunEveryAsync(Interval, time, async ct => metrics.OrdersCounted(await CountAsync(ct)),
+    /// <summary>The <see cref="GaugeRefreshes"/> name of this job.</summary>
+    public const string RefresherName = "order_counts";
+
+    // A failed count leaves the gauges at their last value and its last-success time stops, which is what
+    // alerts on a database outage; /health reports the database itself.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        refreshes.Watch(RefresherName);
+        return PeriodicPass.RunEveryAsync(Interval, time, async ct =>
+            {
+                metrics.OrdersCounted(await CountAsync(ct));
+                refreshes.Succeeded(RefresherName);
+            },
             ex => LogCountFailed(logger, ex), stoppingToken);
+    }
 
     private async Task<OrderCounts> CountAsync(CancellationToken cancellationToken)
     {
@@ -32,6 +44,6 @@ public sealed partial class OrderGaugeRefresher(
         return new OrderCounts(attention, failed);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not count orders for the orders.attention and orders.fulfillment_failed gauges; they keep their last value")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not count orders for the puffin.orders.attention and puffin.orders.fulfillment_failed gauges; they keep their last value")]
     private static partial void LogCountFailed(ILogger logger, Exception exception);
 }

@@ -25,6 +25,7 @@ public sealed partial class PaidOrderResender(
     TimeProvider time,
     IOptions<OrderRecoveryOptions> options,
     ApiMetrics metrics,
+    GaugeRefreshes refreshes,
     ILogger<PaidOrderResender> logger) : BackgroundService
 {
     /// <summary>The advisory lock's name: one replica resends at a time.</summary>
@@ -38,9 +39,15 @@ public sealed partial class PaidOrderResender(
     /// <summary>A quarter of the delay, so a resend is at most that late, between 1 s and 1 min.</summary>
     private TimeSpan CheckInterval => TimeSpan.FromTicks(Math.Clamp(ResendAfter.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
 
+    /// <summary>The <see cref="GaugeRefreshes"/> name of the paid-without-outcome gauges this job reads.</summary>
+    public const string RefresherName = "paid_without_outcome";
+
     // The database busy or down: the next run tries again; nothing is lost meanwhile.
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        PeriodicPass.RunEveryAsync(CheckInterval, time, RunOnceAsync, ex => LogRunFailed(logger, ex), stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        refreshes.Watch(RefresherName);
+        return PeriodicPass.RunEveryAsync(CheckInterval, time, RunOnceAsync, ex => LogRunFailed(logger, ex), stoppingToken);
+    }
 
     /// <summary>One pass: reports the paid-without-outcome backlog and resends what is due; returns how many were resent.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
@@ -53,6 +60,7 @@ public sealed partial class PaidOrderResender(
         var waiting = await paid.CountAsync(cancellationToken);
         var oldestPaidAt = await paid.OrderBy(o => o.PaidAt).Select(o => o.PaidAt).FirstOrDefaultAsync(cancellationToken);
         metrics.PaidWithoutOutcome(waiting, oldestPaidAt is { } paidAt ? now - paidAt : TimeSpan.Zero);
+        refreshes.Succeeded(RefresherName);
 
         // Every replica reports the backlog; one at a time resends (an advisory lock on PostgreSQL), so a
         // due order is not resent once per replica.

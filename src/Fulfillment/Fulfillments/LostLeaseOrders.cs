@@ -10,7 +10,7 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 /// Records the Wren orders of a step whose outcome write failed because its lease had been taken over: the fence
 /// before the POST (<see cref="FulfillmentProcessor"/>) cannot stop a replica that stalls after it, so a second Wren
 /// order is possible, and it must reach <c>DuplicateWrenOrderIds</c>, the Api's attention and
-/// <c>wren.duplicate_orders_detected</c> instead of a log line. See <see cref="OffsetFulfillment.RecordWrenOrdersOfLostLease"/>.
+/// <c>puffin.wren.duplicate_orders_detected</c> instead of a log line. See <see cref="OffsetFulfillment.RecordWrenOrdersOfLostLease"/>.
 /// </summary>
 public sealed partial class LostLeaseOrders(
     IServiceScopeFactory scopes,

@@ -23,7 +23,7 @@ public sealed class FulfillmentTelemetry : IDisposable
         _placed = _meter.CreateCounter<long>("puffin.offsets.placed", "{order}", "Offset orders placed at Wren (dry runs included).");
         _failed = _meter.CreateCounter<long>("puffin.offsets.failed", "{order}", "Offset orders that ended fulfillment_failed.");
         _attempts = _meter.CreateCounter<long>("puffin.wren.attempts", "{request}", "Wren order requests, by outcome.");
-        _duplicates = _meter.CreateCounter<long>("wren.duplicate_orders_detected", "{order}", "Extra Wren orders found with the note of an order that already has one (zero tolerance: each is paid twice).");
+        _duplicates = _meter.CreateCounter<long>("puffin.wren.duplicate_orders_detected", "{order}", "Extra Wren orders found with the note of an order that already has one (zero tolerance: each is paid twice).");
         _retryAfterCapped = _meter.CreateCounter<long>("puffin.wren.retry_after_capped", "{answer}", "Wren 429s whose Retry-After was longer than WREN_MAX_RETRY_AFTER and was cut to it.");
         _paymentToPlaced = _meter.CreateHistogram<double>("puffin.offsets.payment_to_placed.duration", "s", "Time from payment to the placed Wren order.");
         // Exported from the first scrape, so an alert on their increase sees the very first one.

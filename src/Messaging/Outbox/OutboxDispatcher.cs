@@ -22,12 +22,16 @@ public sealed partial class OutboxDispatcher<TContext>(
     IBus bus,
     OutboxSignal signal,
     OutboxMetrics metrics,
+    GaugeRefreshes refreshes,
     TimeProvider time,
     IOptions<OutboxOptions> options,
     ILogger<OutboxDispatcher<TContext>> logger) : BackgroundService
     where TContext : MessagingDbContext
 {
     public static readonly ActivitySource ActivitySource = new("PuffinOffset.Outbox");
+
+    /// <summary>The <see cref="GaugeRefreshes"/> name of the backlog gauges this dispatcher reads.</summary>
+    public const string BacklogRefresher = "outbox_backlog";
 
     /// <summary>Held marks are written once this many rows are waiting, even before their interval ends.</summary>
     private const int MaxPendingMarks = 2_000;
@@ -43,6 +47,7 @@ public sealed partial class OutboxDispatcher<TContext>(
             return;
         }
 
+        refreshes.Watch(BacklogRefresher);
         var consecutiveFailures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -330,6 +335,7 @@ public sealed partial class OutboxDispatcher<TContext>(
         var oldest = batch.Count > 0 ? time.GetUtcNow() - batch[0].CreatedAt : TimeSpan.Zero;
         metrics.Backlog(pending, oldest);
         metrics.Parked(await db.OutboxMessages.CountAsync(m => m.DispatchedAt == null && m.ParkedAt != null, cancellationToken));
+        refreshes.Succeeded(BacklogRefresher);
     }
 
     private TimeSpan RetryDelay(int consecutiveFailures)

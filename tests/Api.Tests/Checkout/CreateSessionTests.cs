@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Tests.Support;
 using PuffinOffset.StripeSandbox;
@@ -166,6 +167,26 @@ public sealed class CreateSessionTests : ApiTestBase
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         await ProblemAssert.IsSafeProblemAsync(response, 503);
         Assert.Single(SessionRequests); // 4xx is not retried by Stripe.net
+    }
+
+    [Fact]
+    public async Task A_refused_secret_key_is_counted_as_an_authentication_error_which_pages()
+    {
+        using var authentication = new MeasurementCounter(ApiMetrics.MeterName, "puffin.checkout.stripe_errors", new("error_type", "authentication"));
+        using var other = new MeasurementCounter(ApiMetrics.MeterName, "puffin.checkout.stripe_errors", new("error_type", "stripe_error"));
+        Stripe.Faults.FailNext(1, 401);
+
+        using var refused = await PostJsonAsync("""{"tons":1,"portfolioId":21}""");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(1, authentication.Value);
+        Assert.Equal(0, other.Value);
+
+        Stripe.Faults.FailNext(1, 402);
+        using var declined = await PostJsonAsync("""{"tons":1,"portfolioId":21}""");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, declined.StatusCode);
+        Assert.Equal(1, other.Value);
     }
 
     [Fact]

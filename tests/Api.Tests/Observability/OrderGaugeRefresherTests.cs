@@ -6,12 +6,13 @@ using Microsoft.Extensions.Time.Testing;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.Messaging;
 using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Api.Tests.Observability;
 
 /// <summary>
-/// orders.attention and orders.fulfillment_failed come from the database, counted on a timer: a scrape
+/// puffin.orders.attention and puffin.orders.fulfillment_failed come from the database, counted on a timer: a scrape
 /// reads the cached count, and the count follows the orders at the next refresh.
 /// </summary>
 public sealed class OrderGaugeRefresherTests : IDisposable
@@ -32,19 +33,20 @@ public sealed class OrderGaugeRefresherTests : IDisposable
         await AddOrdersAsync(provider, time, attention: 2, failed: 1);
         using var gauges = new GaugeReader(ApiMetrics.MeterName);
         var refresher = new OrderGaugeRefresher(provider.GetRequiredService<IServiceScopeFactory>(),
-            provider.GetRequiredService<ApiMetrics>(), time, NullLogger<OrderGaugeRefresher>.Instance);
+            provider.GetRequiredService<ApiMetrics>(), new GaugeRefreshes(provider.GetRequiredService<IMeterFactory>(), time), time,
+            NullLogger<OrderGaugeRefresher>.Instance);
 
-        Assert.Null(gauges.Read("orders.attention")); // nothing reported before the first count
+        Assert.Null(gauges.Read("puffin.orders.attention")); // nothing reported before the first count
 
         await refresher.StartAsync(CancellationToken.None);
-        await Eventually.TrueAsync(() => gauges.Read("orders.attention") == 2 && gauges.Read("orders.fulfillment_failed") == 1,
+        await Eventually.TrueAsync(() => gauges.Read("puffin.orders.attention") == 2 && gauges.Read("puffin.orders.fulfillment_failed") == 1,
             TimeSpan.FromSeconds(30), "the first count is reported");
 
         await AddOrdersAsync(provider, time, attention: 1, failed: 2);
-        Assert.Equal(2, gauges.Read("orders.attention")); // cached until the next refresh
+        Assert.Equal(2, gauges.Read("puffin.orders.attention")); // cached until the next refresh
 
         time.Advance(OrderGaugeRefresher.Interval);
-        await Eventually.TrueAsync(() => gauges.Read("orders.attention") == 3 && gauges.Read("orders.fulfillment_failed") == 3,
+        await Eventually.TrueAsync(() => gauges.Read("puffin.orders.attention") == 3 && gauges.Read("puffin.orders.fulfillment_failed") == 3,
             TimeSpan.FromSeconds(30), "the next refresh reports the new orders");
 
         // An operator resolves one order's only item: it no longer needs attention.
@@ -56,7 +58,7 @@ public sealed class OrderGaugeRefresherTests : IDisposable
         }
 
         time.Advance(OrderGaugeRefresher.Interval);
-        await Eventually.TrueAsync(() => gauges.Read("orders.attention") == 2, TimeSpan.FromSeconds(30), "a resolved item is not counted");
+        await Eventually.TrueAsync(() => gauges.Read("puffin.orders.attention") == 2, TimeSpan.FromSeconds(30), "a resolved item is not counted");
         await refresher.StopAsync(CancellationToken.None);
     }
 

@@ -59,7 +59,7 @@ public sealed class UnansweredMessageResendTests : IAsyncLifetime
         var meters = _services.GetRequiredService<IMeterFactory>(); // this test's own meter, not another class's
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Scope == meters && instrument.Name == "orders.message_resends")
+            if (instrument.Meter.Scope == meters && instrument.Name == "puffin.orders.message_resends")
             {
                 listener.EnableMeasurementEvents(instrument);
             }

@@ -28,10 +28,10 @@ public sealed class UndeliveredEventsTests : ApiTestBase
     [Fact]
     public async Task A_refund_and_a_failed_payment_never_delivered_are_found_applied_once_and_their_late_delivery_is_a_duplicate()
     {
-        using var refundsFound = new MeasurementCounter(ApiMetrics.MeterName, "stripe.reconciled_events", new("stripe.event_type", "charge.refunded"));
-        using var failuresFound = new MeasurementCounter(ApiMetrics.MeterName, "stripe.reconciled_events",
+        using var refundsFound = new MeasurementCounter(ApiMetrics.MeterName, "puffin.stripe.reconciled_events", new("stripe.event_type", "charge.refunded"));
+        using var failuresFound = new MeasurementCounter(ApiMetrics.MeterName, "puffin.stripe.reconciled_events",
             new("stripe.event_type", "checkout.session.async_payment_failed"));
-        using var allFound = new MeasurementCounter(ApiMetrics.MeterName, "stripe.reconciled_events");
+        using var allFound = new MeasurementCounter(ApiMetrics.MeterName, "puffin.stripe.reconciled_events");
         var checkout = Stripe.Services.GetRequiredService<HostedCheckoutSessions>();
         var payments = Stripe.Services.GetRequiredService<PaidPayments>();
 

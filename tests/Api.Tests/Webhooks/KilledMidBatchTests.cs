@@ -255,7 +255,7 @@ public sealed partial class KilledMidBatchTests(ITestOutputHelper output) : IAsy
         (await db.OutboxMessages.AsNoTracking().Where(m => m.MessageType == PaymentCompletedType).ToListAsync())
             .Select(m => (((PaymentCompleted)m.Deserialize()).OrderId, m.MessageId)).ToList();
 
-    /// <summary>The restarted process's <c>stripe.webhook_events</c> counter, by outcome, from its Prometheus endpoint.</summary>
+    /// <summary>The restarted process's <c>puffin.stripe.webhook_events</c> counter, by outcome, from its Prometheus endpoint.</summary>
     private async Task<Dictionary<string, long>> WebhookOutcomesAsync()
     {
         using var http = new HttpClient { BaseAddress = _api.BaseAddress };
@@ -265,7 +265,7 @@ public sealed partial class KilledMidBatchTests(ITestOutputHelper output) : IAsy
             .ToDictionary(g => g.Key, g => g.Sum(m => (long)double.Parse(m.Groups["count"].Value, CultureInfo.InvariantCulture)));
     }
 
-    [GeneratedRegex("""^stripe_webhook_events_total\{[^}]*outcome="(?<outcome>[a-z_]+)"[^}]*\} (?<count>\S+)""", RegexOptions.Multiline)]
+    [GeneratedRegex("""^puffin_stripe_webhook_events_total\{[^}]*outcome="(?<outcome>[a-z_]+)"[^}]*\} (?<count>\S+)""", RegexOptions.Multiline)]
     private static partial Regex WebhookEventsLine();
 
     private async Task<ApiDbContext> OrdersDbAsync() => new(await TestDatabase.OptionsAsync<ApiDbContext>(DatabasePath));

@@ -48,7 +48,7 @@ public sealed class WebhookSignatureTests : ApiTestBase
             _ => throw new ArgumentOutOfRangeException(nameof(@case)),
         };
         var before = await DatabaseSnapshotAsync();
-        using var signatureFailures = new MeasurementCounter(ApiMetrics.MeterName, "stripe.webhook_signature_failures");
+        using var signatureFailures = new MeasurementCounter(ApiMetrics.MeterName, "puffin.stripe.webhook_signature_failures");
 
         using var response = await PostWebhookAsync(sentBody, header);
 
@@ -85,7 +85,7 @@ public sealed class WebhookSignatureTests : ApiTestBase
             _ => throw new ArgumentOutOfRangeException(nameof(@case)),
         };
 
-        using var signatureFailures = new MeasurementCounter(ApiMetrics.MeterName, "stripe.webhook_signature_failures");
+        using var signatureFailures = new MeasurementCounter(ApiMetrics.MeterName, "puffin.stripe.webhook_signature_failures");
 
         using var response = await PostWebhookAsync(body, header);
 
