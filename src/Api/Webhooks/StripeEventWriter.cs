@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Messaging.Persistence;
 
@@ -20,6 +21,8 @@ public sealed class StripeEventWriter(
     IServiceScopeFactory scopes,
     TimeProvider time,
     RecentStripeEvents recent,
+    ApiMetrics metrics,
+    ILogger<StripeEventBatch> batchLogger,
     ILogger<StripeEventWriter> logger) : GroupCommitWriter<StripeEventWriter.PendingEvent, string>(logger, "Stripe events")
 {
     /// <summary>The event's outcome, once the transaction that recorded it (or found it recorded) committed.</summary>
@@ -32,7 +35,6 @@ public sealed class StripeEventWriter(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
-        var processor = scope.ServiceProvider.GetRequiredService<StripeEventProcessor>();
         db.Database.AutoSavepointsEnabled = false; // the batch commits or rolls back as a whole
         var outcomes = new string[batch.Count];
         var now = time.GetUtcNow();
@@ -44,7 +46,8 @@ public sealed class StripeEventWriter(
         var ids = batch.Select(p => p.Event.EventId).Distinct().ToList();
         var recorded = (await db.StripeEvents.Where(e => ids.Contains(e.EventId)).Select(e => e.EventId).ToListAsync())
             .ToHashSet(StringComparer.Ordinal);
-        await processor.LoadBatchAsync([.. batch.Where(p => !recorded.Contains(p.Event.EventId)).Select(p => p.Event)]);
+        var events = await StripeEventBatch.LoadAsync(db, [.. batch.Where(p => !recorded.Contains(p.Event.EventId)).Select(p => p.Event)],
+            metrics, batchLogger);
         var writerActivity = Activity.Current;
         for (var i = 0; i < batch.Count; i++)
         {
@@ -54,7 +57,7 @@ public sealed class StripeEventWriter(
             try
             {
                 outcomes[i] = recorded.Add(batch[i].Event.EventId)
-                    ? await processor.RecordAsync(batch[i].Event, now)
+                    ? await events.ApplyAsync(batch[i].Event, now)
                     : WebhookOutcome.Duplicate;
             }
             finally
@@ -63,9 +66,9 @@ public sealed class StripeEventWriter(
             }
         }
 
-        await processor.SaveBatchAsync();
+        await events.SaveAsync();
         await transaction.CommitAsync();
-        processor.ReportCommitted();
+        events.AfterCommit();
         foreach (var pending in batch)
         {
             recent.Add(pending.Event.EventId);
