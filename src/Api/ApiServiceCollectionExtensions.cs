@@ -44,7 +44,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<RecentStripeEvents>();
         services.AddSingleton<StripeEventWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<StripeEventWriter>());
-        services.AddScoped<StripeEventProcessor>();
+        services.AddSingleton<StripeEventIngest>();
 
         services.AddSingleton<PaidOrderResender>();
         services.AddHostedService(provider => provider.GetRequiredService<PaidOrderResender>());

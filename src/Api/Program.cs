@@ -11,5 +11,5 @@ app.UseApi();
 // `dotnet Api.dll migrate` applies the migrations and exits (the deployment's migration step).
 return args is [DatabaseMigration.Command] ? await app.RunMigrateCommandAsync() : await app.RunServiceAsync(beforeStart: app => app.HoldDatabaseFileAsync());
 
-/// <summary>Marker for WebApplicationFactory (the test project also references Fulfillment's Program).</summary>
+/// <summary>Names the Api's assembly for tests that start it as a process (<c>typeof(ApiEntryPoint).Assembly.Location</c>).</summary>
 public sealed class ApiEntryPoint;

@@ -11,5 +11,5 @@ app.UseFulfillment();
 // `dotnet Fulfillment.dll migrate` applies the migrations and exits (the deployment's migration step).
 return args is [DatabaseMigration.Command] ? await app.RunMigrateCommandAsync() : await app.RunServiceAsync(beforeStart: app => app.HoldDatabaseFileAsync());
 
-/// <summary>Marker for WebApplicationFactory (test projects may also reference the Api's Program).</summary>
+/// <summary>Names Fulfillment's assembly for tests that start it as a process (<c>typeof(FulfillmentEntryPoint).Assembly.Location</c>).</summary>
 public sealed class FulfillmentEntryPoint;

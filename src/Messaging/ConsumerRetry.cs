@@ -3,7 +3,8 @@ using MassTransit;
 namespace PuffinOffset.Messaging;
 
 /// <summary>
-/// The one retry policy of every consumer in both services. A consumer's work is a short database
+/// The retry policy of every consumer in both services but the replay's (whose shorter intervals are
+/// explained on <c>FulfillmentReplayRequestedConsumerDefinition</c>). A consumer's work is a short database
 /// transaction behind an inbox, so any failure worth retrying is transient (SQLite busy, a disk full for
 /// a while, a database restarting): the intervals outlast an outage of several minutes before the message
 /// goes to its <c>_error</c> queue. Bounded, because a message that fails for five minutes is a bug or an

@@ -18,7 +18,7 @@ namespace PuffinOffset.Api.Recovery;
 /// Closes the window of a webhook that never arrives (endpoint down past Stripe's three days of retries,
 /// a disabled endpoint, a wrong secret fixed later): asks Stripe about orders still pending or awaiting
 /// payment after <c>STRIPE_RECONCILE_AFTER</c> and applies what it says through
-/// <see cref="StripeEventProcessor"/>, exactly as the webhook would have (same transaction, outbox and
+/// <see cref="StripeEventIngest"/>, exactly as the webhook would have (same transaction, outbox and
 /// event record). The synthetic event id is deterministic per session state, so asking again is a
 /// duplicate, and the real webhook arriving later is refused by the state machine: it changes nothing.
 /// Stripe is called outside any write transaction, so webhooks never wait for it. With several Api
@@ -28,6 +28,7 @@ namespace PuffinOffset.Api.Recovery;
 /// </summary>
 public sealed partial class StripeReconciler(
     IServiceScopeFactory scopeFactory,
+    StripeEventIngest ingest,
     TimeProvider time,
     IOptions<OrderRecoveryOptions> options,
     ApiMetrics metrics,
@@ -135,9 +136,7 @@ public sealed partial class StripeReconciler(
                 checkedOrders.Add(orderId);
                 if (SyntheticEvent(session, status) is { Event: var stripeEvent, Outcome: var outcome })
                 {
-                    await using var scope = scopeFactory.CreateAsyncScope();
-                    var processor = scope.ServiceProvider.GetRequiredService<StripeEventProcessor>();
-                    if (await processor.ProcessAsync(stripeEvent, fromWebhook: false) == WebhookOutcome.Applied)
+                    if (await ingest.ProcessAsync(stripeEvent, fromWebhook: false) == WebhookOutcome.Applied)
                     {
                         moved++;
                         metrics.Reconciled(outcome);
@@ -159,7 +158,7 @@ public sealed partial class StripeReconciler(
 
     /// <summary>
     /// Events of every handled type whose webhook Stripe never delivered (a lost refund, dispute or failed payment
-    /// is invisible from the session), applied through the webhook's own processor under their own event ids: an
+    /// is invisible from the session), applied through the webhook's own ingest under their own event ids: an
     /// event already recorded is a duplicate, and a real delivery arriving later is one too.
     /// </summary>
     private async Task ReconcileUndeliveredEventsAsync(StripeCheckout stripe, DateTimeOffset now, CancellationToken cancellationToken)
@@ -173,9 +172,7 @@ public sealed partial class StripeReconciler(
             // so the payment finds it and buys nothing (the state machine makes every other order harmless).
             foreach (var stripeEvent in RawEvents(list))
             {
-                await using var scope = scopeFactory.CreateAsyncScope();
-                var processor = scope.ServiceProvider.GetRequiredService<StripeEventProcessor>();
-                var outcome = await processor.ProcessAsync(stripeEvent, fromWebhook: false);
+                var outcome = await ingest.ProcessAsync(stripeEvent, fromWebhook: false);
                 if (outcome != WebhookOutcome.Duplicate)
                 {
                     metrics.EventReconciled(stripeEvent.Type);

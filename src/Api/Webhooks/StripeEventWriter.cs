@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Messaging.Persistence;
 
@@ -12,14 +13,15 @@ namespace PuffinOffset.Api.Webhooks;
 /// the flush is what lets throughput follow the disk instead of one fsync per webhook.
 /// A batch that fails is retried one event at a time, so one bad event fails alone (the mechanics are
 /// <see cref="GroupCommitWriter{TChange, TResult}"/>'s, shared with the consumers' inbox and Fulfillment's writers).
-/// On PostgreSQL each Api replica has its own writer: the transaction is repeatable read, so a batch that
-/// changed an order another replica changed meanwhile fails with a serialization error and is run again
-/// on the committed state, and the event id's primary key turns a second replica's copy into a duplicate.
+/// On PostgreSQL each Api replica has its own writer; the event id's primary key turns a second replica's copy
+/// into a duplicate (the isolation story: docs/architecture.md, "Write transactions on SQLite and PostgreSQL").
 /// </summary>
 public sealed class StripeEventWriter(
     IServiceScopeFactory scopes,
     TimeProvider time,
     RecentStripeEvents recent,
+    ApiMetrics metrics,
+    ILogger<StripeEventBatch> batchLogger,
     ILogger<StripeEventWriter> logger) : GroupCommitWriter<StripeEventWriter.PendingEvent, string>(logger, "Stripe events")
 {
     /// <summary>The event's outcome, once the transaction that recorded it (or found it recorded) committed.</summary>
@@ -32,19 +34,17 @@ public sealed class StripeEventWriter(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
-        var processor = scope.ServiceProvider.GetRequiredService<StripeEventProcessor>();
         db.Database.AutoSavepointsEnabled = false; // the batch commits or rolls back as a whole
         var outcomes = new string[batch.Count];
         var now = time.GetUtcNow();
-        // BEGIN IMMEDIATE on SQLite, repeatable read on PostgreSQL.
         await using var transaction = await db.BeginWriteTransactionAsync(CancellationToken.None);
-        // One query for the batch (on SQLite inside the write lock, so nothing records an event meanwhile;
-        // on PostgreSQL another replica may, and the primary key catches it); an event seen earlier in the
-        // batch counts as recorded.
+        // One query for the batch; an event seen earlier in the batch counts as recorded, and one another
+        // replica records meanwhile is caught by the primary key (RecoverAsync).
         var ids = batch.Select(p => p.Event.EventId).Distinct().ToList();
         var recorded = (await db.StripeEvents.Where(e => ids.Contains(e.EventId)).Select(e => e.EventId).ToListAsync())
             .ToHashSet(StringComparer.Ordinal);
-        await processor.LoadBatchAsync([.. batch.Where(p => !recorded.Contains(p.Event.EventId)).Select(p => p.Event)]);
+        var events = await StripeEventBatch.LoadAsync(db, [.. batch.Where(p => !recorded.Contains(p.Event.EventId)).Select(p => p.Event)],
+            metrics, batchLogger);
         var writerActivity = Activity.Current;
         for (var i = 0; i < batch.Count; i++)
         {
@@ -54,7 +54,7 @@ public sealed class StripeEventWriter(
             try
             {
                 outcomes[i] = recorded.Add(batch[i].Event.EventId)
-                    ? await processor.RecordAsync(batch[i].Event, now)
+                    ? await events.ApplyAsync(batch[i].Event, now)
                     : WebhookOutcome.Duplicate;
             }
             finally
@@ -63,9 +63,9 @@ public sealed class StripeEventWriter(
             }
         }
 
-        await processor.SaveBatchAsync();
+        await events.SaveAsync();
         await transaction.CommitAsync();
-        processor.ReportCommitted();
+        events.AfterCommit();
         foreach (var pending in batch)
         {
             recent.Add(pending.Event.EventId);

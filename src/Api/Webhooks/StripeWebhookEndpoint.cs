@@ -7,8 +7,8 @@ using Stripe;
 namespace PuffinOffset.Api.Webhooks;
 
 /// <summary>
-/// <c>POST /api/webhooks/stripe</c>: verify the raw body, then record and apply the event in a
-/// transaction (shared with concurrent webhooks, see <see cref="StripeEventWriter"/>) and answer 200 only
+/// <c>POST /api/webhooks/stripe</c>: verify the raw body, then hand the event to <see cref="StripeEventIngest"/>,
+/// which records and applies it in a transaction shared with concurrent webhooks, and answer 200 only
 /// after it committed. Nothing here calls Stripe, Wren or RabbitMQ:
 /// the outgoing message is published later by the outbox.
 /// </summary>
@@ -30,7 +30,7 @@ public static partial class StripeWebhookEndpoint
     public static async Task<Results<Ok, ProblemHttpResult>> HandleAsync(
         HttpContext context,
         StripeSignatureVerifier verifier,
-        StripeEventProcessor processor,
+        StripeEventIngest ingest,
         ApiMetrics metrics,
         ILoggerFactory loggerFactory)
     {
@@ -56,7 +56,7 @@ public static partial class StripeWebhookEndpoint
             LogApiVersionDiffers(logger, stripeEvent.EventId, stripeEvent.ApiVersion, StripeConfiguration.ApiVersion);
         }
 
-        await processor.ProcessAsync(stripeEvent);
+        await ingest.ProcessAsync(stripeEvent);
         return TypedResults.Ok();
     }
 

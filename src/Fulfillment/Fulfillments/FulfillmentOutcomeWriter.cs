@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Fulfillment.Persistence;
-using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
@@ -11,10 +10,10 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 /// lease handed back): the outcomes of concurrent Wren calls that arrive while a commit is being made are
 /// committed together in one transaction, one fsync; each processor awaits the commit that holds its outcome and
 /// only then logs and counts it. One bad outcome (a lost lease: another replica took the fulfilment, its version
-/// moved on) fails alone with <see cref="DbUpdateConcurrencyException"/>, as a single save did before.
+/// moved on) fails alone with <see cref="DbUpdateConcurrencyException"/>.
 /// Every update writes only the columns the outcome changed and checks the version the processor last committed,
-/// so a refund recorded meanwhile (which leaves the version alone) is kept. On PostgreSQL the transaction is
-/// repeatable read: a serialization failure (a refund committed on a row of the batch) runs the batch again.
+/// so a refund recorded meanwhile (which leaves the version alone) is kept; on PostgreSQL a refund committed on a
+/// row of the batch is a serialization failure, and the batch runs again (docs/architecture.md, "Write transactions").
 /// </summary>
 public sealed class FulfillmentOutcomeWriter(
     IServiceScopeFactory scopes,
@@ -52,7 +51,7 @@ public sealed class FulfillmentOutcomeWriter(
             Activity.Current = outcome.Step;
             try
             {
-                EnqueueOutcomeMessage(db, outcome.Fulfillment, now);
+                outcome.Fulfillment.EnqueueOutcome(db, now);
             }
             finally
             {
@@ -60,25 +59,10 @@ public sealed class FulfillmentOutcomeWriter(
             }
         }
 
-        // BEGIN IMMEDIATE on SQLite, repeatable read on PostgreSQL.
         await using var transaction = await db.BeginWriteTransactionAsync(CancellationToken.None);
         await db.SaveChangesAsync(CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
         return [.. batch.Select(o => o.Fulfillment)];
-    }
-
-    /// <summary>The final state and its message commit together.</summary>
-    private static void EnqueueOutcomeMessage(FulfillmentDbContext db, OffsetFulfillment fulfillment, DateTimeOffset now)
-    {
-        switch (fulfillment.State)
-        {
-            case FulfillmentState.Placed:
-                db.Enqueue(fulfillment.ToPlacedMessage(), now);
-                break;
-            case FulfillmentState.Failed:
-                db.Enqueue(fulfillment.ToFailedMessage(), now);
-                break;
-        }
     }
 
     /// <param name="Step">The processor's activity: the trace the outcome message continues.</param>

@@ -154,9 +154,8 @@ public sealed partial class FulfillmentProcessor(
 
     /// <summary>
     /// After a lookup found nothing (a plain attempt is begun by the worker's claim instead, under the same rule):
-    /// checks for a refund and commits Attempting in one write transaction (SQLite's BEGIN IMMEDIATE holds the
-    /// write lock from the first read; PostgreSQL's repeatable read makes a refund committed after our read
-    /// fail this commit with a serialization error), so an <see cref="OrderRefundedConsumer"/> commits either
+    /// checks for a refund and commits Attempting in one write transaction (docs/architecture.md, "Write
+    /// transactions"), so an <see cref="OrderRefundedConsumer"/> commits either
     /// before (and the fulfilment is cancelled here) or after (and it sees Attempting and leaves it): never a
     /// POST after a refund. The reload also proves the lease is still ours, and Attempting renews it for the POST.
     /// </summary>

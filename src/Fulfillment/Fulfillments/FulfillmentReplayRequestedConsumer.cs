@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Inbox;
-using PuffinOffset.Messaging.Outbox;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
 
@@ -30,18 +29,14 @@ public sealed partial class FulfillmentReplayRequestedConsumer(
         {
             var fulfillment = await db.Fulfillments.SingleOrDefaultAsync(f => f.OrderId == request.OrderId, cancellationToken);
             state = fulfillment?.State;
-            switch (fulfillment?.State)
+            if (fulfillment is { State: FulfillmentState.Failed } && !fulfillment.HasReplayed(request.RequestId))
             {
-                case FulfillmentState.Failed when fulfillment.HasReplayed(request.RequestId):
-                    db.Enqueue(fulfillment.ToFailedMessage(), time.GetUtcNow());
-                    answeredAgain = true;
-                    break;
-                case FulfillmentState.Failed:
-                    fulfillment.Replay(time.GetUtcNow(), request.RequestId);
-                    break;
-                case FulfillmentState.Placed:
-                    db.Enqueue(fulfillment.ToPlacedMessage(), time.GetUtcNow());
-                    break;
+                fulfillment.Replay(time.GetUtcNow(), request.RequestId);
+            }
+            else
+            {
+                // Placed, or failed again after this very request: its outcome is answered again.
+                answeredAgain = fulfillment?.EnqueueOutcome(db, time.GetUtcNow()) ?? false;
             }
         });
 

@@ -54,7 +54,7 @@ public sealed partial class FulfillmentWorker(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping ends the wait (or a claim) with a cancellation: what this replica holds is still handed
-            // back below. The replica suite found the leases kept until they ran out when this escaped.
+            // back below, so no other replica waits for them to run out.
         }
 
         await Task.WhenAll(_inProgress.Values);
@@ -93,11 +93,9 @@ public sealed partial class FulfillmentWorker(
         }
 
         // Rows another replica holds are its business: waking for them would only spin on failed claims.
-        var owner = replica.Id;
-        var anyHolderIsStale = db.Database.IsSqlite();
         var next = await db.Fulfillments.AsNoTracking()
             .Where(f => f.State == FulfillmentState.Scheduled && !busy.Contains(f.OrderId))
-            .Where(f => f.LeaseOwner == null || f.LeaseExpiresAt <= now || f.LeaseOwner == owner || anyHolderIsStale)
+            .Where(FulfillmentLease.TakeableBy(replica.Id, now, anyHolderIsStale: db.Database.IsSqlite()))
             // Held for the refunds: looked at again at the next poll, not in a tight loop.
             .Where(f => !f.AwaitsRefundBacklog || f.CreatedAt < refundsDrainedAt)
             .OrderBy(f => f.NextAttemptAt)
@@ -141,13 +139,10 @@ public sealed partial class FulfillmentWorker(
     /// </summary>
     private IQueryable<OffsetFulfillment> Claimable(FulfillmentDbContext db, List<Guid> busy, DateTimeOffset now, DateTimeOffset refundsDrainedAt)
     {
-        // With SQLite there is one process per database file: a lease held by another owner is an earlier
-        // process's, and nothing of this process outside `busy` is being worked on either.
-        var anyHolderIsStale = db.Database.IsSqlite();
-        var owner = replica.Id;
+        // With SQLite there is one process per database file: nothing of this process outside `busy` is being worked on.
         return db.Fulfillments
             .Where(f => (f.State == FulfillmentState.Scheduled && f.NextAttemptAt <= now) || f.State == FulfillmentState.Attempting)
-            .Where(f => f.LeaseOwner == null || f.LeaseExpiresAt <= now || f.LeaseOwner == owner || anyHolderIsStale)
+            .Where(FulfillmentLease.TakeableBy(replica.Id, now, anyHolderIsStale: db.Database.IsSqlite()))
             // A payment from a backlog: not before the refunds queued beside it were applied.
             .Where(f => !f.AwaitsRefundBacklog || f.CreatedAt < refundsDrainedAt)
             .Where(f => !busy.Contains(f.OrderId));

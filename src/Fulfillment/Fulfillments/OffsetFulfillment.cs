@@ -1,5 +1,7 @@
 using PuffinOffset.Fulfillment.Configuration;
 using PuffinOffset.Messaging.Contracts;
+using PuffinOffset.Messaging.Outbox;
+using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
 
@@ -330,6 +332,26 @@ public sealed class OffsetFulfillment
         RefundedAt is not null && State is FulfillmentState.Cancelled or FulfillmentState.Placed or FulfillmentState.Failed
             ? new(OrderId, State == FulfillmentState.Cancelled, State.ToString(), now)
             : null;
+
+    /// <summary>
+    /// Queues the message of a final outcome (<see cref="OffsetOrderPlaced"/> or <see cref="OffsetOrderFailed"/>) in
+    /// <paramref name="db"/>'s outbox: when the outcome is committed, and again, unchanged, whenever it is asked
+    /// for again. False when there is no outcome yet.
+    /// </summary>
+    public bool EnqueueOutcome(MessagingDbContext db, DateTimeOffset now)
+    {
+        switch (State)
+        {
+            case FulfillmentState.Placed:
+                db.Enqueue(ToPlacedMessage(), now);
+                return true;
+            case FulfillmentState.Failed:
+                db.Enqueue(ToFailedMessage(), now);
+                return true;
+            default:
+                return false;
+        }
+    }
 
     /// <summary>The recorded outcome; sent again, unchanged, whenever the payment is announced again.</summary>
     public OffsetOrderPlaced ToPlacedMessage() =>

@@ -41,7 +41,6 @@ public sealed class PaymentScheduler(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
         var now = time.GetUtcNow();
-        // BEGIN IMMEDIATE on SQLite (nothing records a message or an order meanwhile), repeatable read on PostgreSQL.
         await using var transaction = await db.BeginWriteTransactionAsync(CancellationToken.None);
         var messageIds = batch.Select(d => d.MessageId).Distinct().ToList();
         var processed = (await db.InboxMessages.AsNoTracking()
@@ -90,15 +89,7 @@ public sealed class PaymentScheduler(
         if (known.TryGetValue(payment.OrderId, out var existing))
         {
             // Answer again, never buy again: a recorded outcome is published once more (it may have been lost).
-            switch (existing.State)
-            {
-                case FulfillmentState.Placed:
-                    db.Enqueue(existing.ToPlacedMessage(), now);
-                    break;
-                case FulfillmentState.Failed:
-                    db.Enqueue(existing.ToFailedMessage(), now);
-                    break;
-            }
+            existing.EnqueueOutcome(db, now);
 
             return new Result(Processed: true, Scheduled: false, Known: existing.State);
         }

@@ -15,7 +15,7 @@ namespace PuffinOffset.Messaging.Inbox;
 /// batch's context (tracked entities are shared, so a second message for the same row sees the first one's
 /// change), and each delivery is acknowledged only after the commit that holds it. A batch that fails is run again
 /// one message per transaction, so one failing message fails alone and goes to its consumer's retry policy.
-/// On PostgreSQL another replica may commit the same inbox row meanwhile: run again alone, that delivery is
+/// Another replica may commit the same inbox row meanwhile (PostgreSQL): run again alone, that delivery is
 /// answered as already processed.
 /// </summary>
 public sealed class GroupedInbox<TContext>(
@@ -46,7 +46,6 @@ public sealed class GroupedInbox<TContext>(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         var now = time.GetUtcNow();
-        // BEGIN IMMEDIATE on SQLite (nothing records a message meanwhile), repeatable read on PostgreSQL.
         await using var transaction = await db.BeginWriteTransactionAsync(CancellationToken.None);
         var messageIds = batch.Select(d => d.MessageId).Distinct().ToList();
         var seen = (await db.InboxMessages.AsNoTracking()

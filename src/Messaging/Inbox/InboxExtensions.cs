@@ -8,14 +8,10 @@ public static class InboxExtensions
 {
     /// <summary>
     /// Applies <paramref name="work"/> at most once per (message id, consumer): the inbox row, the
-    /// business change and any outbox rows it adds commit in one transaction. SQLite's
-    /// <c>BEGIN IMMEDIATE</c> (Microsoft.Data.Sqlite's default) takes the write lock up front, so two
-    /// concurrent deliveries of one message serialise and the second sees the first's inbox row. On
-    /// PostgreSQL (several replicas) both may pass the check: the (message id, consumer) key then makes the
-    /// second commit fail with a unique violation, and repeatable read makes a concurrent change of the same
-    /// business row fail with a serialization error; either throws, the consumer's retry policy runs the
-    /// message again in a fresh scope, and the retry finds the inbox row (or the committed state).
-    /// Returns false when the message had already been processed.
+    /// business change and any outbox rows it adds commit in one write transaction (docs/architecture.md, "Write transactions on SQLite and PostgreSQL").
+    /// A concurrent delivery on another replica that committed the same inbox row first makes this one
+    /// already processed; a serialization failure goes to the consumer's retry policy, whose retry finds
+    /// the committed state. Returns false when the message had already been processed.
     /// </summary>
     public static Task<bool> ProcessOnceAsync<TContext>(
         this TContext db,

@@ -26,6 +26,13 @@ public abstract class GroupCommitWriter<TChange, TResult>(ILogger logger, string
     /// <summary>Changes queued and not yet taken into a transaction.</summary>
     public int Waiting => _pending.Reader.Count;
 
+    /// <summary>
+    /// The test seam: awaited before every transaction the writer runs (a batch, a change of a failed batch on its
+    /// own, a rerun after a serialization failure), so a test can hold the writer while changes queue into one
+    /// batch, or count its transactions. Null outside tests.
+    /// </summary>
+    public Func<Task>? BeforeTransaction { get; set; }
+
     /// <summary>The change's result, once the transaction that holds it committed.</summary>
     protected Task<TResult> WriteAsync(TChange change, string stopping)
     {
@@ -101,6 +108,11 @@ public abstract class GroupCommitWriter<TChange, TResult>(ILogger logger, string
         var changesOfBatch = batch.Select(p => p.Change).ToList();
         for (var attempt = 1; ; attempt++)
         {
+            if (BeforeTransaction is { } before)
+            {
+                await before();
+            }
+
             try
             {
                 return await WriteBatchAsync(changesOfBatch);

@@ -9,7 +9,7 @@ namespace PuffinOffset.Messaging.Persistence;
 /// returns until its transaction ends, and skips rows another transaction has locked, so concurrent
 /// replicas take different rows instead of queuing behind (or duplicating) each other's work. The query
 /// stays LINQ on both engines; on PostgreSQL the interceptor appends the locking clause, on SQLite
-/// (one process per file, writers serialised by <c>BEGIN IMMEDIATE</c>) the tag is only a comment.
+/// (one process per file, one writer at a time) the tag is only a comment.
 /// </summary>
 public static class SkipLocked
 {

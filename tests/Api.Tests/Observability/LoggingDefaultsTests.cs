@@ -13,7 +13,7 @@ public sealed class LoggingDefaultsTests
 {
     private const string SqlStatements = "Microsoft.EntityFrameworkCore.Database.Command";
     private const string RequestLines = "Microsoft.AspNetCore.Hosting.Diagnostics";
-    private const string OurWebhooks = "PuffinOffset.Api.Webhooks.StripeEventProcessor";
+    private const string OurWebhooks = "PuffinOffset.Api.Webhooks.StripeEventBatch";
 
     [Fact]
     public void Per_request_and_per_statement_logs_are_warnings_only_and_our_events_stay_at_information()

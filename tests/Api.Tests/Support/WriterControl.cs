@@ -1,12 +1,13 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Api.Tests.Support;
 
 /// <summary>
-/// Steers the database transactions of an Api host: holds the next one open (so webhooks arriving meanwhile
-/// queue up and are committed together as one batch), counts them, and can make every commit fail as a
-/// lost connection or a killed process would, before anything is durable.
+/// Holds and counts a group-commit writer's transactions through its test seam
+/// (<see cref="GroupCommitWriter{TChange, TResult}.BeforeTransaction"/>), and fails every commit while
+/// <see cref="FailCommits"/> is set (as a lost connection or a full disk would).
 /// </summary>
 public sealed class WriterControl : DbTransactionInterceptor
 {
@@ -18,32 +19,26 @@ public sealed class WriterControl : DbTransactionInterceptor
     public bool FailCommits { get; set; }
     public int TransactionsStarted => Volatile.Read(ref _started);
 
-    /// <summary>The next transaction that starts waits until <see cref="Release"/>.</summary>
+    /// <summary>From now on the writer's transactions are counted, and the one after <see cref="HoldNext"/> held.</summary>
+    public void Attach<TChange, TResult>(GroupCommitWriter<TChange, TResult> writer)
+        where TResult : class => writer.BeforeTransaction = BeforeTransactionAsync;
+
+    /// <summary>The writer's next transaction waits until <see cref="Release"/>.</summary>
     public void HoldNext() => Volatile.Write(ref _armed, 1);
 
-    /// <summary>Completes once the held transaction started.</summary>
+    /// <summary>Completes once the held transaction was reached.</summary>
     public Task Held => _held.Task;
 
     public void Release() => _release.TrySetResult();
 
-    public override async ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData,
-        DbTransaction result, CancellationToken cancellationToken = default)
+    private async Task BeforeTransactionAsync()
     {
-        // On PostgreSQL the background jobs (OneReplica's advisory locks, EF's migration lock) open
-        // read-committed transactions of their own; the writer's is repeatable read. SQLite's are all the writer's here.
-        if (connection.GetType().Name.StartsWith("Npgsql", StringComparison.Ordinal) && result.IsolationLevel != System.Data.IsolationLevel.RepeatableRead)
-        {
-            return result;
-        }
-
         Interlocked.Increment(ref _started);
         if (Interlocked.Exchange(ref _armed, 0) == 1)
         {
             _held.TrySetResult();
             await _release.Task;
         }
-
-        return result;
     }
 
     public override ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData,

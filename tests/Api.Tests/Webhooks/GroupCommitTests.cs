@@ -175,11 +175,13 @@ public sealed class GroupCommitTests : ApiTestBase
     }
 
     /// <summary>
-    /// A second Api on the test's database whose writer transactions the test controls. It shares the file on
+    /// A second Api on the test's database whose writer transactions the test controls (held and counted through
+    /// the writer's seam, commits failed through an interceptor). It shares the file on
     /// purpose, next to the running Api, so it takes a lock of its own instead of the one-process-per-file lock.
     /// </summary>
-    private Task<ApiHost> WithWriterControlAsync(WriterControl control, params IInterceptor[] more) =>
-        Api.StartAnotherAsync(services =>
+    private async Task<ApiHost> WithWriterControlAsync(WriterControl control, params IInterceptor[] more)
+    {
+        var api = await Api.StartAnotherAsync(services =>
         {
             services.AddSingleton<IInterceptor>(control);
             foreach (var interceptor in more)
@@ -189,6 +191,9 @@ public sealed class GroupCommitTests : ApiTestBase
 
             services.AddSingleton(_ => new SqliteFileLock(Folder.File("group-commit-api.db")));
         });
+        control.Attach(api.Services.GetRequiredService<StripeEventWriter>());
+        return api;
+    }
 
     private static Task<HttpResponseMessage> PostAsync(HttpClient client, string body)
     {

@@ -19,34 +19,30 @@ public static class WebhookOutcome
 }
 
 /// <summary>
-/// Applies one verified event: the event record, the order's change and the outgoing message
-/// (<see cref="PaymentCompleted"/>, <see cref="OrderRefunded"/>) commit in one transaction, or none of
-/// them does. The transaction is <see cref="StripeEventWriter"/>'s, shared with the events that arrived at the
-/// same time (group commit); the writer is the only one recording events, so a redelivery sees the record of
-/// the first. One scope per batch: the batch's orders are loaded in one query and stay tracked, each event
-/// reads its order's state as the events before it in the batch left it, and the batch's changes are written
-/// in one round of statements before the commit.
+/// One transaction's worth of verified events, created only by <see cref="StripeEventWriter"/> inside its
+/// write transaction: <see cref="LoadAsync"/> reads what the events need, <see cref="ApplyAsync"/> applies and
+/// records each (the event record, the order's change and the outgoing message — <see cref="PaymentCompleted"/>,
+/// <see cref="OrderRefunded"/> — commit together or not at all), <see cref="SaveAsync"/> writes them in one round
+/// of statements, and <see cref="AfterCommit"/> reports what only counts once the commit returned. The batch's
+/// orders stay tracked, so each event reads its order as the events before it in the batch left it.
 /// </summary>
-public sealed partial class StripeEventProcessor(
-    ApiDbContext db,
-    StripeEventWriter writer,
-    RecentStripeEvents recent,
-    ApiMetrics metrics,
-    ILogger<StripeEventProcessor> logger)
+public sealed partial class StripeEventBatch
 {
+    private readonly ApiDbContext db;
+    private readonly ApiMetrics metrics;
+    private readonly ILogger logger;
+
     /// <summary>Counted only once the transaction committed.</summary>
     private readonly List<Action> _afterCommit = [];
 
     /// <summary>Payment events recorded before their order was known, oldest first.</summary>
     private readonly List<EarlierPaymentEvent> _earlierPaymentEvents = [];
 
-    /// <summary>The event's outcome once it is durably recorded (or was already).</summary>
-    /// <param name="fromWebhook">False for reconciliation's events, read from Stripe's API: not counted as webhook deliveries.</param>
-    public async Task<string> ProcessAsync(StripeWebhookEvent stripeEvent, bool fromWebhook = true)
+    private StripeEventBatch(ApiDbContext db, ApiMetrics metrics, ILogger logger)
     {
-        // Stripe's redeliveries of what we just committed cost no write; the database decides the rest.
-        var outcome = recent.Contains(stripeEvent.EventId) ? WebhookOutcome.Duplicate : await writer.WriteAsync(stripeEvent);
-        return Record(stripeEvent, outcome, fromWebhook);
+        this.db = db;
+        this.metrics = metrics;
+        this.logger = logger;
     }
 
     /// <summary>
@@ -54,7 +50,15 @@ public sealed partial class StripeEventProcessor(
     /// payment events of its payment intents, each in one query rather than one per event. The orders stay
     /// tracked, so every event of the batch reads (and changes) the transaction's current state of its order.
     /// </summary>
-    internal async Task LoadBatchAsync(IReadOnlyCollection<StripeWebhookEvent> events)
+    internal static async Task<StripeEventBatch> LoadAsync(ApiDbContext db, IReadOnlyCollection<StripeWebhookEvent> events,
+        ApiMetrics metrics, ILogger logger)
+    {
+        var batch = new StripeEventBatch(db, metrics, logger);
+        await batch.LoadOrdersAndEarlierPaymentsAsync(events);
+        return batch;
+    }
+
+    private async Task LoadOrdersAndEarlierPaymentsAsync(IReadOnlyCollection<StripeWebhookEvent> events)
     {
         var checkouts = events.OfType<CheckoutSessionEvent>().ToList();
         var sessionIds = checkouts.Select(e => e.SessionId).OfType<string>().Distinct().ToList();
@@ -65,7 +69,6 @@ public sealed partial class StripeEventProcessor(
         }
 
         var paymentIntents = checkouts.Select(e => e.PaymentIntentId).OfType<string>().Distinct().ToList();
-        _earlierPaymentEvents.Clear();
         if (paymentIntents.Count > 0)
         {
             _earlierPaymentEvents.AddRange((await db.StripeEvents
@@ -79,14 +82,14 @@ public sealed partial class StripeEventProcessor(
 
     /// <summary>
     /// Inside the writer's transaction: apply and record one event the writer found not yet recorded. Its
-    /// changes are written with the batch's (<see cref="SaveBatchAsync"/>).
+    /// changes are written with the batch's (<see cref="SaveAsync"/>).
     /// </summary>
-    internal async Task<string> RecordAsync(StripeWebhookEvent stripeEvent, DateTimeOffset now)
+    internal async Task<string> ApplyAsync(StripeWebhookEvent stripeEvent, DateTimeOffset now)
     {
         // Not a request's token: once Stripe's event is being recorded, a client disconnect must not
         // leave the decision half-made.
         var cancellationToken = CancellationToken.None;
-        var (outcome, orderId) = await ApplyAsync(stripeEvent, now, cancellationToken);
+        var (outcome, orderId) = await ApplyToOrderAsync(stripeEvent, now, cancellationToken);
         var charge = stripeEvent as ChargeEvent;
         var refund = charge?.Type == ChargeEvent.ChargeRefunded ? charge : null;
         db.StripeEvents.Add(new StripeEventRecord
@@ -111,16 +114,16 @@ public sealed partial class StripeEventProcessor(
     }
 
     /// <summary>Writes what the batch's events changed so far (one round of statements for all of them).</summary>
-    internal Task SaveBatchAsync() => db.SaveChangesAsync(CancellationToken.None);
+    internal Task SaveAsync() => db.SaveChangesAsync(CancellationToken.None);
 
-    /// <summary>After the writer's commit returned: what <see cref="RecordAsync"/> left to report.</summary>
-    internal void ReportCommitted()
+    /// <summary>After the writer's commit returned: what <see cref="ApplyAsync"/> left to report.</summary>
+    internal void AfterCommit()
     {
         _afterCommit.ForEach(report => report());
         _afterCommit.Clear();
     }
 
-    private Task<(string Outcome, Guid? OrderId)> ApplyAsync(StripeWebhookEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken) =>
+    private Task<(string Outcome, Guid? OrderId)> ApplyToOrderAsync(StripeWebhookEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken) =>
         stripeEvent switch
         {
             CheckoutSessionEvent checkout => ApplyCheckoutAsync(checkout, now, cancellationToken),
@@ -239,21 +242,6 @@ public sealed partial class StripeEventProcessor(
         return (WebhookOutcome.Attention, order.Id);
     }
 
-    private string Record(StripeWebhookEvent stripeEvent, string outcome, bool fromWebhook)
-    {
-        if (fromWebhook)
-        {
-            metrics.WebhookEvent(stripeEvent.Type, outcome);
-        }
-
-        if (outcome == WebhookOutcome.Duplicate)
-        {
-            LogDuplicate(logger, stripeEvent.EventId, stripeEvent.Type);
-        }
-
-        return outcome;
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId} ({EventType}) is for Checkout session {SessionId}, which matches no order")]
     private static partial void LogUnknownOrder(ILogger logger, string eventId, string eventType, string? sessionId);
 
@@ -266,6 +254,4 @@ public sealed partial class StripeEventProcessor(
     [LoggerMessage(Level = LogLevel.Error, Message = "Stripe event {EventId} ({EventType}) took payment {PaymentIntentId} for order {OrderId}, which is {Status} and will not be fulfilled: refund or replay it")]
     private static partial void LogPaidForUnfulfillable(ILogger logger, string eventId, string eventType, Guid orderId, OrderStatus status, string? paymentIntentId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({EventType}) was already handled; nothing done")]
-    private static partial void LogDuplicate(ILogger logger, string eventId, string eventType);
 }

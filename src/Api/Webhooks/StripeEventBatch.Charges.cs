@@ -6,7 +6,7 @@ using PuffinOffset.Messaging.Outbox;
 namespace PuffinOffset.Api.Webhooks;
 
 /// <summary>Refunds and disputes: what happened to the money after the order was paid.</summary>
-public sealed partial class StripeEventProcessor
+public sealed partial class StripeEventBatch
 {
     private async Task<(string Outcome, Guid? OrderId)> ApplyChargeAsync(ChargeEvent stripeEvent, DateTimeOffset now, CancellationToken cancellationToken)
     {
