@@ -25,6 +25,7 @@ public static class ApiServiceCollectionExtensions
         services.AddFrontendCors();
         services.AddTrustedProxies();
         services.AddCheckoutRateLimit();
+        services.AddAdminKeys();
         services.AddOpenApi();
         services.TryAddSingletonTimeProvider();
         services.AddSingleton<ApiMetrics>();
@@ -65,6 +66,8 @@ public static class ApiServiceCollectionExtensions
         app.UseTrustedProxies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseManagementListener();
+        app.UseAdminAuthentication();
         app.UseCors();
         app.UseRateLimiter();
 

@@ -98,7 +98,7 @@ public sealed class OperatorConsoleTests : IAsyncLifetime
         Assert.Equal(2, _shop.Wren.State.Orders.Count);
         var resolved = await _shop.AdminClient.GetFromJsonAsync<JsonElement>($"/api/admin/orders/{flagged}");
         var entry = Assert.Single(resolved.GetProperty("history").EnumerateArray());
-        Assert.Equal(("Refunded in Stripe's dashboard, refund re_3Q0TESTONLY.", "console", Attention),
+        Assert.Equal(("Refunded in Stripe's dashboard, refund re_3Q0TESTONLY.", "admin", Attention),
             (entry.GetProperty("note").GetString(), entry.GetProperty("requestedBy").GetString(), entry.GetProperty("clearedAttention").GetString()));
 
         await page.ClickAsync("#sign-out");

@@ -250,7 +250,7 @@
       title: 'Replay fulfilment',
       text: `Ask Fulfillment to try order ${order.orderId} again. It looks the order up at Wren before placing it, so nothing is bought twice.`,
       noteLabel: 'Note (optional)', noteRequired: false, confirm: 'Replay',
-      action: (note) => post(`/api/admin/orders/${order.orderId}/replay`, { note: note || null, requestedBy: 'console' },
+      action: (note) => post(`/api/admin/orders/${order.orderId}/replay`, { note: note || null },
         () => `Replay of order ${order.orderId} requested.`),
     });
   }
@@ -260,7 +260,7 @@
       title: 'Replay all failed fulfilments',
       text: 'Ask Fulfillment to try every fulfillment_failed order again. Each is looked up at Wren before any new purchase.',
       noteLabel: 'Note (optional)', noteRequired: false, confirm: 'Replay all',
-      action: (note) => post('/api/admin/orders/replay', { status: 'fulfillment_failed', note: note || null, requestedBy: 'console' },
+      action: (note) => post('/api/admin/orders/replay', { status: 'fulfillment_failed', note: note || null },
         (result) => `Replay requested for ${result.requested} failed fulfilment${result.requested === 1 ? '' : 's'}.`),
     });
   }
@@ -272,7 +272,7 @@
       text: order.attention.map((item) => item.text).join('\n'),
       noteLabel: 'What was done (kept in the order\u2019s history; anything raised since this page loaded stays open)',
       noteRequired: true, confirm: 'Resolve',
-      action: (note) => post(`/api/admin/orders/${order.orderId}/resolve`, { note, requestedBy: 'console', attentionIds: seen },
+      action: (note) => post(`/api/admin/orders/${order.orderId}/resolve`, { note, attentionIds: seen },
         () => `Attention on order ${order.orderId} resolved.`),
     });
   }
