@@ -104,6 +104,7 @@ public sealed class OperatorConsoleTests : IAsyncLifetime
         await page.ClickAsync("#sign-out");
         await Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('puffin-admin-key')"));
+        Assert.Empty(chromium.NotFound);
     }
 
     private static async Task RefreshUntilAsync(IPage page, Func<Task<bool>> condition, string because) =>

@@ -11,6 +11,7 @@ public static class AdminConsole
     {
         ["console.css"] = "text/css; charset=utf-8",
         ["console.js"] = "text/javascript; charset=utf-8",
+        ["favicon.svg"] = "image/svg+xml",
     };
 
     public static WebApplication MapAdminConsole(this WebApplication app)
