@@ -110,6 +110,9 @@ pass "published Api, Fulfillment and both sandboxes"
 # --- The outside world and the infrastructure ---------------------------------------------------------
 api_port=$(free_port); stripe_port=$(free_port); wren_port=$(free_port)
 fulfillment_ports=("$(free_port)" "$(free_port)")
+# Each service's management listener (MANAGEMENT_URLS): admin API and console, /metrics, /health, /alive.
+api_management_port=$(free_port)
+fulfillment_management_ports=("$(free_port)" "$(free_port)")
 http_port=$(free_port); https_port=$(free_port)
 amqp_port=$(free_port); dist_port=$(free_port); management_port=$(free_port)
 
@@ -158,7 +161,7 @@ webhook_secret="whsec_SMOKEONLY$(openssl rand -hex 16)"
 printf 'sk_test_SMOKEONLY%s\n' "$(openssl rand -hex 8)" >"$tmp/secrets.stripe-secret-key"
 printf '%s\n' "$webhook_secret" >"$tmp/secrets.stripe-webhook-secret"
 printf '%s\n' "$wren_token" >"$tmp/secrets.wren-api-token"
-printf 'admin-SMOKEONLY-%s\n' "$(openssl rand -hex 8)" >"$tmp/secrets.admin-api-key"
+printf 'admin-SMOKEONLY-%s\n' "$(openssl rand -hex 16)" >"$tmp/secrets.admin-api-key"
 
 env_file="$tmp/puffin-offset.env"
 {
@@ -178,8 +181,9 @@ env_file="$tmp/puffin-offset.env"
 
 # A unit's command lines and environment, read from deploy/systemd: EnvironmentFile= (this machine's
 # file), then its Environment= lines, with %d (the credentials folder) and /opt/puffin-offset replaced.
-unit_environment() { # unit port
-  local unit="deploy/systemd/$1.service" credentials="$tmp/credentials/$1"
+unit_environment() { # unit port[/management-port]
+  local unit="deploy/systemd/$1.service" credentials="$tmp/credentials/$1" port=${2%%/*} management=
+  [[ "${2:-}" == */* ]] && management=${2#*/}
   mkdir -p "$credentials"
   # LoadCredential=name:path → a copy of the secret in the unit's own credentials folder.
   # (Each grep may find nothing, e.g. the migrate unit has no credentials: not an error here.)
@@ -191,7 +195,8 @@ unit_environment() { # unit port
   if [ -n "${DOTNET_ROOT:-}" ]; then echo "DOTNET_ROOT=$DOTNET_ROOT"; fi
   grep -vE '^\s*(#|$)' "$env_file"
   { grep '^Environment=' "$unit" || true; } | sed "s/^Environment=//; s|%d|$credentials|g"
-  if [ -n "${2:-}" ]; then echo "ASPNETCORE_URLS=http://127.0.0.1:$2"; fi
+  if [ -n "$port" ]; then echo "ASPNETCORE_URLS=http://127.0.0.1:$port"; fi
+  if [ -n "$management" ]; then echo "MANAGEMENT_URLS=http://127.0.0.1:$management"; fi
 }
 unit_commands() { grep '^ExecStart=' "deploy/systemd/$1.service" | sed "s/^ExecStart=//; s|/usr/bin/dotnet|dotnet|; s|/opt/puffin-offset|$tmp/app|g"; }
 
@@ -219,7 +224,7 @@ pass "the migration step applied both services' migrations to their PostgreSQL d
 
 # Restart=on-failure, RestartSec=1: what systemd does when the process dies, SIGKILL included.
 # An instance name runs a second copy of a unit (as a templated unit or a second machine would).
-supervise() { # unit port [instance]
+supervise() { # unit port/management-port [instance]
   local unit=$1 port=$2 name=$1${3:+-$3} command
   read -r -a command < <(unit_commands "$unit")
   (
@@ -237,13 +242,15 @@ supervise() { # unit port [instance]
   ) &
   pids+=($!)
 }
-supervise puffin-offset-api "$api_port"
+grep -q '^Environment=MANAGEMENT_URLS=http://127.0.0.1:' deploy/systemd/puffin-offset-api.service \
+  || fail "the Api unit does not put its management listener on loopback"
+supervise puffin-offset-api "$api_port/$api_management_port"
 # Two Fulfillment replicas on one database and one queue: leases decide who buys (docs/scaling.md).
-supervise puffin-offset-fulfillment "${fulfillment_ports[0]}" 1
-supervise puffin-offset-fulfillment "${fulfillment_ports[1]}" 2
-wait_for "the Api is healthy (database and broker)" 120 curl -fsS "http://127.0.0.1:$api_port/health"
-for port in "${fulfillment_ports[@]}"; do
-  wait_for "Fulfillment on port $port is healthy (database and broker)" 120 curl -fsS "http://127.0.0.1:$port/health"
+supervise puffin-offset-fulfillment "${fulfillment_ports[0]}/${fulfillment_management_ports[0]}" 1
+supervise puffin-offset-fulfillment "${fulfillment_ports[1]}/${fulfillment_management_ports[1]}" 2
+wait_for "the Api is healthy (database and broker)" 120 curl -fsS "http://127.0.0.1:$api_management_port/health"
+for port in "${fulfillment_management_ports[@]}"; do
+  wait_for "Fulfillment (management port $port) is healthy (database and broker)" 120 curl -fsS "http://127.0.0.1:$port/health"
 done
 # On PostgreSQL each service holds connections to its own database as its own role, and no SQLite file
 # appeared anywhere (a service that fell back to its default SQLite path would write one).
@@ -364,12 +371,25 @@ for path in /metrics /health /alive; do
   code=$(curl_public -o /dev/null -w '%{http_code}' "$public$path")
   [ "$code" = 404 ] || fail "$path through the public site answered $code, not 404"
 done
-for path in /admin /api/admin/orders; do
-  code=$(curl_public -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$tmp/secrets.admin-api-key")" "$public$path")
+# ASP.NET Core's routing ignores case, so nginx must too: every spelling of the admin paths is refused.
+for path in /admin /ADMIN /Admin/console.js /api/admin/orders /api/Admin/orders /API/ADMIN/overview /api/%61dmin/orders; do
+  code=$(curl_public --path-as-is -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$tmp/secrets.admin-api-key")" "$public$path")
   [ "$code" = 403 ] || fail "$path through the public site answered $code, not 403"
 done
-[ "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$api_port/health")" = 200 ] || fail "the Api's own /health is not 200"
-pass "/metrics, /health and /alive are 404 and /admin, /api/admin 403 through nginx (served on the internal port only)"
+pass "/metrics, /health and /alive are 404 and /admin, /api/admin in any letter case 403 through nginx"
+
+# The management listener: what it serves is not on the Api's public port (the one nginx proxies to), and
+# is on the management port, admin key required.
+admin_key=$(cat "$tmp/secrets.admin-api-key")
+for path in /api/admin/orders /api/Admin/orders /admin /metrics /health /alive; do
+  code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $admin_key" "http://127.0.0.1:$api_port$path")
+  [ "$code" = 404 ] || fail "$path on the Api's proxied port answered $code, not 404"
+  code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $admin_key" "http://127.0.0.1:$api_management_port$path")
+  [ "$code" = 200 ] || fail "$path on the Api's management port answered $code, not 200"
+done
+code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$api_management_port/api/admin/orders")
+[ "$code" = 401 ] || fail "the admin API on the management port answered $code without a key, not 401"
+pass "the admin API, console, /metrics and the health endpoints answer only on the management port (404 on the proxied one)"
 
 head -c 600000 /dev/zero | tr '\0' 'a' >"$tmp/too-large.json"
 code=$(curl_public -o /dev/null -w '%{http_code}' -H 'content-type: application/json' --data-binary "@$tmp/too-large.json" "$public/api/webhooks/stripe")
@@ -382,7 +402,7 @@ victim=$(cat "$tmp/puffin-offset-fulfillment-1.pid")
 kill -KILL "$victim"
 wait_for "the killed Fulfillment is gone" 10 bash -c "! kill -0 $victim"
 wait_for "Fulfillment restarted" 30 bash -c "[ \"\$(cat '$tmp/puffin-offset-fulfillment-1.pid')\" != $victim ]"
-wait_for "the restarted Fulfillment is healthy" 120 curl -fsS "http://127.0.0.1:${fulfillment_ports[0]}/health"
+wait_for "the restarted Fulfillment is healthy" 120 curl -fsS "http://127.0.0.1:${fulfillment_management_ports[0]}/health"
 pass "a Fulfillment replica killed with SIGKILL and restarted"
 buy_offset "second order, after the restart" 2
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Runs the whole system on this machine: installs what is missing, builds, and starts the Aspire AppHost
+# Runs the whole system on this machine: installs what is missing (Debian/Ubuntu only), builds, and starts the Aspire AppHost
 # (RabbitMQ, the Api and Fulfillment, and the Stripe and Wren sandboxes unless real keys are set) with its
 # dashboard over plain HTTP. Ctrl+C (or kill -TERM) stops everything, the broker included. Settings: copy
 # .env.example to .env; anything unset gets a local default that needs no account. docs/getting-started.md
 # walks through buying an offset in the sandbox storefront. On PostgreSQL with several replicas (the AppHost
 # runs Debian's postgres itself when no connection strings are set and no container engine answers):
-#   DatabaseProvider=postgres ApiReplicas=2 FulfillmentReplicas=3 scripts/run.sh
+#   DATABASE_PROVIDER=postgres ApiReplicas=2 FulfillmentReplicas=3 scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,14 +19,31 @@ if (echo > "/dev/tcp/127.0.0.1/$dashboard_port") 2>/dev/null; then
   exit 1
 fi
 
-scripts/install-dependencies.sh
-
 if [ -f .env ]; then
   echo "Loading settings from .env"
   set -a
   # shellcheck disable=SC1091
   . ./.env
   set +a
+fi
+
+# The AppHost needs a RabbitMQ (and, with DATABASE_PROVIDER=postgres, a PostgreSQL): an existing one from
+# the connection strings, else containers when docker or podman (ASPIRE_CONTAINER_RUNTIME) answers, else
+# Debian's packages, which it runs itself. Only that last case needs anything installed.
+container_engine=${ASPIRE_CONTAINER_RUNTIME:-${DOTNET_ASPIRE_CONTAINER_RUNTIME:-docker}}
+if [ -n "${ConnectionStrings__messaging:-}" ] || "$container_engine" info >/dev/null 2>&1; then
+  command -v dotnet >/dev/null 2>&1 || { echo "The .NET 10 SDK is required (dotnet on PATH): https://dotnet.microsoft.com/download" >&2; exit 1; }
+elif command -v apt-get >/dev/null 2>&1; then
+  scripts/install-dependencies.sh
+else
+  cat >&2 <<'HELP'
+No RabbitMQ for the AppHost: no container engine answers and this is not a Debian/Ubuntu machine (no apt-get).
+Either start Docker Desktop or Podman (then ASPIRE_CONTAINER_RUNTIME=podman), and the AppHost runs RabbitMQ
+(and PostgreSQL) as containers; or point it at a broker you run, e.g. in .env:
+  ConnectionStrings__messaging=amqp://guest:guest@localhost:5672/
+See README.md, "Without apt (macOS, Fedora)".
+HELP
+  exit 1
 fi
 
 dotnet build src/AppHost --nologo -v quiet -clp:ErrorsOnly

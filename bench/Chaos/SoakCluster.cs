@@ -23,7 +23,7 @@ public enum Role { Api, Fulfillment }
 public sealed class SoakCluster : IAsyncDisposable
 {
     public const string WebhookSecret = "whsec_TESTONLYchaos0123456789abcdefghijk";
-    public const string AdminKey = "admin-TESTONLY-chaos-soak";
+    public const string AdminKey = "admin-TESTONLY-chaos-soak-0123456789abcdef";
 
     // A token the Wren sandbox treats as live: orders are stored and can be looked up by their note.
     private const string WrenToken = "chaos-soak-TESTONLY";

@@ -26,6 +26,7 @@ public static class ApiServiceCollectionExtensions
         services.AddFrontendCors();
         services.AddTrustedProxies();
         services.AddCheckoutRateLimit();
+        services.AddAdminKeys();
         services.AddOpenApi();
         services.TryAddSingletonTimeProvider();
         services.AddSingleton<ApiMetrics>();
@@ -67,6 +68,8 @@ public static class ApiServiceCollectionExtensions
         app.UseTrustedProxies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseManagementListener();
+        app.UseAdminAuthentication();
         app.UseCors();
         app.UseRateLimiter();
 

@@ -10,7 +10,7 @@ namespace PuffinOffset.AppHost;
 /// <summary>
 /// A PostgreSQL server from Debian's package that the AppHost starts (scripts/postgres-local.sh run: initdb
 /// on first use, the databases created when missing) and stops (DCP sends TERM, the script shuts the server
-/// down fast), for <c>DatabaseProvider=postgres</c> without connection strings or a container engine.
+/// down fast), for <c>DATABASE_PROVIDER=postgres</c> without connection strings or a container engine.
 /// Its data lives in .local/postgres/{instance}, so orders survive a restart; the port is picked free at
 /// every start. Mirrors the local rabbitmq-server (Messaging/LocalRabbitMqServer.cs).
 /// </summary>

@@ -24,7 +24,7 @@ internal static class ReplayFailedFulfilmentsCommand
                 {
                     var key = await adminKey.Resource.GetValueAsync(context.CancellationToken);
                     context.Request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-                    context.Request.Content = JsonContent.Create(new { status = "fulfillment_failed", requestedBy = "aspire dashboard" });
+                    context.Request.Content = JsonContent.Create(new { status = "fulfillment_failed" });
                 },
                 GetCommandResult = async context =>
                 {

@@ -6,8 +6,8 @@ using PuffinOffset.AppHost.Messaging;
 namespace PuffinOffset.AppHost;
 
 /// <summary>
-/// Where each service keeps its state, decided once. <c>DatabaseProvider=sqlite</c> (the run-mode
-/// default): a file per service under .local/data. <c>DatabaseProvider=postgres</c> (always when
+/// Where each service keeps its state, decided once. <c>DATABASE_PROVIDER=sqlite</c> (the run-mode
+/// default): a file per service under .local/data. <c>DATABASE_PROVIDER=postgres</c> (always when
 /// publishing: production runs on PostgreSQL): each service its own database, from existing
 /// <c>ConnectionStrings:orders</c> / <c>ConnectionStrings:fulfillment</c>, else a PostgreSQL container
 /// (<c>AddPostgres</c>) when a container engine answers or when publishing a manifest, else a local
@@ -28,7 +28,7 @@ internal sealed record ServiceDatabases(
 
 internal static class ServiceDatabasesExtensions
 {
-    public const string ProviderKey = "DatabaseProvider";
+    public const string ProviderKey = "DATABASE_PROVIDER";
 
     /// <summary>Config key that forces where PostgreSQL comes from: <c>auto</c> (default), <c>container</c> or <c>local</c>.</summary>
     public const string PostgresServerKey = "PostgresServer";
@@ -44,7 +44,7 @@ internal static class ServiceDatabasesExtensions
         var databases = provider switch
         {
             "sqlite" when apiReplicas > 1 || fulfillmentReplicas > 1 => throw new DistributedApplicationException(
-                "ApiReplicas and FulfillmentReplicas above 1 need DatabaseProvider=postgres: a SQLite file belongs to one process."),
+                "ApiReplicas and FulfillmentReplicas above 1 need DATABASE_PROVIDER=postgres: a SQLite file belongs to one process."),
             "sqlite" => new ServiceDatabases("sqlite", null, null, null, 1, 1, "SQLite files (DATABASE_PATH, FULFILLMENT_DATABASE_PATH)"),
             "postgres" => Postgres(builder, apiReplicas, fulfillmentReplicas),
             _ => throw new DistributedApplicationException($"{ProviderKey} must be sqlite or postgres, not '{provider}'."),

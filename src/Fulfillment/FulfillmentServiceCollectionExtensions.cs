@@ -58,6 +58,7 @@ public static class FulfillmentServiceCollectionExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseManagementListener();
         app.MapDefaultEndpoints();
         return app;
     }

@@ -34,6 +34,7 @@ public static class ServiceDefaultsExtensions
         builder.AddLoggingDefaults();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.Services.AddManagementListener();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
@@ -122,7 +123,8 @@ public static class ServiceDefaultsExtensions
     /// <c>/metrics</c> serves Prometheus text (keep it off the public internet: it is for the scraper);
     /// <c>/health</c> runs every check (database, broker) and answers 503 unless all are healthy;
     /// <c>/alive</c> only says the process is responsive. Both exist in every environment because
-    /// the orchestrator and the load balancer probe production too.
+    /// the orchestrator and the load balancer probe production too. With <c>MANAGEMENT_URLS</c> set, all three
+    /// answer only there (<see cref="ManagementListener"/>).
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -135,14 +137,14 @@ public static class ServiceDefaultsExtensions
                 [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
-        }).DisableHttpMetrics();
+        }).DisableHttpMetrics().ServedOnManagementListener();
 
         app.MapHealthChecks(LivenessPath, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains(LiveTag),
-        }).DisableHttpMetrics();
+        }).DisableHttpMetrics().ServedOnManagementListener();
 
-        app.MapPrometheusScrapingEndpoint(MetricsPath).DisableHttpMetrics();
+        app.MapPrometheusScrapingEndpoint(MetricsPath).DisableHttpMetrics().ServedOnManagementListener();
         return app;
     }
 }

@@ -1,6 +1,6 @@
 namespace PuffinOffset.AppHost.Tests;
 
-/// <summary>DatabaseProvider and the replica counts, as the AppHost models them (nothing starts).</summary>
+/// <summary>DATABASE_PROVIDER and the replica counts, as the AppHost models them (nothing starts).</summary>
 public sealed class DatabaseChoiceTests
 {
     private const string ExistingBroker = "ConnectionStrings:messaging=amqp://guest:guest@127.0.0.1:5672/";
@@ -11,7 +11,7 @@ public sealed class DatabaseChoiceTests
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
         [
             ExistingBroker,
-            "DatabaseProvider=postgres",
+            "DATABASE_PROVIDER=postgres",
             "ConnectionStrings:orders=Host=127.0.0.1;Database=orders",
             "ConnectionStrings:fulfillment=Host=127.0.0.1;Database=fulfillment",
             "ApiReplicas=2",
@@ -31,7 +31,7 @@ public sealed class DatabaseChoiceTests
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
         [
             ExistingBroker,
-            "DatabaseProvider=postgres",
+            "DATABASE_PROVIDER=postgres",
             "PostgresServer=local",
             "FulfillmentReplicas=2",
         ]);
@@ -52,7 +52,7 @@ public sealed class DatabaseChoiceTests
     public async Task An_unknown_PostgresServer_choice_is_refused_naming_the_setting()
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(() => DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            [ExistingBroker, "DatabaseProvider=postgres", "PostgresServer=docker"]));
+            [ExistingBroker, "DATABASE_PROVIDER=postgres", "PostgresServer=docker"]));
 
         Assert.Contains("PostgresServer must be auto, container or local", error.GetBaseException().Message, StringComparison.Ordinal);
     }
@@ -74,7 +74,7 @@ public sealed class DatabaseChoiceTests
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(() => DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>([ExistingBroker, replicas]));
 
-        Assert.Contains("need DatabaseProvider=postgres", error.GetBaseException().Message, StringComparison.Ordinal);
+        Assert.Contains("need DATABASE_PROVIDER=postgres", error.GetBaseException().Message, StringComparison.Ordinal);
     }
 
     private static int Replicas(IDistributedApplicationTestingBuilder builder, string name) =>

@@ -5,7 +5,7 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.AppHost.Tests;
 
 /// <summary>
-/// DatabaseProvider=postgres with no connection strings and no container engine: the AppHost runs Debian's
+/// DATABASE_PROVIDER=postgres with no connection strings and no container engine: the AppHost runs Debian's
 /// postgres itself (data in .local/postgres/{instance}), creates both services' databases, the services
 /// migrate and run on them, and shutdown stops the server.
 /// </summary>
@@ -21,7 +21,7 @@ public sealed class LocalPostgresTests
         try
         {
             await using (var system = await SystemUnderTest.StartAsync(
-                $"ConnectionStrings:messaging={broker}", "DatabaseProvider=postgres", "PostgresServer=local", $"LocalPostgres:Instance={instance}"))
+                $"ConnectionStrings:messaging={broker}", "DATABASE_PROVIDER=postgres", "PostgresServer=local", $"LocalPostgres:Instance={instance}"))
             {
                 await system.WaitUntilHealthyAsync("postgres");
                 foreach (var service in SystemUnderTest.Services)

@@ -37,7 +37,7 @@ public sealed class ReplayCommandTests
     {
         await using var broker = await RabbitMqBroker.StartAsync("apphost-replay");
         await using var system = await SystemUnderTest.StartAsync(
-            $"ConnectionStrings:messaging={broker.ConnectionString()}", "ADMIN_API_KEY=admin-TESTONLY-apphost");
+            $"ConnectionStrings:messaging={broker.ConnectionString()}", "ADMIN_API_KEY=admin-TESTONLY-apphost-0123456789abcdef");
         await system.WaitUntilHealthyAsync("api");
 
         var result = await system.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("api", CommandName);

@@ -50,6 +50,7 @@ public sealed partial class CheckoutJourneyTests : IAsyncLifetime
         var wrenOrder = Assert.Single(_shop.Wren.State.Orders);
         Assert.Equal((order.WrenOrderId, 2.5m), (wrenOrder.Id, wrenOrder.Tons));
         Assert.Contains(order.OrderId.ToString(), wrenOrder.Note);
+        Assert.Empty(chromium.NotFound); // the storefront, hosted checkout and success page, their icon included
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class DeadLetterConsoleTests : IAsyncLifetime
         Assert.Single(_shop.Wren.State.Orders);
         var detail = await _shop.AdminClient.GetFromJsonAsync<JsonElement>($"/api/admin/orders/{session.OrderId}");
         var entry = Assert.Single(detail.GetProperty("history").EnumerateArray());
-        Assert.Equal(("dead_letter_moved_back", "console"), (entry.GetProperty("kind").GetString(), entry.GetProperty("requestedBy").GetString()));
+        Assert.Equal(("dead_letter_moved_back", "admin"), (entry.GetProperty("kind").GetString(), entry.GetProperty("requestedBy").GetString()));
         Assert.EndsWith("Fulfillment's database is back", entry.GetProperty("note").GetString());
     }
 

@@ -98,12 +98,13 @@ public sealed class OperatorConsoleTests : IAsyncLifetime
         Assert.Equal(2, _shop.Wren.State.Orders.Count);
         var resolved = await _shop.AdminClient.GetFromJsonAsync<JsonElement>($"/api/admin/orders/{flagged}");
         var entry = Assert.Single(resolved.GetProperty("history").EnumerateArray());
-        Assert.Equal(("Refunded in Stripe's dashboard, refund re_3Q0TESTONLY.", "console", Attention),
+        Assert.Equal(("Refunded in Stripe's dashboard, refund re_3Q0TESTONLY.", "admin", Attention),
             (entry.GetProperty("note").GetString(), entry.GetProperty("requestedBy").GetString(), entry.GetProperty("clearedAttention").GetString()));
 
         await page.ClickAsync("#sign-out");
         await Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('puffin-admin-key')"));
+        Assert.Empty(chromium.NotFound);
     }
 
     private static async Task RefreshUntilAsync(IPage page, Func<Task<bool>> condition, string because) =>

@@ -14,7 +14,7 @@ namespace PuffinOffset.Replica.Tests;
 public sealed class ReplicaCluster : IAsyncDisposable
 {
     public const string WebhookSecret = "whsec_TESTONLYreplica0123456789abcdefghij";
-    public const string AdminKey = "admin-TESTONLY-replica";
+    public const string AdminKey = "admin-TESTONLY-replica-0123456789abcdef";
 
     // A token the Wren sandbox treats as live: orders are stored and can be looked up by their note.
     private const string WrenToken = "replica-suite-TESTONLY";

@@ -19,4 +19,17 @@ public sealed class StorefrontTests : SandboxTestBase
         Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/storefront/missing.js")).StatusCode);
     }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/checkout/success?session_id=cs_test_x")]
+    [InlineData("/checkout/cancel")]
+    public async Task Every_page_names_its_icon_and_the_icon_is_served_so_the_browser_asks_for_no_favicon_ico(string page)
+    {
+        using var http = new HttpClient { BaseAddress = Sandbox.BaseAddress };
+
+        Assert.Contains("<link rel=\"icon\" href=\"/storefront/favicon.svg\" type=\"image/svg+xml\">", await http.GetStringAsync(page), StringComparison.Ordinal);
+        using var icon = await http.GetAsync("/storefront/favicon.svg");
+        Assert.Equal((HttpStatusCode.OK, "image/svg+xml"), (icon.StatusCode, icon.Content.Headers.ContentType?.MediaType));
+    }
 }

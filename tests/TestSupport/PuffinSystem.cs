@@ -29,7 +29,7 @@ public sealed class PuffinSystem : IAsyncDisposable
     public const string WrenTestToken = "wren_test_00000000-0000-4000-8000-000000000000";
 
     /// <summary>The Api's <c>ADMIN_API_KEY</c>: the admin endpoints and the console at <c>/admin</c> exist.</summary>
-    public const string AdminKey = "admin-TESTONLY-system";
+    public const string AdminKey = "admin-TESTONLY-system-0123456789abcdef";
 
     private readonly TempFolder _folder = new();
     private string _brokerUri = "";

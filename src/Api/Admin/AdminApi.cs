@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Orders;
@@ -7,8 +8,9 @@ using PuffinOffset.Messaging.Outbox;
 namespace PuffinOffset.Api.Admin;
 
 /// <summary>
-/// <c>/api/admin/*</c>, mapped only when <c>ADMIN_API_KEY</c> is set (bearer token): find the orders that
-/// need a hand, replay failed fulfilments, resolve attentions with a note, list and requeue parked outbox rows, move back or discard dead letters. The console at <c>/admin</c> is
+/// <c>/api/admin/*</c>, mapped only when an admin key is configured (bearer token; <see cref="AdminKeys"/>): find the orders that
+/// need a hand, replay failed fulfilments, resolve attentions with a note, list and requeue parked outbox rows, move back or
+/// discard dead letters. The console at <c>/admin</c> is
 /// a page over these endpoints.
 /// </summary>
 public static class AdminApi
@@ -119,7 +121,6 @@ public static class AdminApi
     internal static ProblemHttpResult OrderNotFound() =>
         TypedResults.Problem("No order has this id.", statusCode: StatusCodes.Status404NotFound, title: "Order not found");
 
-    /// <summary>Who asked, as the request says (the admin key identifies no one); trimmed and bounded.</summary>
-    internal static string Operator(string? requestedBy) =>
-        string.IsNullOrWhiteSpace(requestedBy) ? "admin api" : requestedBy.Trim()[..Math.Min(requestedBy.Trim().Length, 100)];
+    /// <summary>Who asked: the name of the operator whose key authenticated the request, never text from the request.</summary>
+    internal static string Operator(ClaimsPrincipal user) => user.OperatorName();
 }

@@ -2,8 +2,8 @@ namespace PuffinOffset.Api.Admin;
 
 /// <summary>
 /// <c>GET /admin</c>: the operator console, plain HTML, CSS and JavaScript embedded in the assembly (no build
-/// step, works wherever the Api runs). Like the admin endpoints it exists only when <c>ADMIN_API_KEY</c> is
-/// set; the page itself holds nothing secret; it asks for the key and calls <c>/api/admin/*</c> with it.
+/// step, works wherever the Api runs). Like the admin endpoints it exists only when an admin key is configured
+/// (<c>ADMIN_API_KEY</c> or <c>ADMIN_API_KEYS_FILE</c>) and is served on the management listener when there is one; the page itself holds nothing secret; it asks for the key and calls <c>/api/admin/*</c> with it.
 /// </summary>
 public static class AdminConsole
 {
@@ -11,16 +11,17 @@ public static class AdminConsole
     {
         ["console.css"] = "text/css; charset=utf-8",
         ["console.js"] = "text/javascript; charset=utf-8",
+        ["favicon.svg"] = "image/svg+xml",
     };
 
     public static WebApplication MapAdminConsole(this WebApplication app)
     {
-        if (string.IsNullOrWhiteSpace(app.Configuration[AdminEndpoints.KeyVariable]))
+        if (!AdminKeys.Configured(app.Configuration))
         {
             return app;
         }
 
-        var console = app.MapGroup("/admin").ExcludeFromDescription()
+        var console = app.MapGroup("/admin").ExcludeFromDescription().ServedOnManagementListener()
             .AddEndpointFilter(async (context, next) =>
             {
                 // Only this origin's scripts, no framing, nothing cached: the page handles the admin key.

@@ -17,11 +17,14 @@ public sealed record OrderHistoryView(OrderHistoryKind Kind, string? Note, strin
         new(entry.Kind, entry.Note, entry.ClearedAttention, entry.RequestedBy, entry.At);
 }
 
-/// <summary>Body of a replay of one order; both fields optional.</summary>
-public sealed record ReplayRequest(string? Note, string? RequestedBy);
+// Who acted comes from the admin key (AdminKeys), never from the body: a "requestedBy" field that older
+// clients still send is ignored, as is any unknown field.
+
+/// <summary>Body of a replay of one order; the note is optional.</summary>
+public sealed record ReplayRequest(string? Note);
 
 /// <summary>Body of a replay of every order in <c>status</c> (only <c>fulfillment_failed</c> may be replayed).</summary>
-public sealed record ReplayAllRequest(string? Status, string? Note, string? RequestedBy);
+public sealed record ReplayAllRequest(string? Status, string? Note);
 
 /// <summary>How many replays were asked of Fulfillment, and for which orders.</summary>
 public sealed record ReplayAllResult(int Requested, IReadOnlyList<Guid> OrderIds);
@@ -30,7 +33,7 @@ public sealed record ReplayAllResult(int Requested, IReadOnlyList<Guid> OrderIds
 /// Body of a resolve: the ids of the attention items the operator saw and dealt with, and a note saying what was
 /// done (both required). Items raised since stay open.
 /// </summary>
-public sealed record ResolveRequest(string? Note, string? RequestedBy, IReadOnlyList<long>? AttentionIds);
+public sealed record ResolveRequest(string? Note, IReadOnlyList<long>? AttentionIds);
 
 /// <summary>The backlog figures the console shows at the top.</summary>
 public sealed record AdminOverview(
@@ -43,8 +46,8 @@ public sealed record AdminOverview(
 /// <summary>Messages committed but not yet published, and how long the oldest has waited.</summary>
 public sealed record OutboxBacklog(int Pending, DateTimeOffset? OldestPendingAt, double? OldestPendingAgeSeconds);
 
-/// <summary>Body of a dead-letter move or discard; both fields optional (the note goes into each order's history).</summary>
-public sealed record DeadLetterActionRequest(string? Note, string? RequestedBy);
+/// <summary>Body of a dead-letter move or discard, optional (the note goes into each order's history; who acted comes from the key).</summary>
+public sealed record DeadLetterActionRequest(string? Note);
 
 /// <summary>
 /// A dead-letter queue emptied: <c>found</c> messages were in it when the action started, <c>handled</c> were moved

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Orders;
@@ -14,7 +15,7 @@ namespace PuffinOffset.Api.Admin;
 public static partial class AttentionResolve
 {
     public static async Task<Results<Ok<AdminOrderDetail>, ValidationProblem, ProblemHttpResult>> ResolveAsync(
-        Guid orderId, ResolveRequest? request, ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        Guid orderId, ResolveRequest? request, ClaimsPrincipal user, ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var note = request?.Note?.Trim();
         var errors = new Dictionary<string, string[]>();
@@ -55,7 +56,7 @@ public static partial class AttentionResolve
             return NothingToResolve();
         }
 
-        var requestedBy = AdminApi.Operator(request!.RequestedBy);
+        var requestedBy = AdminApi.Operator(user);
         var now = time.GetUtcNow();
         foreach (var item in open)
         {

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -32,17 +33,17 @@ public static partial class DeadLetterActions
 
     public static Task<Results<Ok<DeadLetterActionResult>, ProblemHttpResult>> MoveBackAsync(
         string queue, [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] DeadLetterActionRequest? request,
-        DeadLetterQueues queues, ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory) =>
-        HandleAsync(queue, OrderHistoryKind.DeadLetterMovedBack, request, queues, db, time, loggerFactory);
+        ClaimsPrincipal user, DeadLetterQueues queues, ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory) =>
+        HandleAsync(queue, OrderHistoryKind.DeadLetterMovedBack, request, user, queues, db, time, loggerFactory);
 
     public static Task<Results<Ok<DeadLetterActionResult>, ProblemHttpResult>> DiscardAsync(
         string queue, [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] DeadLetterActionRequest? request,
-        DeadLetterQueues queues, ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory) =>
-        HandleAsync(queue, OrderHistoryKind.DeadLetterDiscarded, request, queues, db, time, loggerFactory);
+        ClaimsPrincipal user, DeadLetterQueues queues, ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory) =>
+        HandleAsync(queue, OrderHistoryKind.DeadLetterDiscarded, request, user, queues, db, time, loggerFactory);
 
     // Not cancelled with the request: an operator closing the page halfway would leave messages moved but not recorded.
     private static async Task<Results<Ok<DeadLetterActionResult>, ProblemHttpResult>> HandleAsync(
-        string queueName, OrderHistoryKind action, DeadLetterActionRequest? request,
+        string queueName, OrderHistoryKind action, DeadLetterActionRequest? request, ClaimsPrincipal user,
         DeadLetterQueues queues, ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory)
     {
         if (DeadLetterQueue.Find(queueName) is not { } queue)
@@ -52,7 +53,7 @@ public static partial class DeadLetterActions
         }
 
         var logger = Logger(loggerFactory);
-        var requestedBy = AdminApi.Operator(request?.RequestedBy);
+        var requestedBy = AdminApi.Operator(user);
         DeadLetterBatch batch;
         try
         {

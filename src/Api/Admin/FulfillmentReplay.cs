@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -19,7 +20,7 @@ public static partial class FulfillmentReplay
     public static async Task<Results<Accepted<AdminOrderDetail>, ValidationProblem, ProblemHttpResult>> ReplayOneAsync(
         Guid orderId,
         [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] ReplayRequest? request,
-        ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        ClaimsPrincipal user, ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         if (NoteTooLong(request?.Note) is { } invalid)
         {
@@ -38,7 +39,7 @@ public static partial class FulfillmentReplay
                 statusCode: StatusCodes.Status409Conflict, title: "Order not failed");
         }
 
-        var requestedBy = AdminApi.Operator(request?.RequestedBy);
+        var requestedBy = AdminApi.Operator(user);
         Request(db, order, requestedBy, request?.Note, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
         LogReplayRequested(loggerFactory.CreateLogger(typeof(FulfillmentReplay)), order.Id, requestedBy);
@@ -46,7 +47,7 @@ public static partial class FulfillmentReplay
     }
 
     public static async Task<Results<Accepted<ReplayAllResult>, ValidationProblem>> ReplayAllAsync(
-        ReplayAllRequest? request, ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        ReplayAllRequest? request, ClaimsPrincipal user, ApiDbContext db, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         if (request?.Status != OrderStatusNames.Of(OrderStatus.FulfillmentFailed))
         {
@@ -60,7 +61,7 @@ public static partial class FulfillmentReplay
             return invalid;
         }
 
-        var requestedBy = AdminApi.Operator(request.RequestedBy);
+        var requestedBy = AdminApi.Operator(user);
         var now = time.GetUtcNow();
         var orders = await db.Orders.Where(o => o.Status == OrderStatus.FulfillmentFailed)
             .OrderBy(o => o.CreatedAt).ToListAsync(cancellationToken);

@@ -41,6 +41,7 @@ public static class SandboxHtml
           <meta charset="utf-8">
           <meta name="viewport" content="width=device-width, initial-scale=1">
           <title>{Encode(title)}</title>
+          <link rel="icon" href="/storefront/favicon.svg" type="image/svg+xml">
           <style>{Styles}</style>
         </head>
         <body>

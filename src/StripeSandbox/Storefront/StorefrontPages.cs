@@ -17,6 +17,7 @@ public static class StorefrontPages
         [".html"] = "text/html; charset=utf-8",
         [".js"] = "text/javascript; charset=utf-8",
         [".css"] = "text/css; charset=utf-8",
+        [".svg"] = "image/svg+xml",
     };
 
     public static IEndpointRouteBuilder MapStorefront(this IEndpointRouteBuilder app)

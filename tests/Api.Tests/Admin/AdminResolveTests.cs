@@ -17,17 +17,17 @@ public sealed class AdminResolveTests : AdminTestBase
         var seen = await OpenItemIdsAsync(orderId);
 
         using var response = await Admin.PostAsJsonAsync($"/api/admin/orders/{orderId}/resolve",
-            new { note = "Refunded in Stripe's dashboard (re_123).", requestedBy = "alice", attentionIds = seen });
+            new { note = "Refunded in Stripe's dashboard (re_123).", attentionIds = seen });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Null((await OrderAsync(orderId)).OpenAttention());
         var detail = await Admin.GetFromJsonAsync<JsonElement>($"/api/admin/orders/{orderId}");
         Assert.Equal(0, detail.GetProperty("order").GetProperty("attention").GetArrayLength());
         var resolved = Assert.Single(detail.GetProperty("resolvedAttention").EnumerateArray());
-        Assert.Equal((seen[0], Attention, "alice", "Refunded in Stripe's dashboard (re_123)."),
+        Assert.Equal((seen[0], Attention, "admin", "Refunded in Stripe's dashboard (re_123)."),
             (resolved.GetProperty("id").GetInt64(), resolved.GetProperty("text").GetString(), resolved.GetProperty("resolvedBy").GetString(), resolved.GetProperty("note").GetString()));
         var entry = Assert.Single(detail.GetProperty("history").EnumerateArray());
-        Assert.Equal(("attention_resolved", "Refunded in Stripe's dashboard (re_123).", Attention, "alice"),
+        Assert.Equal(("attention_resolved", "Refunded in Stripe's dashboard (re_123).", Attention, "admin"),
             (entry.GetProperty("kind").GetString(), entry.GetProperty("note").GetString(), entry.GetProperty("clearedAttention").GetString(), entry.GetProperty("requestedBy").GetString()));
         Assert.Empty((await Admin.GetFromJsonAsync<JsonElement>("/api/admin/orders?attention=true")).GetProperty("items").EnumerateArray());
     }

@@ -8,7 +8,7 @@ namespace PuffinOffset.Api.Tests.Admin;
 /// <summary>The Api with <c>ADMIN_API_KEY</c> set, an operator's client, and orders arranged in any status.</summary>
 public abstract class AdminTestBase : ApiTestBase
 {
-    public const string AdminKey = "admin-TESTONLY-key";
+    public const string AdminKey = "admin-TESTONLY-key-0123456789abcdef";
 
     protected HttpClient Admin { get; private set; } = null!;
 

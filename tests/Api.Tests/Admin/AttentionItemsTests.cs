@@ -57,17 +57,17 @@ public sealed class AttentionItemsTests : AdminTestBase
         // A webhook raises another reason after the operator's page was loaded.
         await PostAsync(StripeEventFixture.Raw(StripeEventFixture.DisputeCreated));
         using var response = await Admin.PostAsJsonAsync($"/api/admin/orders/{created.OrderId}/resolve",
-            new { note = "Customer asked for 10 USD back; offset kept.", requestedBy = "alice", attentionIds = new[] { partial.GetProperty("id").GetInt64() } });
+            new { note = "Customer asked for 10 USD back; offset kept.", attentionIds = new[] { partial.GetProperty("id").GetInt64() } });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var detail = await Admin.GetFromJsonAsync<JsonElement>($"/api/admin/orders/{created.OrderId}");
         var stillOpen = Assert.Single(detail.GetProperty("order").GetProperty("attention").EnumerateArray());
         Assert.Equal(DisputeOpened, stillOpen.GetProperty("text").GetString());
         var resolved = Assert.Single(detail.GetProperty("resolvedAttention").EnumerateArray());
-        Assert.Equal((partial.GetProperty("text").GetString(), "alice", "Customer asked for 10 USD back; offset kept."),
+        Assert.Equal((partial.GetProperty("text").GetString(), "admin", "Customer asked for 10 USD back; offset kept."),
             (resolved.GetProperty("text").GetString(), resolved.GetProperty("resolvedBy").GetString(), resolved.GetProperty("note").GetString()));
         var entry = Assert.Single(detail.GetProperty("history").EnumerateArray());
-        Assert.Equal(("alice", "Customer asked for 10 USD back; offset kept.", partial.GetProperty("text").GetString()),
+        Assert.Equal(("admin", "Customer asked for 10 USD back; offset kept.", partial.GetProperty("text").GetString()),
             (entry.GetProperty("requestedBy").GetString(), entry.GetProperty("note").GetString(), entry.GetProperty("clearedAttention").GetString()));
         Assert.Equal(DisputeOpened, (await OrderAsync(created.OrderId)).OpenAttention());
         Assert.Single((await Admin.GetFromJsonAsync<JsonElement>("/api/admin/orders?attention=true")).GetProperty("items").EnumerateArray());

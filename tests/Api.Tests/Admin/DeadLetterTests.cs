@@ -55,7 +55,7 @@ public sealed class DeadLetterTests : AdminTestBase
 
         var detail = await admin.GetFromJsonAsync<JsonElement>($"/api/admin/orders/{orderId}");
         var entry = Assert.Single(detail.GetProperty("history").EnumerateArray());
-        Assert.Equal(("dead_letter_moved_back", "Ada on call"), (entry.GetProperty("kind").GetString(), entry.GetProperty("requestedBy").GetString()));
+        Assert.Equal(("dead_letter_moved_back", "admin"), (entry.GetProperty("kind").GetString(), entry.GetProperty("requestedBy").GetString()));
         Assert.Contains("offset-order-placed_error", entry.GetProperty("note").GetString());
         Assert.Contains("System.InvalidOperationException: The stand-in consumer failed.", entry.GetProperty("note").GetString());
     }
@@ -87,7 +87,7 @@ public sealed class DeadLetterTests : AdminTestBase
         Assert.Equal(0, await DepthAsync("offset-order-failed"));
         Assert.Equal(OrderStatus.Paid, (await OrderAsync(orderId)).Status);
         var entry = await Api.WithDbAsync(db => db.OrderHistory.AsNoTracking().SingleAsync(e => e.OrderId == orderId));
-        Assert.Equal((OrderHistoryKind.DeadLetterDiscarded, "Grace"), (entry.Kind, entry.RequestedBy));
+        Assert.Equal((OrderHistoryKind.DeadLetterDiscarded, "admin"), (entry.Kind, entry.RequestedBy));
         Assert.EndsWith("Wren was topped up; replayed instead", entry.Note);
     }
 

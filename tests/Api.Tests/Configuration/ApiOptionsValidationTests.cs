@@ -27,7 +27,7 @@ public sealed class ApiOptionsValidationTests
             ["STRIPE_PUBLISHABLE_KEY"] = "pk_test_abc",
             ["WREN_API_BASE"] = "http://127.0.0.1:12112",
             ["CHECKOUT_RATE_LIMIT_PER_MINUTE"] = "0",
-            ["ADMIN_API_KEY"] = "admin-key",
+            ["ADMIN_API_KEY"] = "admin-key-TESTONLY-0123456789abcdef",
             ["DATABASE_PATH"] = "/var/lib/puffin/orders.db",
         }));
 

@@ -13,7 +13,7 @@ namespace PuffinOffset.Api.Tests.Messaging;
 /// <summary>A row that can never be published is parked, the rows behind it flow, and an operator re-queues it.</summary>
 public sealed class OutboxParkingTests : ApiTestBase
 {
-    private const string AdminKey = "admin-TESTONLY-parking";
+    private const string AdminKey = "admin-TESTONLY-parking-0123456789abcdef";
     private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(30);
 
     private sealed record ParkedView(Guid Id, string MessageType, int Attempts, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset ParkedAt);

@@ -15,15 +15,28 @@ public sealed class HeadlessChromium : IAsyncDisposable
     private readonly string _screenshots;
     private int _step;
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _notFound = new();
+
     private HeadlessChromium(IPlaywright playwright, IBrowser browser, IPage page, string screenshots)
     {
         _playwright = playwright;
         _browser = browser;
         Page = page;
         _screenshots = screenshots;
+        // What the browser's console would show as "404 (Not Found)": a missing favicon, script or stylesheet.
+        page.Response += (_, response) =>
+        {
+            if (response.Status == 404)
+            {
+                _notFound.Enqueue(response.Url);
+            }
+        };
     }
 
     public IPage Page { get; }
+
+    /// <summary>Every URL the page was answered 404 for, page loads and the browser's own requests (favicon) included.</summary>
+    public IReadOnlyList<string> NotFound => [.. _notFound];
 
     public static string ScreenshotFolder(string journey) =>
         Path.Combine(AppContext.BaseDirectory, "artifacts", "screenshots", journey);

@@ -298,7 +298,7 @@
       title: 'Replay fulfilment',
       text: `Ask Fulfillment to try order ${order.orderId} again. It looks the order up at Wren before placing it, so nothing is bought twice.`,
       noteLabel: 'Note (optional)', noteRequired: false, confirm: 'Replay',
-      action: (note) => post(`/api/admin/orders/${order.orderId}/replay`, { note: note || null, requestedBy: 'console' },
+      action: (note) => post(`/api/admin/orders/${order.orderId}/replay`, { note: note || null },
         () => `Replay of order ${order.orderId} requested.`),
     });
   }
@@ -308,7 +308,7 @@
       title: 'Replay all failed fulfilments',
       text: 'Ask Fulfillment to try every fulfillment_failed order again. Each is looked up at Wren before any new purchase.',
       noteLabel: 'Note (optional)', noteRequired: false, confirm: 'Replay all',
-      action: (note) => post('/api/admin/orders/replay', { status: 'fulfillment_failed', note: note || null, requestedBy: 'console' },
+      action: (note) => post('/api/admin/orders/replay', { status: 'fulfillment_failed', note: note || null },
         (result) => `Replay requested for ${result.requested} failed fulfilment${result.requested === 1 ? '' : 's'}.`),
     });
   }
@@ -320,7 +320,7 @@
       text: order.attention.map((item) => item.text).join('\n'),
       noteLabel: 'What was done (kept in the order\u2019s history; anything raised since this page loaded stays open)',
       noteRequired: true, confirm: 'Resolve',
-      action: (note) => post(`/api/admin/orders/${order.orderId}/resolve`, { note, requestedBy: 'console', attentionIds: seen },
+      action: (note) => post(`/api/admin/orders/${order.orderId}/resolve`, { note, attentionIds: seen },
         () => `Attention on order ${order.orderId} resolved.`),
     });
   }
@@ -334,7 +334,7 @@
         ? `Put the ${count} in ${queue.queue} back on ${queue.sourceQueue} for its consumer to take again. A message delivered twice changes nothing twice; one that fails again comes back here.`
         : `Drop the ${count} in ${queue.queue} for good. Unanswered payments and refunds are resent by the Api on their own schedule.`,
       noteLabel: 'Note (optional, kept in each order\u2019s history)', noteRequired: false, confirm: moveBack ? 'Move back' : 'Discard',
-      action: (note) => post(`/api/admin/dead-letters/${encodeURIComponent(queue.queue)}/${action}`, { note: note || null, requestedBy: 'console' },
+      action: (note) => post(`/api/admin/dead-letters/${encodeURIComponent(queue.queue)}/${action}`, { note: note || null },
         (result) => `${result.handled} of ${result.found} message${result.found === 1 ? '' : 's'} ${moveBack ? 'moved back to ' + queue.sourceQueue : 'discarded'}.`),
     });
   }
