@@ -124,6 +124,18 @@ public sealed class WrenOptionsValidationTests
         Assert.Contains(Failures(services), f => f.Contains(key.Split(':')[1], StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Fulfillment:RetryDelays:0", "00:00:00", "Fulfillment__RetryDelays__<n> must be more than zero")]
+    [InlineData("Fulfillment:RetryDelays:0", "-00:00:01", "Fulfillment__RetryDelays__<n> must be more than zero")]
+    [InlineData("Fulfillment:UnknownOutcomeSettleTime", "00:00:00", "Fulfillment__UnknownOutcomeSettleTime must be between 00:00:00.001 and 01:00:00: more than zero")]
+    public void A_zero_retry_delay_or_settle_time_is_a_startup_error_naming_its_variable_and_why(string key, string value, string expected)
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", [key] = value }, "Testing");
+
+        var failure = Assert.Single(Failures(services));
+        Assert.StartsWith(expected, failure, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Well_formed_fulfilment_settings_are_bound()
     {
