@@ -33,6 +33,9 @@ public static class AdminApi
         admin.MapPost("/orders/{orderId:guid}/resolve", AttentionResolve.ResolveAsync).WithName("AdminResolveOrder")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapGet("/overview", AdminOverviewQuery.GetAsync).WithName("AdminOverview");
+        admin.MapPost("/customers/erase", CustomerDataErasure.EraseAsync).WithName("AdminEraseCustomerData");
+        admin.MapGet("/orders/export", OrderExport.Export).WithName("AdminExportOrders")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv");
         admin.MapGet("/outbox/parked", ListParkedAsync).WithName("AdminListParkedOutboxMessages");
         admin.MapPost("/outbox/parked/{id:guid}/requeue", RequeueParkedAsync).WithName("AdminRequeueParkedOutboxMessage");
         admin.ProducesProblem(StatusCodes.Status401Unauthorized);

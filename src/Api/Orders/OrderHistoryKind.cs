@@ -7,4 +7,5 @@ public enum OrderHistoryKind
 {
     [JsonStringEnumMemberName("replay_requested")] ReplayRequested,
     [JsonStringEnumMemberName("attention_resolved")] AttentionResolved,
+    [JsonStringEnumMemberName("customer_data_erased")] CustomerDataErased,
 }
