@@ -106,16 +106,6 @@ public sealed class CustomerDataTests : AdminTestBase
         Assert.EndsWith(",usd,0,false,,", lines.Single(line => line.StartsWith(pending.ToString(), StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("=1+2", "'=1+2")]
-    [InlineData("+1", "'+1")]
-    [InlineData("-1", "'-1")]
-    [InlineData("@SUM(A1)", "'@SUM(A1)")]
-    [InlineData("a,b", "\"a,b\"")]
-    [InlineData("plain", "plain")]
-    public void An_export_cell_is_never_a_formula_and_is_quoted_when_needed(string value, string cell) =>
-        Assert.Equal(cell, OrderExport.Cell(value));
-
     [Fact]
     public async Task An_export_without_a_valid_range_is_a_validation_problem()
     {

@@ -132,8 +132,7 @@ public sealed class WrenOptionsValidationTests
     {
         using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", [key] = value }, "Testing");
 
-        var failure = Assert.Single(Failures(services));
-        Assert.StartsWith(expected, failure, StringComparison.Ordinal);
+        Assert.Contains(expected, Assert.Single(Failures(services)), StringComparison.Ordinal);
     }
 
     [Fact]
