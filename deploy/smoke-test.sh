@@ -156,44 +156,61 @@ wait_for "the Wren sandbox is healthy" 60 curl -fsS "http://127.0.0.1:$wren_port
 wait_for "the Stripe sandbox is healthy" 60 curl -fsS "http://127.0.0.1:$stripe_port/health"
 pass "PostgreSQL (a database and role per service), RabbitMQ, the Stripe sandbox and the Wren sandbox are up"
 
-# --- Configuration exactly as production has it: the example environment file, then this machine's values
+# --- Configuration exactly as production has it: the example environment files, then this machine's values.
+# Each unit's credentials are its own folder of files (/etc/puffin-offset/credentials/<service>/ in production).
+mkdir -p "$tmp/etc" "$tmp/secrets/api" "$tmp/secrets/fulfillment"
+chmod 700 "$tmp/secrets"
 webhook_secret="whsec_SMOKEONLY$(openssl rand -hex 16)"
-printf 'sk_test_SMOKEONLY%s\n' "$(openssl rand -hex 8)" >"$tmp/secrets.stripe-secret-key"
-printf '%s\n' "$webhook_secret" >"$tmp/secrets.stripe-webhook-secret"
-printf '%s\n' "$wren_token" >"$tmp/secrets.wren-api-token"
-printf 'admin-SMOKEONLY-%s\n' "$(openssl rand -hex 16)" >"$tmp/secrets.admin-api-key"
+printf 'sk_test_SMOKEONLY%s\n' "$(openssl rand -hex 8)" >"$tmp/secrets/api/stripe-secret-key"
+printf '%s\n' "$webhook_secret" >"$tmp/secrets/api/stripe-webhook-secret"
+printf 'admin-SMOKEONLY-%s\n' "$(openssl rand -hex 16)" >"$tmp/secrets/api/admin-api-key"
+printf 'Host=127.0.0.1;Port=%s;Database=puffin_orders;Username=puffin_api;Password=%s\n' "$pg_port" "$api_db_password" \
+  >"$tmp/secrets/api/orders-connection-string"
+printf '%s\n' "$wren_token" >"$tmp/secrets/fulfillment/wren-api-token"
+printf 'Host=127.0.0.1;Port=%s;Database=puffin_fulfillment;Username=puffin_fulfillment;Password=%s\n' "$pg_port" "$fulfillment_db_password" \
+  >"$tmp/secrets/fulfillment/fulfillment-connection-string"
+for service in api fulfillment; do
+  printf 'amqp://guest:guest@127.0.0.1:%s/\n' "$amqp_port" >"$tmp/secrets/$service/messaging-connection-string"
+done
 
-env_file="$tmp/puffin-offset.env"
 {
   cat deploy/puffin-offset.env.example
   echo "# --- smoke test: this machine's values (later lines win, in systemd as here)"
   echo "DATABASE_PROVIDER=postgres"
-  echo "ConnectionStrings__orders=Host=127.0.0.1;Port=$pg_port;Database=puffin_orders;Username=puffin_api;Password=$api_db_password"
-  echo "ConnectionStrings__fulfillment=Host=127.0.0.1;Port=$pg_port;Database=puffin_fulfillment;Username=puffin_fulfillment;Password=$fulfillment_db_password"
-  echo "ConnectionStrings__messaging=amqp://guest:guest@127.0.0.1:$amqp_port/"
+} >"$tmp/etc/puffin-offset.env"
+{
+  cat deploy/api.env.example
+  echo "# --- smoke test: this machine's values"
   echo "STRIPE_API_BASE=http://127.0.0.1:$stripe_port"
   echo "WREN_API_BASE=http://127.0.0.1:$wren_port"
-  echo "WREN_DRY_RUN=false"
   echo "FRONTEND_URL=https://shop.smoke.test"
   echo "CHECKOUT_RATE_LIMIT_PER_MINUTE=3"
   echo "TRUSTED_PROXIES=127.0.0.1"
-} >"$env_file"
+} >"$tmp/etc/api.env"
+{
+  cat deploy/fulfillment.env.example
+  echo "# --- smoke test: this machine's values"
+  echo "WREN_API_BASE=http://127.0.0.1:$wren_port"
+  echo "WREN_DRY_RUN=false"
+} >"$tmp/etc/fulfillment.env"
 
-# A unit's command lines and environment, read from deploy/systemd: EnvironmentFile= (this machine's
-# file), then its Environment= lines, with %d (the credentials folder) and /opt/puffin-offset replaced.
+# A unit's command lines and environment, read from deploy/systemd: its EnvironmentFile= lines (this machine's
+# files), then its Environment= lines, with %d (the unit's credentials folder) and /opt/puffin-offset replaced.
 unit_environment() { # unit port[/management-port]
-  local unit="deploy/systemd/$1.service" credentials="$tmp/credentials/$1" port=${2%%/*} management=
+  local unit="deploy/systemd/$1.service" credentials="$tmp/credentials/$1" port=${2%%/*} management= file
   [[ "${2:-}" == */* ]] && management=${2#*/}
   mkdir -p "$credentials"
-  # LoadCredential=name:path → a copy of the secret in the unit's own credentials folder.
-  # (Each grep may find nothing, e.g. the migrate unit has no credentials: not an error here.)
-  { grep '^LoadCredential=' "$unit" || true; } | sed 's/^LoadCredential=//; s/:.*//' | while read -r name; do
-    cp "$tmp/secrets.$name" "$credentials/$name"
+  # LoadCredential=name:path → a copy of that secret file in the unit's own credentials folder.
+  # (Each grep may find nothing: not an error here.)
+  { grep '^LoadCredential=' "$unit" || true; } | sed 's/^LoadCredential=//' | while IFS=: read -r name path; do
+    cp "$tmp/secrets/${path#/etc/puffin-offset/credentials/}" "$credentials/$name"
   done
   echo "PATH=$PATH"
   echo "HOME=$tmp/home"
   if [ -n "${DOTNET_ROOT:-}" ]; then echo "DOTNET_ROOT=$DOTNET_ROOT"; fi
-  grep -vE '^\s*(#|$)' "$env_file"
+  while read -r file; do
+    grep -vE '^\s*(#|$)' "$tmp/etc/${file#/etc/puffin-offset/}"
+  done < <(grep '^EnvironmentFile=' "$unit" | sed 's/^EnvironmentFile=//')
   { grep '^Environment=' "$unit" || true; } | sed "s/^Environment=//; s|%d|$credentials|g"
   if [ -n "$port" ]; then echo "ASPNETCORE_URLS=http://127.0.0.1:$port"; fi
   if [ -n "$management" ]; then echo "MANAGEMENT_URLS=http://127.0.0.1:$management"; fi
@@ -212,15 +229,17 @@ run_unit_command() { # unit port command...: becomes the command, with exactly t
 }
 
 # --- The migration step, then the services (MIGRATE_ON_STARTUP=false: they must not need to migrate) --
-while read -r -a command; do
-  (run_unit_command puffin-offset-migrate "" "${command[@]}") </dev/null >>"$tmp/log/migrate.log" 2>&1 \
-    || fail "the migration step (${command[*]}) exited non-zero"
-done < <(unit_commands puffin-offset-migrate)
+for migrate_unit in puffin-offset-api-migrate puffin-offset-fulfillment-migrate; do
+  while read -r -a command; do
+    (run_unit_command "$migrate_unit" "" "${command[@]}") </dev/null >>"$tmp/log/migrate.log" 2>&1 \
+      || fail "the migration step $migrate_unit (${command[*]}) exited non-zero"
+  done < <(unit_commands "$migrate_unit")
+done
 grep -E '^(Api|Fulfillment): ' "$tmp/log/migrate.log" || true
 migrations() { psql_as "$1" "$2" 'SELECT count(*) FROM "__EFMigrationsHistory"' 2>/dev/null || echo 0; }
 [ "$(migrations puffin_api puffin_orders)" -ge 1 ] || fail "no migration recorded in PostgreSQL database puffin_orders"
 [ "$(migrations puffin_fulfillment puffin_fulfillment)" -ge 1 ] || fail "no migration recorded in PostgreSQL database puffin_fulfillment"
-pass "the migration step applied both services' migrations to their PostgreSQL databases and exited 0"
+pass "the migration steps applied both services' migrations to their PostgreSQL databases and exited 0"
 
 # Restart=on-failure, RestartSec=1: what systemd does when the process dies, SIGKILL included.
 # An instance name runs a second copy of a unit (as a templated unit or a second machine would).
@@ -260,6 +279,35 @@ connected() { psql_as postgres postgres "SELECT count(*) FROM pg_stat_activity W
 sqlite_files=$(find "$tmp" -name '*.db' -o -name '*.db-wal' | head -n 3)
 [ -z "$sqlite_files" ] || fail "a SQLite file was created: $sqlite_files"
 pass "the published Api and two Fulfillment replicas run in Production on PostgreSQL from the environment file and credential files"
+
+# Each service holds only its own secrets: no secret at all in a process's environment (they come as files),
+# and no other service's secret among its credential files (deploy/systemd: one credentials set per unit).
+secret_values() { # service → each of its secrets (the database password for a connection string), one a line
+  local file
+  for file in "$tmp/secrets/$1"/*; do
+    case "$(basename "$file")" in
+      messaging-connection-string) ;;  # the smoke broker's guest user: no secret here
+      *-connection-string) sed -E 's/.*Password=([^;]*).*/\1/' "$file" ;;
+      *) cat "$file" ;;
+    esac
+  done
+}
+holds_only_its_own() { # unit pid-file service other-service
+  local pid environment secret
+  pid=$(cat "$tmp/$2.pid")
+  environment=$(tr '\0' '\n' <"/proc/$pid/environ") || fail "$1: cannot read /proc/$pid/environ"
+  while read -r secret; do
+    [ -n "$secret" ] || continue
+    ! grep -qF -- "$secret" <<<"$environment" || fail "$1 (pid $pid) has a secret of its own or of $4 in its environment"
+  done < <(secret_values "$3"; secret_values "$4")
+  while read -r secret; do
+    [ -n "$secret" ] || continue
+    ! grep -rqF -- "$secret" "$tmp/credentials/$1" || fail "$1's credentials hold a secret of $4"
+  done < <(secret_values "$4")
+  pass "$1 (pid $pid): no secret in its environment, none of $4's secrets among its credentials"
+}
+holds_only_its_own puffin-offset-api puffin-offset-api api fulfillment
+holds_only_its_own puffin-offset-fulfillment puffin-offset-fulfillment-1 fulfillment api
 
 # --- nginx: deploy/nginx's site, on high ports, its own prefix, a self-signed certificate -------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
@@ -373,14 +421,14 @@ for path in /metrics /health /alive; do
 done
 # ASP.NET Core's routing ignores case, so nginx must too: every spelling of the admin paths is refused.
 for path in /admin /ADMIN /Admin/console.js /api/admin/orders /api/Admin/orders /API/ADMIN/overview /api/%61dmin/orders; do
-  code=$(curl_public --path-as-is -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$tmp/secrets.admin-api-key")" "$public$path")
+  code=$(curl_public --path-as-is -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$tmp/secrets/api/admin-api-key")" "$public$path")
   [ "$code" = 403 ] || fail "$path through the public site answered $code, not 403"
 done
 pass "/metrics, /health and /alive are 404 and /admin, /api/admin in any letter case 403 through nginx"
 
 # The management listener: what it serves is not on the Api's public port (the one nginx proxies to), and
 # is on the management port, admin key required.
-admin_key=$(cat "$tmp/secrets.admin-api-key")
+admin_key=$(cat "$tmp/secrets/api/admin-api-key")
 for path in /api/admin/orders /api/Admin/orders /admin /metrics /health /alive; do
   code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $admin_key" "http://127.0.0.1:$api_port$path")
   [ "$code" = 404 ] || fail "$path on the Api's proxied port answered $code, not 404"

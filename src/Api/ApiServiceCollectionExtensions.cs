@@ -8,6 +8,7 @@ using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Api.Portfolios;
 using PuffinOffset.Api.Recovery;
+using PuffinOffset.Api.Retention;
 using PuffinOffset.Api.Security;
 using PuffinOffset.Api.Webhooks;
 using PuffinOffset.Messaging;
@@ -51,6 +52,7 @@ public static class ApiServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<PaidOrderResender>());
         services.AddSingleton<StripeReconciler>();
         services.AddHostedService(provider => provider.GetRequiredService<StripeReconciler>());
+        services.AddDataRetention();
 
         services.AddSingleton<DeadLetterQueues>();
         services.AddMessaging<ApiDbContext>(builder.Configuration, bus =>

@@ -14,7 +14,16 @@ public static class SecretFiles
 {
     public const string Suffix = "_FILE";
 
-    public static readonly IReadOnlyList<string> Names = ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "WREN_API_TOKEN", "ADMIN_API_KEY"];
+    /// <summary>
+    /// Every credential the services read, as environment variables spell them. The connection strings carry
+    /// the database's and the broker's passwords (a PostgreSQL one may instead name a libpq passfile with
+    /// Npgsql's own <c>Passfile=</c> keyword).
+    /// </summary>
+    public static readonly IReadOnlyList<string> Names =
+    [
+        "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "WREN_API_TOKEN", "ADMIN_API_KEY",
+        "ConnectionStrings__orders", "ConnectionStrings__fulfillment", "ConnectionStrings__messaging",
+    ];
 
     public static TBuilder AddSecretFiles<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -22,12 +31,14 @@ public static class SecretFiles
         var failures = new List<string>();
         foreach (var name in Names)
         {
-            if (builder.Configuration[name + Suffix] is not { Length: > 0 } path)
+            // ConnectionStrings__orders_FILE is the configuration key ConnectionStrings:orders_FILE.
+            var key = name.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal);
+            if (builder.Configuration[key + Suffix] is not { Length: > 0 } path)
             {
                 continue;
             }
 
-            if (!string.IsNullOrEmpty(builder.Configuration[name]))
+            if (!string.IsNullOrEmpty(builder.Configuration[key]))
             {
                 failures.Add($"{name} and {name}{Suffix} are both set: give the secret one way only.");
                 continue;
@@ -36,7 +47,7 @@ public static class SecretFiles
             try
             {
                 // Editors and `echo` end files with a newline that is no part of the secret.
-                values[name] = File.ReadAllText(path).TrimEnd('\r', '\n');
+                values[key] = File.ReadAllText(path).TrimEnd('\r', '\n');
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

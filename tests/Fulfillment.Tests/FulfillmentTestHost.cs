@@ -38,7 +38,7 @@ public sealed class FulfillmentTestHost(ServiceHost host) : IAsyncDisposable
             ["Fulfillment:RetryDelays:1"] = "00:00:00.100",
             ["Fulfillment:RetryDelays:2"] = "00:00:00.200",
             ["Fulfillment:RetryHorizon"] = "00:01:00",
-            ["Fulfillment:UnknownOutcomeSettleTime"] = "00:00:00",
+            ["Fulfillment:UnknownOutcomeSettleTime"] = "00:00:00.001",
             ["Fulfillment:WrenTimeout"] = "00:00:05",
             ["Outbox:PollInterval"] = "00:00:05",
             ["Outbox:MinRetryDelay"] = "00:00:00.100",

@@ -35,6 +35,9 @@ public static class AdminApi
         admin.MapPost("/orders/{orderId:guid}/resolve", AttentionResolve.ResolveAsync).WithName("AdminResolveOrder")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapGet("/overview", AdminOverviewQuery.GetAsync).WithName("AdminOverview");
+        admin.MapPost("/customers/erase", CustomerDataErasure.EraseAsync).WithName("AdminEraseCustomerData");
+        admin.MapGet("/orders/export", OrderExport.Export).WithName("AdminExportOrders")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv");
         admin.MapGet("/outbox/parked", ListParkedAsync).WithName("AdminListParkedOutboxMessages");
         admin.MapPost("/outbox/parked/{id:guid}/requeue", RequeueParkedAsync).WithName("AdminRequeueParkedOutboxMessage");
         admin.MapGet("/dead-letters", DeadLetterActions.ListAsync).WithName("AdminListDeadLetters")

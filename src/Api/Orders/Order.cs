@@ -15,6 +15,8 @@ public sealed class Order
     public int PortfolioId { get; private set; }
     public long AmountTotal { get; private set; }
     public string? CustomerEmail { get; private set; }
+    /// <summary>When the customer's email was erased (retention or an erasure request); a later Stripe event never brings it back.</summary>
+    public DateTimeOffset? CustomerEmailErasedAt { get; private set; }
     public string? PaymentIntentId { get; private set; }
     public string? WrenOrderId { get; private set; }
     public bool? DryRun { get; private set; }
@@ -103,7 +105,11 @@ public sealed class Order
         }
 
         PaymentIntentId = paymentIntentId ?? PaymentIntentId;
-        CustomerEmail ??= customerEmail;
+        if (CustomerEmailErasedAt is null)
+        {
+            CustomerEmail ??= customerEmail;
+        }
+
         PaidAt = now;
         PaidInLiveMode = liveMode;
         return true;
@@ -124,6 +130,13 @@ public sealed class Order
     }
 
     public void RecordStripeChecked(DateTimeOffset now) => StripeCheckedAt = now;
+
+    /// <summary>Forgets the customer's email for good; amounts, ids and statuses stay.</summary>
+    public void EraseCustomerEmail(DateTimeOffset now)
+    {
+        CustomerEmail = null;
+        CustomerEmailErasedAt ??= now;
+    }
 
     /// <summary>What Fulfillment needs to cancel this order's purchase; the first send and every resend carry the same facts.</summary>
     public OrderRefunded ToOrderRefunded() => new(Id, AmountRefunded, RefundedAt ?? UpdatedAt);

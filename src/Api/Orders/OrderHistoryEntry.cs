@@ -2,7 +2,8 @@ namespace PuffinOffset.Api.Orders;
 
 /// <summary>
 /// What an operator did to an order and why, kept for good: a replay asked of Fulfillment, an attention
-/// resolved with a note, a message about it moved back from a dead-letter queue or discarded. The order itself only holds its current state.
+/// resolved with a note, a message about it moved back from a dead-letter queue or discarded, a customer's email erased
+/// on request. The order itself only holds its current state.
 /// </summary>
 public sealed class OrderHistoryEntry
 {
@@ -35,6 +36,16 @@ public sealed class OrderHistoryEntry
         OrderId = orderId,
         Kind = kind,
         Note = note.Length > MaxNoteLength ? note[..MaxNoteLength] : note,
+        RequestedBy = requestedBy,
+        At = now,
+    };
+
+    /// <summary>An erasure request answered: the entry keeps who asked and their note, never the email itself.</summary>
+    public static OrderHistoryEntry CustomerDataErased(Guid orderId, string requestedBy, string? note, DateTimeOffset now) => new()
+    {
+        OrderId = orderId,
+        Kind = OrderHistoryKind.CustomerDataErased,
+        Note = note,
         RequestedBy = requestedBy,
         At = now,
     };

@@ -9,4 +9,5 @@ public enum OrderHistoryKind
     [JsonStringEnumMemberName("attention_resolved")] AttentionResolved,
     [JsonStringEnumMemberName("dead_letter_moved_back")] DeadLetterMovedBack,
     [JsonStringEnumMemberName("dead_letter_discarded")] DeadLetterDiscarded,
+    [JsonStringEnumMemberName("customer_data_erased")] CustomerDataErased,
 }

@@ -27,5 +27,7 @@ public sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         // twice), wherever it loads the order from.
         order.Navigation(o => o.Attention).AutoInclude();
         order.HasIndex(o => o.PaymentIntentId);
+        // The retention pass and the finance export read orders by age.
+        order.HasIndex(o => o.CreatedAt);
     }
 }

@@ -18,5 +18,7 @@ public sealed class StripeEventRecordConfiguration : IEntityTypeConfiguration<St
         record.Property(e => e.PaymentIntentId).HasMaxLength(255);
         // A Checkout event looks for refunds and disputes of its payment that arrived before it.
         record.HasIndex(e => e.PaymentIntentId);
+        // The retention pass deletes the oldest first.
+        record.HasIndex(e => e.ReceivedAt);
     }
 }

@@ -38,7 +38,9 @@ public static class FulfillmentConfiguration
                 }
             })
             .ValidateDataAnnotations()
-            .Validate(options => options.RetryDelays.All(delay => delay >= TimeSpan.Zero), "Fulfillment__RetryDelays__<n> must not be negative.")
+            // A zero delay retries a failing Wren at once, in a loop, until the horizon: a flood, not a backoff.
+            .Validate(options => options.RetryDelays.All(delay => delay > TimeSpan.Zero),
+                "Fulfillment__RetryDelays__<n> must be more than zero: a zero delay retries a failing Wren call at once, in a tight loop.")
             .Validate(o => o.LeaseDuration > 2 * o.WrenTimeout,
                 "Fulfillment__LeaseDuration must be more than twice Fulfillment__WrenTimeout (a lookup and a POST fit in one lease).")
             .ValidateOnStart();

@@ -24,9 +24,9 @@ public sealed class FulfillmentOptions
     /// <summary>
     /// Extra wait, beyond <see cref="WrenTimeout"/> from the attempt's start, before an unknown outcome is
     /// looked up: a request we gave up on (or were shut down during) may still be finishing at Wren, and a
-    /// lookup too early would miss it and lead to a second order.
+    /// lookup too early would miss it and lead to a second order. Never zero, for the same reason.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Fulfillment__UnknownOutcomeSettleTime must be between {1} and {2} (never negative).")]
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00", ErrorMessage = "Fulfillment__UnknownOutcomeSettleTime must be between {1} and {2}: more than zero, or a lookup races Wren still writing an order we gave up on (a second order).")]
     public TimeSpan UnknownOutcomeSettleTime { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Per-request timeout of a Wren call; a POST that times out has an unknown outcome.</summary>

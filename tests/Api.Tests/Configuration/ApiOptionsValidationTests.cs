@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using PuffinOffset.Api.Configuration;
+using PuffinOffset.Api.Retention;
 
 namespace PuffinOffset.Api.Tests.Configuration;
 
@@ -126,6 +127,45 @@ public sealed class ApiOptionsValidationTests
         Assert.DoesNotContain("SECRET_VALUE", failure, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Retention_defaults_to_400_days_of_customer_data_and_90_days_of_stripe_events()
+    {
+        using var services = Services(Valid);
+
+        Assert.Empty(Failures(services));
+        var retention = services.GetRequiredService<IOptions<DataRetentionOptions>>().Value;
+        Assert.Equal(TimeSpan.FromDays(400), retention.CustomerData);
+        Assert.Equal(TimeSpan.FromDays(90), retention.StripeEvents);
+    }
+
+    [Theory]
+    [InlineData("CUSTOMER_DATA_RETENTION", "400 days", "CUSTOMER_DATA_RETENTION must be a positive time span")]
+    [InlineData("CUSTOMER_DATA_RETENTION", "00:00:00", "CUSTOMER_DATA_RETENTION must be a positive time span")]
+    [InlineData("STRIPE_EVENT_RETENTION", "90", "STRIPE_EVENT_RETENTION must be a time span written d.hh:mm:ss of at least 33.00:00:00")]
+    [InlineData("STRIPE_EVENT_RETENTION", "32.23:59:59", "STRIPE_EVENT_RETENTION must be a time span written d.hh:mm:ss of at least 33.00:00:00")]
+    public void A_retention_that_is_malformed_or_shorter_than_its_purpose_is_refused_saying_why(string variable, string value, string expected)
+    {
+        using var services = Services(With(new() { [variable] = value }));
+
+        var failure = Assert.Single(Failures(services));
+        Assert.StartsWith(expected, failure, StringComparison.Ordinal);
+        if (variable == "STRIPE_EVENT_RETENTION")
+        {
+            Assert.Contains("applied twice", failure, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Retention_reads_its_variables()
+    {
+        using var services = Services(With(new() { ["CUSTOMER_DATA_RETENTION"] = "30.00:00:00", ["STRIPE_EVENT_RETENTION"] = "33.00:00:00" }));
+
+        Assert.Empty(Failures(services));
+        var retention = services.GetRequiredService<IOptions<DataRetentionOptions>>().Value;
+        Assert.Equal(TimeSpan.FromDays(30), retention.CustomerData);
+        Assert.Equal(TimeSpan.FromDays(33), retention.StripeEvents);
+    }
+
     private static Dictionary<string, string?> With(Dictionary<string, string?> changes)
     {
         var settings = new Dictionary<string, string?>(Valid);
@@ -171,6 +211,7 @@ public sealed class ApiOptionsValidationTests
 
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         services.AddApiOptions();
+        services.AddDataRetention();
         return services.BuildServiceProvider();
     }
 

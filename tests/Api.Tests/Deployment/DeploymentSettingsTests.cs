@@ -28,6 +28,34 @@ public sealed class DeploymentSettingsTests : IDisposable
         Assert.Equal("s3cr3t value", host.Services.GetRequiredService<IConfiguration>()[name]);
     }
 
+    [Theory]
+    [InlineData("orders", "Host=db;Database=orders;Username=puffin_api;Password=p4ss")]
+    [InlineData("fulfillment", "Host=db;Database=fulfillment;Username=puffin_fulfillment;Passfile=/run/credentials/pgpass")]
+    [InlineData("messaging", "amqp://puffin:p4ss@broker:5672/puffin")]
+    public void A_connection_string_file_gives_the_connection_string_with_its_password(string name, string connectionString)
+    {
+        var file = _folder.File(name);
+        File.WriteAllText(file, connectionString + "\n");
+
+        // ConnectionStrings__orders_FILE in the environment is this key.
+        using var host = Build(new() { [$"ConnectionStrings:{name}_FILE"] = file });
+
+        Assert.Empty(Failures(host));
+        Assert.Equal(connectionString, host.Services.GetRequiredService<IConfiguration>().GetConnectionString(name));
+    }
+
+    [Fact]
+    public void Both_forms_of_a_connection_string_is_a_startup_error_naming_both()
+    {
+        var file = _folder.File("messaging");
+        File.WriteAllText(file, "amqp://puffin:p4ss@broker:5672/puffin");
+
+        using var host = Build(new() { ["ConnectionStrings:messaging"] = "amqp://guest:guest@localhost:5672", ["ConnectionStrings:messaging_FILE"] = file });
+
+        Assert.Equal("ConnectionStrings__messaging and ConnectionStrings__messaging_FILE are both set: give the secret one way only.",
+            Assert.Single(Failures(host)));
+    }
+
     [Fact]
     public void Both_forms_of_one_secret_is_a_startup_error_naming_both()
     {

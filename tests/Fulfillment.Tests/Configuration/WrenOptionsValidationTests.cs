@@ -124,6 +124,17 @@ public sealed class WrenOptionsValidationTests
         Assert.Contains(Failures(services), f => f.Contains(key.Split(':')[1], StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Fulfillment:RetryDelays:0", "00:00:00", "Fulfillment__RetryDelays__<n> must be more than zero")]
+    [InlineData("Fulfillment:RetryDelays:0", "-00:00:01", "Fulfillment__RetryDelays__<n> must be more than zero")]
+    [InlineData("Fulfillment:UnknownOutcomeSettleTime", "00:00:00", "more than zero, or a lookup races Wren still writing an order")]
+    public void A_zero_retry_delay_or_settle_time_is_a_startup_error_naming_its_variable_and_why(string key, string value, string expected)
+    {
+        using var services = Services(new() { ["WREN_API_TOKEN"] = "wren_test_token", [key] = value }, "Testing");
+
+        Assert.Contains(expected, Assert.Single(Failures(services)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Well_formed_fulfilment_settings_are_bound()
     {

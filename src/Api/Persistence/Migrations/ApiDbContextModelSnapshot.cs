@@ -44,6 +44,9 @@ namespace PuffinOffset.Api.Persistence.Migrations
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("CustomerEmailErasedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("Disputed")
                         .HasColumnType("INTEGER");
 
@@ -124,6 +127,8 @@ namespace PuffinOffset.Api.Persistence.Migrations
 
                     b.HasIndex("CheckoutSessionId")
                         .IsUnique();
+
+                    b.HasIndex("CreatedAt");
 
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
@@ -252,6 +257,8 @@ namespace PuffinOffset.Api.Persistence.Migrations
                     b.HasKey("EventId");
 
                     b.HasIndex("PaymentIntentId");
+
+                    b.HasIndex("ReceivedAt");
 
                     b.ToTable("stripe_events", (string)null);
                 });

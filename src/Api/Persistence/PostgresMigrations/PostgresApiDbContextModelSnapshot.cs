@@ -49,6 +49,9 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");
 
+                    b.Property<DateTime?>("CustomerEmailErasedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<bool>("Disputed")
                         .HasColumnType("boolean");
 
@@ -129,6 +132,8 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
 
                     b.HasIndex("CheckoutSessionId")
                         .IsUnique();
+
+                    b.HasIndex("CreatedAt");
 
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
@@ -261,6 +266,8 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                     b.HasKey("EventId");
 
                     b.HasIndex("PaymentIntentId");
+
+                    b.HasIndex("ReceivedAt");
 
                     b.ToTable("stripe_events", (string)null);
                 });
