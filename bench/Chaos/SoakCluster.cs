@@ -181,8 +181,10 @@ public sealed class SoakCluster : IAsyncDisposable
         var (assembly, variables) = role == Role.Api
             ? (typeof(ApiEntryPoint).Assembly.Location, _apiVariables)
             : (typeof(FulfillmentEntryPoint).Assembly.Location, _fulfillmentVariables);
+        // Readiness gets longer than the test default: on a machine shared with builds a replica took more than two
+        // minutes to start, and the soak died before its first order.
         Replicas(role)[slot] = await ServiceProcess.StartAsync(assembly, variables, Name(role, slot), port: port,
-            logPath: _folder.File($"{Name(role, slot)}-{DateTime.UtcNow:HHmmss.fff}.log"));
+            logPath: _folder.File($"{Name(role, slot)}-{DateTime.UtcNow:HHmmss.fff}.log"), readinessTimeout: TimeSpan.FromMinutes(5));
     }
 
     /// <summary>The base address of an Api slot, whatever state its process is in.</summary>

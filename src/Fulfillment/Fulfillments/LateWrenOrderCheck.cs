@@ -71,6 +71,7 @@ public sealed partial class LateWrenOrderCheck(
                 .Where(f => (f.State == FulfillmentState.Placed && f.PlacedAt <= cutoff)
                     || (f.State == FulfillmentState.Cancelled && f.CancelledAt <= cutoff)
                     || (f.State == FulfillmentState.Failed && f.FailedAt <= cutoff))
+                .OrderBy(f => f.UpdatedAt)
                 .Select(f => f.OrderId)
                 .Take(Batch)
                 .ToListAsync(stoppingToken);
