@@ -28,12 +28,13 @@ public sealed class SoakCluster : IAsyncDisposable
     // A token the Wren sandbox treats as live: orders are stored and can be looked up by their note.
     private const string WrenToken = "chaos-soak-TESTONLY";
 
-    /// <summary>Short timers so a lapsed lease, an unknown outcome or a lost webhook resolves in seconds.</summary>
+    /// <summary>Short timers so a lapsed lease, an unknown outcome, a late Wren order or a lost webhook resolves in seconds.</summary>
     public static readonly TimeSpan WrenTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(11);
     public static readonly TimeSpan UnknownOutcomeSettleTime = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan ReconcileAfter = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan ResendAfter = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan LateOrderCheckAfter = TimeSpan.FromSeconds(10);
 
     private readonly ServiceProcess?[] _apis;
     private readonly ServiceProcess?[] _fulfillments;
@@ -95,6 +96,7 @@ public sealed class SoakCluster : IAsyncDisposable
             ["Fulfillment__WrenTimeout"] = Span(WrenTimeout),
             ["Fulfillment__UnknownOutcomeSettleTime"] = Span(UnknownOutcomeSettleTime),
             ["Fulfillment__LeaseDuration"] = Span(LeaseDuration),
+            ["Fulfillment__LateOrderCheckAfter"] = Span(LateOrderCheckAfter),
             ["Fulfillment__MaxConcurrency"] = "8",
         };
     }
@@ -179,8 +181,10 @@ public sealed class SoakCluster : IAsyncDisposable
         var (assembly, variables) = role == Role.Api
             ? (typeof(ApiEntryPoint).Assembly.Location, _apiVariables)
             : (typeof(FulfillmentEntryPoint).Assembly.Location, _fulfillmentVariables);
+        // Readiness gets longer than the test default: on a machine shared with builds a replica took more than two
+        // minutes to start, and the soak died before its first order.
         Replicas(role)[slot] = await ServiceProcess.StartAsync(assembly, variables, Name(role, slot), port: port,
-            logPath: _folder.File($"{Name(role, slot)}-{DateTime.UtcNow:HHmmss.fff}.log"));
+            logPath: _folder.File($"{Name(role, slot)}-{DateTime.UtcNow:HHmmss.fff}.log"), readinessTimeout: TimeSpan.FromMinutes(5));
     }
 
     /// <summary>The base address of an Api slot, whatever state its process is in.</summary>

@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace PuffinOffset.Chaos;
 
-/// <summary>An order as the Api's own database has it at the end.</summary>
+/// <summary>An order as the Api's own database has it at the end; <see cref="Attention"/> every attention item's text, or null.</summary>
 public sealed record ApiOrder(Guid Id, string Status, string? WrenOrderId, long AmountRefunded, bool Disputed, string? Attention);
 
 /// <summary>What the services' databases say, read with plain SQL as an operator would (the services own the schemas), on either engine.</summary>
@@ -15,18 +15,35 @@ public sealed class SoakDatabases(SoakCluster cluster)
     {
         await using var connection = await OpenAsync(cluster.OrdersDatabase);
         await using var command = connection.CreateCommand();
-        command.CommandText = """SELECT "Id", "Status", "WrenOrderId", "AmountRefunded", "Disputed", "Attention" FROM orders""";
+        // Attention items live in their own table (one row per item, open or resolved; nobody resolves any during the soak).
+        command.CommandText = """SELECT "OrderId", "Text" FROM order_attention ORDER BY "Id" """;
+        var attention = new Dictionary<Guid, List<string>>();
+        await using (var items = await command.ExecuteReaderAsync())
+        {
+            while (await items.ReadAsync())
+            {
+                var orderId = items.GetGuid(0);
+                (attention.TryGetValue(orderId, out var texts) ? texts : attention[orderId] = []).Add(items.GetString(1));
+            }
+        }
+
+        command.CommandText = """SELECT "Id", "Status", "WrenOrderId", "AmountRefunded", "Disputed" FROM orders""";
         await using var reader = await command.ExecuteReaderAsync();
         var orders = new Dictionary<Guid, ApiOrder>();
         while (await reader.ReadAsync())
         {
-            var order = new ApiOrder(reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetInt64(3), reader.GetBoolean(4), reader.IsDBNull(5) ? null : reader.GetString(5));
+            var id = reader.GetGuid(0);
+            var order = new ApiOrder(id, reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.GetInt64(3), reader.GetBoolean(4), attention.TryGetValue(id, out var texts) ? string.Join("; ", texts) : null);
             orders[order.Id] = order;
         }
 
         return orders;
     }
+
+    /// <summary>Fulfilments whose POST's answer was lost and whose last lookup by note (the late-order check) is still to come.</summary>
+    public Task<long> LateOrderChecksPendingAsync() =>
+        ScalarAsync(cluster.FulfillmentDatabase, """SELECT count(*) FROM offset_fulfillments WHERE "LateOrderCheckPending" AND "State" IN ('Placed', 'Cancelled', 'Failed')""");
 
     /// <summary>Outbox rows not yet published in the Api's and in Fulfillment's database, and of those the parked ones.</summary>
     public async Task<(long ApiPending, long ApiParked, long FulfillmentPending, long FulfillmentParked)> OutboxesAsync() =>

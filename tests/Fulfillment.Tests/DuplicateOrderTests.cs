@@ -27,4 +27,35 @@ public sealed class DuplicateOrderTests : FulfillmentScenario
         Assert.Equal([oldest.Id, newer.Id], row!.MatchingWrenOrderIds);
         Assert.Equal(1, duplicates.Value);
     }
+
+    [Fact]
+    public async Task A_lost_POST_that_Wren_stores_after_the_lookup_missed_it_is_reported_by_the_late_order_check()
+    {
+        using var duplicates = new MeasurementCounter(FulfillmentTelemetry.Name, "wren.duplicate_orders_detected");
+        await using var fulfillment = await StartFulfillmentAsync(settings =>
+        {
+            settings["Fulfillment:WrenTimeout"] = "00:00:01";
+            settings["Fulfillment:LateOrderCheckAfter"] = "00:00:10";
+        });
+        var orderId = Guid.NewGuid();
+        // Wren finishes the first POST 5 s after it arrived: after our 1 s timeout, the lookup by note that found
+        // nothing and the second POST (the chaos soak met this under load, with nothing reporting the second order).
+        Wren.State.StoreAfterDelayForNextPosts(1, TimeSpan.FromSeconds(5));
+
+        await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
+
+        await PlacedAsync(orderId);
+        var placed = Api.Placed.First(p => p.OrderId == orderId);
+        Assert.Null(placed.DuplicateWrenOrderIds);
+        await Eventually.TrueAsync(() => Api.Placed.Any(p => p.OrderId == orderId && p.DuplicateWrenOrderIds is { Count: > 0 }),
+            TimeSpan.FromSeconds(60), "the late Wren order is reported");
+        var late = Assert.Single(Wren.State.Orders, o => o.Id != placed.WrenOrderId);
+        var reported = Api.Placed.Single(p => p.DuplicateWrenOrderIds is { Count: > 0 });
+        Assert.Equal(placed.WrenOrderId, reported.WrenOrderId);
+        Assert.Equal([late.Id], reported.DuplicateWrenOrderIds);
+        var row = await fulfillment.FulfillmentAsync(orderId);
+        Assert.False(row!.LateOrderCheckPending);
+        Assert.Equal(2, row.MatchingWrenOrderIds.Count);
+        Assert.Equal(1, duplicates.Value);
+    }
 }

@@ -172,4 +172,40 @@ public sealed class OffsetFulfillmentTests
         fulfillment.RecordTransientFailure("503", true, Policy, T0.AddHours(3));
         Assert.Equal(FulfillmentState.Scheduled, fulfillment.State);
     }
+
+    [Fact]
+    public void A_lost_answer_then_a_refund_cancels_and_a_late_Wren_order_found_afterwards_is_placed_for_the_Api_to_flag()
+    {
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(dryRun: false, T0);
+        fulfillment.RecordTransientFailure("timeout", outcomeUnknown: true, Policy, T0.AddSeconds(1));
+        Assert.True(fulfillment.LateOrderCheckPending);
+        // The lookup found nothing and the refund came before the next POST.
+        fulfillment.RecordRefund(T0.AddSeconds(2), T0.AddSeconds(2));
+        Assert.False(fulfillment.BeginAttemptUnlessRefunded(dryRun: false, T0.AddSeconds(3), T0.AddMinutes(1)));
+        Assert.Equal((FulfillmentState.Cancelled, (DateTimeOffset?)T0.AddSeconds(3)), (fulfillment.State, fulfillment.OutcomeAt));
+
+        var (extra, sendPlaced) = fulfillment.RecordLateOrderCheck(["ch_late"], T0.AddMinutes(20));
+
+        Assert.Equal((0, true, false), (extra, sendPlaced, fulfillment.LateOrderCheckPending));
+        Assert.Equal((FulfillmentState.Placed, "ch_late"), (fulfillment.State, fulfillment.ToPlacedMessage().WrenOrderId));
+    }
+
+    [Fact]
+    public void A_late_order_check_that_finds_only_the_placed_order_reports_nothing()
+    {
+        var fulfillment = Scheduled();
+        fulfillment.BeginAttempt(dryRun: false, T0);
+        fulfillment.RecordTransientFailure("timeout", outcomeUnknown: true, Policy, T0.AddSeconds(1));
+        fulfillment.BeginAttempt(dryRun: false, T0.AddSeconds(12));
+        fulfillment.MarkPlaced("ch_1", 60_257, T0.AddSeconds(13));
+        Assert.True(fulfillment.LateOrderCheckPending);
+
+        Assert.Equal((0, false), fulfillment.RecordLateOrderCheck(["ch_1"], T0.AddMinutes(20)));
+        Assert.Equal((0, false), fulfillment.RecordLateOrderCheck([], T0.AddMinutes(21)));
+
+        Assert.Equal(FulfillmentState.Placed, fulfillment.State);
+        Assert.False(fulfillment.LateOrderCheckPending);
+        Assert.Null(fulfillment.ToPlacedMessage().DuplicateWrenOrderIds);
+    }
 }

@@ -66,6 +66,12 @@ public sealed partial class StripeEventBatch
         .OrderByDescending(e => e.AmountRefunded)
         .FirstOrDefault();
 
+    /// <summary>The largest partial refund Stripe reported for the payment before any order knew it; null when none.</summary>
+    private EarlierPaymentEvent? EarlierPartialRefund(string paymentIntentId) => _earlierPaymentEvents
+        .Where(e => e.PaymentIntentId == paymentIntentId && e.Type == ChargeEvent.ChargeRefunded && !e.FullRefund && e.AmountRefunded > 0)
+        .OrderByDescending(e => e.AmountRefunded)
+        .FirstOrDefault();
+
     /// <summary>
     /// A Checkout event names a payment that Stripe already told us was refunded in full (the refund overtook
     /// this event): the refund is final, so the order is refunded instead of paid and no offset is ever bought.

@@ -184,7 +184,11 @@ public sealed partial class StripeEventBatch
         order.RememberPaymentIntent(stripeEvent.PaymentIntentId);
         if (learnsPaymentIntent)
         {
-            FlagEarlierPaymentEvents(order, stripeEvent.PaymentIntentId!, now);
+            // A partial refund that overtook this event is recorded now (its amount and the partial-refund attention),
+            // so that the order agrees with Stripe; the chaos soak found such an order fulfilled with nothing refunded.
+            var refundApplied = target == OrderStatus.Paid && EarlierPartialRefund(stripeEvent.PaymentIntentId!) is { } partial
+                && order.ApplyRefund(partial.AmountRefunded, fullRefund: false, now) == RefundChange.Recorded;
+            FlagEarlierPaymentEvents(order, stripeEvent.PaymentIntentId!, now, refundApplied);
         }
 
         if (target == OrderStatus.Paid)

@@ -29,6 +29,14 @@ public sealed class FulfillmentOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00", ErrorMessage = "Fulfillment__UnknownOutcomeSettleTime must be between {1} and {2}: more than zero, or a lookup races Wren still writing an order we gave up on (a second order).")]
     public TimeSpan UnknownOutcomeSettleTime { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long after its outcome a fulfilment whose POST's answer was lost is looked up by note once more: Wren may
+    /// store a request we gave up on after our lookup missed it (a second order, or an offset bought for a cancelled
+    /// fulfilment), and that late order must be reported. Longer catches slower Wren stragglers, later.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00", ErrorMessage = "Fulfillment__LateOrderCheckAfter must be between {1} and {2} (never negative).")]
+    public TimeSpan LateOrderCheckAfter { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Per-request timeout of a Wren call; a POST that times out has an unknown outcome.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Fulfillment__WrenTimeout must be between {1} and {2} (more than zero).")]
     public TimeSpan WrenTimeout { get; set; } = TimeSpan.FromSeconds(30);

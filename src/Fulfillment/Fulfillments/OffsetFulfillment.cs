@@ -35,6 +35,14 @@ public sealed class OffsetFulfillment
     /// <summary>Safe to show an operator: our wording, never Wren's error text.</summary>
     public string? LastError { get; private set; }
 
+    /// <summary>
+    /// A POST's answer was lost (timeout, dropped connection, interrupted attempt): Wren may still store that order
+    /// after our lookup by note missed it, since nothing bounds how long Wren works on a request we gave up on. Once
+    /// the fulfilment has an outcome, the note is looked up once more (<see cref="LateWrenOrderCheck"/>) so that such
+    /// a late order is reported (a duplicate, or an offset bought after all), never left unnoticed.
+    /// </summary>
+    public bool LateOrderCheckPending { get; private set; }
+
     public string? WrenOrderId { get; private set; }
     /// <summary>
     /// Every Wren order found with this order's note when there was more than one (oldest first, the first
@@ -213,6 +221,7 @@ public sealed class OffsetFulfillment
         Require(FulfillmentState.Attempting);
         State = FulfillmentState.Scheduled;
         OutcomeUnknown = true;
+        LateOrderCheckPending = true;
         LastError = "The previous attempt was interrupted before its outcome was recorded.";
         var settled = policy.EarliestLookup(AttemptStartedAt ?? now);
         NextAttemptAt = settled > now ? settled : now;
@@ -263,6 +272,49 @@ public sealed class OffsetFulfillment
         return State == FulfillmentState.Placed ? added.Count : 0;
     }
 
+    /// <summary>When the outcome that ends the wait for <see cref="LateOrderCheckPending"/> was recorded (null while there is none).</summary>
+    public DateTimeOffset? OutcomeAt => State switch
+    {
+        FulfillmentState.Placed => PlacedAt,
+        FulfillmentState.Cancelled => CancelledAt,
+        FulfillmentState.Failed => FailedAt,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The last lookup by note of a fulfilment whose POST's answer was lost (<see cref="LateOrderCheckPending"/>),
+    /// made once it has an outcome: <paramref name="foundWrenOrderIds"/> every order Wren holds with our note, oldest
+    /// first. Placed: orders beyond ours are duplicates, listed. Cancelled or failed: Wren stored the lost POST after
+    /// all, so the offset was bought: placed with it (the Api then flags a refunded order, and a failed one becomes
+    /// fulfilled). Returns the Wren orders newly known to be extra and whether the outcome must be sent to the Api again.
+    /// </summary>
+    public (int Extra, bool SendPlaced) RecordLateOrderCheck(IReadOnlyList<string> foundWrenOrderIds, DateTimeOffset now)
+    {
+        Require(FulfillmentState.Placed, FulfillmentState.Cancelled, FulfillmentState.Failed);
+        LateOrderCheckPending = false;
+        Touch(now);
+        if (foundWrenOrderIds.Count == 0)
+        {
+            return (0, false);
+        }
+
+        if (State == FulfillmentState.Placed)
+        {
+            var extra = RecordWrenOrdersOfLostLease(foundWrenOrderIds, AmountCharged, now);
+            return (extra, extra > 0);
+        }
+
+        State = FulfillmentState.Placed;
+        WrenOrderId = foundWrenOrderIds[0];
+        MatchingWrenOrderIds = foundWrenOrderIds.Count > 1 ? [.. foundWrenOrderIds] : [];
+        AmountCharged = null;
+        DryRun = false;
+        OutcomeUnknown = false;
+        LastError = null;
+        PlacedAt = now;
+        return (foundWrenOrderIds.Count - 1, true);
+    }
+
     /// <summary>Wren refused the order for good: no retry.</summary>
     public void MarkRejected(string reason, DateTimeOffset now)
     {
@@ -278,6 +330,8 @@ public sealed class OffsetFulfillment
     public void RecordTransientFailure(string error, bool outcomeUnknown, RetryPolicy policy, DateTimeOffset now, DateTimeOffset? notBefore = null)
     {
         Require(FulfillmentState.Attempting, FulfillmentState.Scheduled);
+        // A POST of unknown outcome (a failed lookup from Scheduled changes nothing at Wren).
+        LateOrderCheckPending |= outcomeUnknown && State == FulfillmentState.Attempting;
         TransientFailures++;
         OutcomeUnknown = outcomeUnknown;
         LastError = error;

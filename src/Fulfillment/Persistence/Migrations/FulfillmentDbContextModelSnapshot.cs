@@ -57,6 +57,9 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("LateOrderCheckPending")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("TEXT");
 

@@ -63,6 +63,9 @@ namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
 
+                    b.Property<bool>("LateOrderCheckPending")
+                        .HasColumnType("boolean");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("timestamp with time zone");
 

@@ -1,0 +1,29 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace PuffinOffset.Fulfillment.Persistence.Migrations
+{
+    /// <inheritdoc />
+    public partial class LateOrderCheck : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<bool>(
+                name: "LateOrderCheckPending",
+                table: "offset_fulfillments",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "LateOrderCheckPending",
+                table: "offset_fulfillments");
+        }
+    }
+}
