@@ -31,7 +31,7 @@ public sealed class DuplicateOrderTests : FulfillmentScenario
     [Fact]
     public async Task A_lost_POST_that_Wren_stores_after_the_lookup_missed_it_is_reported_by_the_late_order_check()
     {
-        using var duplicates = new MeasurementCounter(FulfillmentTelemetry.Name, "wren.duplicate_orders_detected");
+        using var duplicates = new MeasurementCounter(FulfillmentTelemetry.Name, "puffin.wren.duplicate_orders_detected");
         await using var fulfillment = await StartFulfillmentAsync(settings =>
         {
             settings["Fulfillment:WrenTimeout"] = "00:00:01";

@@ -185,7 +185,7 @@ public sealed partial class StripeEventBatch
         if (learnsPaymentIntent)
         {
             // A partial refund that overtook this event is recorded now (its amount and the partial-refund attention),
-            // so that the order agrees with Stripe; the chaos soak found such an order fulfilled with nothing refunded.
+            // so that the order agrees with Stripe however the two events were ordered.
             var refundApplied = target == OrderStatus.Paid && EarlierPartialRefund(stripeEvent.PaymentIntentId!) is { } partial
                 && order.ApplyRefund(partial.AmountRefunded, fullRefund: false, now) == RefundChange.Recorded;
             FlagEarlierPaymentEvents(order, stripeEvent.PaymentIntentId!, now, refundApplied);

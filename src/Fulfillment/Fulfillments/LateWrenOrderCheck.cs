@@ -16,7 +16,7 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 /// request whose client has gone: under load it stored such an order after that lookup had missed it, and the second
 /// order went unreported (found by the chaos soak). A late order found here is recorded and sent to the Api in
 /// <c>OffsetOrderPlaced</c> (<c>DuplicateWrenOrderIds</c>, or an offset bought for a refunded or failed order), and
-/// counted in <c>wren.duplicate_orders_detected</c> once committed. Lookups only read, so replicas may race: the
+/// counted in <c>puffin_wren_duplicate_orders_detected_total</c> once committed. Lookups only read, so replicas may race: the
 /// write re-reads the row and the second one finds nothing left to do.
 /// </summary>
 public sealed partial class LateWrenOrderCheck(

@@ -127,6 +127,9 @@ internal sealed partial class DatabaseMigrationStep<TContext>(
             Directory.CreateDirectory(folder);
         }
 
+        // Under the lock from here on: replicas starting together would race even to create the history table.
+        await using var migrationLock = await MigrationLock.AcquireAsync(db, DatabaseName, cancellationToken);
+
         // A new database has no history table: EF Core's migrate would read it before creating it and log the
         // failed command as an Error (PostgreSQL) on every first start. Created first, it is simply empty.
         if (await db.Database.CanConnectAsync(cancellationToken))
@@ -134,7 +137,6 @@ internal sealed partial class DatabaseMigrationStep<TContext>(
             await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
         }
 
-        await using var migrationLock = await MigrationLock.AcquireAsync(db, DatabaseName, cancellationToken);
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         await db.Database.MigrateAsync(cancellationToken);
         return pending;
