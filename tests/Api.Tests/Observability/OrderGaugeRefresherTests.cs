@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.Api.Tests.Support;
 using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Api.Tests.Observability;
@@ -14,6 +15,7 @@ namespace PuffinOffset.Api.Tests.Observability;
 /// orders.attention and orders.fulfillment_failed come from the database, counted on a timer: a scrape
 /// reads the cached count, and the count follows the orders at the next refresh.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class OrderGaugeRefresherTests : IDisposable
 {
     private readonly TempFolder _folder = new();
