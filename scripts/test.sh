@@ -1,25 +1,77 @@
 #!/usr/bin/env bash
-# Runs every test of the solution, then the suites that touch a service database again on
-# PostgreSQL. Tests start their own RabbitMQ nodes (isolated data folders, free ports) and fake
-# Stripe/Wren servers; for the PostgreSQL pass this script starts one throwaway server
-# (scripts/postgres-local.sh) and every test gets a fresh database on it. The replica suite
-# (tests/Replica.Tests: several processes, always PostgreSQL) runs once, in the PostgreSQL pass.
+# Runs every test of the solution on SQLite and the suites that touch a service database again on PostgreSQL.
+# Tests start their own RabbitMQ nodes (isolated data folders, free ports) and fake Stripe/Wren servers; for
+# the PostgreSQL runs this script starts one throwaway server (scripts/postgres-local.sh) and every test gets a
+# fresh database on it. The replica suite (tests/Replica.Tests: several processes, always PostgreSQL) runs once.
+#
+# The PostgreSQL runs skip test classes marked [Trait("Engine", "Neutral")]: what they prove does not depend on
+# the engine (no database, or only what the SQLite run already proves the same way); see docs/testing.md.
+#
+# The solution is built once; then every (project, engine) run is its own `dotnet test --no-build` process,
+# PUFFIN_TEST_JOBS (default 4) of them at a time, longest first: a test spends most of its time waiting on
+# brokers, timers and sockets, so two cores keep several test processes moving. Each run's output is printed
+# whole when it ends, so a failure's lines stay together and .ci/run finds every "Passed!/Failed!" summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-dependencies.sh --browser
-status=0
-dotnet test PuffinOffset.sln --configuration Release --filter "FullyQualifiedName!~PuffinOffset.Replica.Tests" "$@" || status=$?
+dotnet build PuffinOffset.sln --configuration Release
 
+jobs=${PUFFIN_TEST_JOBS:-4}
+logs=$(mktemp -d /tmp/puffin-test-logs.XXXXXX)
 postgres_dir=$(mktemp -d /tmp/puffin-test-postgres.XXXXXX)
 chmod 755 "$postgres_dir"   # the server runs as the postgres user when we are root
-trap 'scripts/postgres-local.sh stop "$postgres_dir/pg" >/dev/null 2>&1 || true; rm -rf "$postgres_dir"' EXIT
+trap 'scripts/postgres-local.sh stop "$postgres_dir/pg" >/dev/null 2>&1 || true; rm -rf "$postgres_dir" "$logs"' EXIT
 PUFFIN_TEST_POSTGRES=$(scripts/postgres-local.sh start "$postgres_dir/pg")
-export PUFFIN_TEST_POSTGRES PUFFIN_TEST_DATABASE=postgres
-for suite in Messaging Api Fulfillment Pipeline EndToEnd Replica; do
-  echo "== $suite.Tests on PostgreSQL"
-  dotnet test "tests/$suite.Tests/$suite.Tests.csproj" --configuration Release --no-build "$@" || status=$?
+export PUFFIN_TEST_POSTGRES
+
+# "project engine": longest first (durations measured on this machine, see docs/testing.md), so the long
+# runs start at once and the short ones fill the gaps at the end.
+runs=(
+  "Fulfillment sqlite" "Fulfillment postgres" "Api postgres" "AppHost sqlite" "Api sqlite"
+  "Pipeline postgres" "Pipeline sqlite" "Replica postgres" "Messaging sqlite" "Messaging postgres"
+  "EndToEnd postgres" "EndToEnd sqlite" "StripeSandbox sqlite" "WrenSandbox sqlite"
+)
+
+# run PROJECT ENGINE [ARGS...]: one test run, its output in $logs/PROJECT-ENGINE, its exit code in ….rc
+run() {
+  local project=$1 engine=$2 filter=()
+  shift 2
+  [ "$engine" = sqlite ] || filter=(--filter "Engine!=Neutral")
+  PUFFIN_TEST_DATABASE=$engine dotnet test "tests/$project.Tests/$project.Tests.csproj" --configuration Release \
+    --no-build "${filter[@]}" "$@" >"$logs/$project-$engine" 2>&1
+}
+
+status=0
+finish() {   # prints one finished run and records its failure
+  local name=$1
+  echo "== $name"
+  cat "$logs/$name"
+  [ "$(cat "$logs/$name.rc")" -eq 0 ] || status=1
+}
+
+# A test project added later runs on SQLite too, after these.
+for folder in tests/*.Tests; do
+  [ -f "$folder/$(basename "$folder").csproj" ] || continue
+  project=$(basename "$folder" .Tests)
+  [[ " ${runs[*]} " == *" $project "* ]] || runs+=("$project sqlite")
 done
+
+declare -A running=()
+reap() {   # prints the runs that have ended
+  local name
+  for name in "${!running[@]}"; do
+    if [ -f "$logs/$name.rc" ]; then finish "$name"; unset "running[$name]"; fi
+  done
+}
+for entry in "${runs[@]}"; do
+  read -r project engine <<<"$entry"
+  while reap; [ "${#running[@]}" -ge "$jobs" ]; do sleep 1; done
+  ( set +e; run "$project" "$engine" "$@"; echo $? >"$logs/$project-$engine.rc" ) &
+  running["$project-$engine"]=1
+done
+while reap; [ "${#running[@]}" -gt 0 ]; do sleep 1; done
+
 # What the replica suite did and how long it took (docs/scaling.md).
 cat tests/Replica.Tests/bin/Release/net10.0/replica-suite-figures.txt 2>/dev/null || true
 exit $status

@@ -4,6 +4,7 @@ using PuffinOffset.Messaging.Contracts;
 
 namespace PuffinOffset.Fulfillment.Tests;
 
+[Trait("Engine", "Neutral")]
 public sealed class OffsetFulfillmentTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);

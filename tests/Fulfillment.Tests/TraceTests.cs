@@ -4,6 +4,7 @@ using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;
 
+[Trait("Engine", "Neutral")]
 public sealed class TraceTests : FulfillmentScenario
 {
     private static readonly ActivitySource Webhook = new("PuffinOffset.Tests.Webhook");

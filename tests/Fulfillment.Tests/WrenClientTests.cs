@@ -6,6 +6,7 @@ using PuffinOffset.WrenSandbox;
 
 namespace PuffinOffset.Fulfillment.Tests;
 
+[Trait("Engine", "Neutral")]
 public sealed class WrenClientTests
 {
     [Theory]

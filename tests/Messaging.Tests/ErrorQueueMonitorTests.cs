@@ -7,6 +7,7 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.Messaging.Tests;
 
 /// <summary>What the retries gave up on is counted per <c>_error</c> queue of this service's consumers.</summary>
+[Trait("Engine", "Neutral")]
 public sealed class ErrorQueueMonitorTests : IAsyncLifetime
 {
     private readonly TempFolder _folder = new();

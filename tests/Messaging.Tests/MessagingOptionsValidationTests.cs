@@ -10,6 +10,7 @@ using PuffinOffset.Messaging.Persistence;
 namespace PuffinOffset.Messaging.Tests;
 
 /// <summary>A malformed Outbox or MessageRetention variable is a configuration failure naming it, not the binder's exception.</summary>
+[Trait("Engine", "Neutral")]
 public sealed class MessagingOptionsValidationTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using PuffinOffset.Messaging.Persistence;
 namespace PuffinOffset.Messaging.Tests;
 
 /// <summary>DATABASE_PROVIDER and RABBITMQ_QUEUE_TYPE are validated at startup, with messages naming the variable.</summary>
+[Trait("Engine", "Neutral")]
 public sealed class ProviderConfigurationTests
 {
     private static IReadOnlyList<string> StartupFailures(Dictionary<string, string?> settings)

@@ -8,6 +8,7 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.Messaging.Tests;
 
 /// <summary>RABBITMQ_QUEUE_TYPE=quorum declares replicated queues, and messages still flow through them.</summary>
+[Trait("Engine", "Neutral")]
 public sealed class QuorumQueueTests : IDisposable
 {
     private readonly TempFolder _folder = new();

@@ -2,6 +2,7 @@ using PuffinOffset.Api.Checkout;
 
 namespace PuffinOffset.Api.Tests.Checkout;
 
+[Trait("Engine", "Neutral")]
 public sealed class CheckoutPriceTests
 {
     [Theory]

@@ -8,6 +8,7 @@ using PuffinOffset.Api.Retention;
 namespace PuffinOffset.Api.Tests.Configuration;
 
 /// <summary>The contract's variables → validated options: every problem named by its variable, no secret echoed.</summary>
+[Trait("Engine", "Neutral")]
 public sealed class ApiOptionsValidationTests
 {
     private static readonly Dictionary<string, string?> Valid = new()

@@ -1,8 +1,11 @@
+using PuffinOffset.Api.Tests.Support;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Api.Tests.Configuration;
 
 /// <summary>The built Api, run as its own process, refuses to start without its webhook secret.</summary>
+[Trait("Engine", "Neutral")]
+[Collection(RunsAlone.Name)]
 public sealed class ApiStartupTests
 {
     [Fact]

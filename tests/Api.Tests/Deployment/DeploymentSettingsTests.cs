@@ -8,6 +8,7 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.Api.Tests.Deployment;
 
 /// <summary>Secrets from files (*_FILE) and TRUSTED_PROXIES, as ServiceDefaults reads them for both services.</summary>
+[Trait("Engine", "Neutral")]
 public sealed class DeploymentSettingsTests : IDisposable
 {
     private readonly TempFolder _folder = new();

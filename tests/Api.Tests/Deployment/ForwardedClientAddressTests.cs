@@ -15,6 +15,7 @@ namespace PuffinOffset.Api.Tests.Deployment;
 /// whatever X-Forwarded-For it writes. The real Api on Kestrel, reached over TCP from two loopback
 /// addresses: 127.0.0.2 is the trusted proxy, 127.0.0.3 a stranger.
 /// </summary>
+[Trait("Engine", "Neutral")]
 public sealed class ForwardedClientAddressTests : IAsyncLifetime
 {
     private static readonly IPAddress Proxy = IPAddress.Parse("127.0.0.2");

@@ -10,6 +10,7 @@ namespace PuffinOffset.Api.Tests.Deployment;
 /// headers all clients would share one rate-limit partition; with them, a client that is not a
 /// trusted proxy still cannot choose its partition by writing X-Forwarded-For itself.
 /// </summary>
+[Trait("Engine", "Neutral")]
 public sealed class TrustedProxyTests : ApiTestBase
 {
     // Loopback addresses (all of 127.0.0.0/8 is local), so each sender is a real TCP peer of the Api on Kestrel.

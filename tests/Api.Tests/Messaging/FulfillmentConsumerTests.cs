@@ -11,6 +11,7 @@ using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Api.Tests.Messaging;
 
+[Collection(RunsAlone.Name)]
 public sealed class FulfillmentConsumerTests : ApiTestBase
 {
     private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(30);

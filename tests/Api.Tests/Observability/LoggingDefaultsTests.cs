@@ -9,6 +9,7 @@ namespace PuffinOffset.Api.Tests.Observability;
 /// The framework's per-request and per-statement logs are off by default (a sixth of the Api's CPU under
 /// webhook load), our own events are not, and an operator can turn any of them back on by configuration.
 /// </summary>
+[Trait("Engine", "Neutral")]
 public sealed class LoggingDefaultsTests
 {
     private const string SqlStatements = "Microsoft.EntityFrameworkCore.Database.Command";

@@ -7,6 +7,7 @@ using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Messaging;
+using PuffinOffset.Api.Tests.Support;
 using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Api.Tests.Observability;
@@ -15,6 +16,7 @@ namespace PuffinOffset.Api.Tests.Observability;
 /// puffin.orders.attention and puffin.orders.fulfillment_failed come from the database, counted on a timer: a scrape
 /// reads the cached count, and the count follows the orders at the next refresh.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class OrderGaugeRefresherTests : IDisposable
 {
     private readonly TempFolder _folder = new();

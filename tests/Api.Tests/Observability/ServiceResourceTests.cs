@@ -7,6 +7,7 @@ using OpenTelemetry.Trace;
 namespace PuffinOffset.Api.Tests.Observability;
 
 /// <summary>Traces, metrics and logs name their service, version and instance: never <c>unknown_service:dotnet</c>.</summary>
+[Trait("Engine", "Neutral")]
 public sealed class ServiceResourceTests
 {
     [Fact]

@@ -2,6 +2,7 @@ using PuffinOffset.Api.Orders;
 
 namespace PuffinOffset.Api.Tests.Orders;
 
+[Trait("Engine", "Neutral")]
 public sealed class OrderStateMachineTests
 {
     private static readonly HashSet<(OrderStatus, OrderStatus)> Allowed =

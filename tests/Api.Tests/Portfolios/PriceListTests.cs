@@ -8,6 +8,7 @@ using PuffinOffset.Api.Tests.Support;
 
 namespace PuffinOffset.Api.Tests.Portfolios;
 
+[Trait("Engine", "Neutral")]
 public sealed class PriceListTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));

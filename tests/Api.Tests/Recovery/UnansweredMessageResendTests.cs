@@ -13,6 +13,7 @@ using PuffinOffset.Api.Recovery;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Api.Tests.Support;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Api.Tests.Recovery;
@@ -21,6 +22,7 @@ namespace PuffinOffset.Api.Tests.Recovery;
 /// OrderRefunded and FulfillmentReplayRequested are resent, as PaymentCompleted is, until Fulfillment answers:
 /// the resend job on the engine under test, with time under the test's control.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class UnansweredMessageResendTests : IAsyncLifetime
 {
     private static readonly TimeSpan First = TimeSpan.FromMinutes(15);

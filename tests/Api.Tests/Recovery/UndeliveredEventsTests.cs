@@ -17,6 +17,7 @@ namespace PuffinOffset.Api.Tests.Recovery;
 /// found in Stripe's Events API (<c>delivery_success=false</c>) by the reconciler and applied once, under their own
 /// event ids, so that the real delivery arriving later is a duplicate.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class UndeliveredEventsTests : ApiTestBase
 {
     private static readonly CheckoutCustomer Customer = new("buyer@example.com", "Buyer");

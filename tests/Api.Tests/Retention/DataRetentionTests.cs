@@ -10,6 +10,7 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.Api.Tests.Retention;
 
 /// <summary>The retention pass on the engine under test, in batches of two so that every pass needs several.</summary>
+[Collection(RunsAlone.Name)] // counts a meter by name
 public sealed class DataRetentionTests : ApiTestBase
 {
     protected override void Configure(Dictionary<string, string?> settings) => settings["DataRetention:BatchSize"] = "2";

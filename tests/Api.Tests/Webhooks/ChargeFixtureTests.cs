@@ -4,6 +4,7 @@ using Stripe;
 namespace PuffinOffset.Api.Tests.Webhooks;
 
 /// <summary>The refund and dispute fixtures are what Stripe.net reads as a Charge or a Dispute, not just JSON we invented.</summary>
+[Trait("Engine", "Neutral")]
 public sealed class ChargeFixtureTests
 {
     [Theory]

@@ -16,6 +16,7 @@ namespace PuffinOffset.Api.Tests.Webhooks;
 /// transaction until the others have queued behind it, so they are committed as one batch, and checks that
 /// no promise of a single webhook is weakened: durable before 200, one bad event fails alone, once only.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class GroupCommitTests : ApiTestBase
 {
     private const string HolderEventId = "evt_HOLDER";

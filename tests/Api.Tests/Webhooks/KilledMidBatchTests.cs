@@ -26,6 +26,7 @@ namespace PuffinOffset.Api.Tests.Webhooks;
 /// and its "dispatched" marks, and what proves "once" is what a consumer receives, next to the outbox rows
 /// (which are kept after publishing, so both are checked).
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed partial class KilledMidBatchTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Orders = 400;

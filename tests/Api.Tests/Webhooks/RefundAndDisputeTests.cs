@@ -10,6 +10,7 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.Api.Tests.Webhooks;
 
 /// <summary>charge.refunded and charge.dispute.* (found by the payment intent kept from Checkout), and payments for dead orders.</summary>
+[Collection(RunsAlone.Name)]
 public sealed class RefundAndDisputeTests : ApiTestBase
 {
     private const string PaymentIntent = StripeEventFixture.PaymentIntentId;

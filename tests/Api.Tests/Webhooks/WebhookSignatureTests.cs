@@ -8,6 +8,8 @@ using PuffinOffset.StripeSandbox;
 namespace PuffinOffset.Api.Tests.Webhooks;
 
 /// <summary>Every rejection listed in the Stripe signing reference: 400, and nothing in the database changes.</summary>
+[Trait("Engine", "Neutral")]
+[Collection(RunsAlone.Name)]
 public sealed class WebhookSignatureTests : ApiTestBase
 {
     private const string Secret = ApiHost.WebhookSecret;
@@ -123,6 +125,8 @@ public sealed class WebhookSignatureTests : ApiTestBase
 }
 
 /// <summary>During a secret roll STRIPE_WEBHOOK_SECRET lists both secrets; either verifies.</summary>
+[Trait("Engine", "Neutral")]
+[Collection(RunsAlone.Name)]
 public sealed class WebhookSecretRotationTests : ApiTestBase
 {
     private const string NewSecret = "whsec_TESTONLYnewSecretAfterRotation0123456789";

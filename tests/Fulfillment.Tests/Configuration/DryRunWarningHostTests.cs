@@ -6,6 +6,7 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.Fulfillment.Tests.Configuration;
 
 /// <summary>The service as it starts in Production: the dry-run warning is part of every start, not only of the class.</summary>
+[Trait("Engine", "Neutral")]
 public sealed class DryRunWarningHostTests : FulfillmentScenario
 {
     [Fact]

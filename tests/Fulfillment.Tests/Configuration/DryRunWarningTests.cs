@@ -5,6 +5,7 @@ using PuffinOffset.Fulfillment.Configuration;
 
 namespace PuffinOffset.Fulfillment.Tests.Configuration;
 
+[Trait("Engine", "Neutral")]
 public sealed class DryRunWarningTests
 {
     [Theory]

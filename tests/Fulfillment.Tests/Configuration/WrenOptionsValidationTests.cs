@@ -6,6 +6,7 @@ using PuffinOffset.Fulfillment.Configuration;
 
 namespace PuffinOffset.Fulfillment.Tests.Configuration;
 
+[Trait("Engine", "Neutral")]
 public sealed class WrenOptionsValidationTests
 {
     [Fact]

@@ -6,7 +6,7 @@ using System.Text.Json;
 using PuffinOffset.TestSupport;
 using PuffinOffset.WrenSandbox;
 
-namespace PuffinOffset.Fulfillment.Tests;
+namespace PuffinOffset.WrenSandbox.Tests;
 
 /// <summary>The fake speaks Wren's documented wire format, so the client is tested against the real shapes.</summary>
 public sealed class WrenSandboxTests : IAsyncLifetime
