@@ -24,7 +24,7 @@ public sealed partial class EnvironmentExampleTests
 
     [Theory]
     [InlineData(".env.example")]
-    [InlineData("deploy/puffin-offset.env.example")]
+    [InlineData("deploy/puffin-offset.env.example deploy/api.env.example deploy/fulfillment.env.example")]
     public void The_example_lists_every_variable_the_services_read(string example)
     {
         var missing = ServiceVariables().Except(Documented(example)).Order().ToList();
@@ -34,7 +34,7 @@ public sealed partial class EnvironmentExampleTests
 
     [Theory]
     [InlineData(".env.example")]
-    [InlineData("deploy/puffin-offset.env.example")]
+    [InlineData("deploy/puffin-offset.env.example deploy/api.env.example deploy/fulfillment.env.example")]
     public void The_example_lists_no_variable_that_nothing_reads(string example)
     {
         var known = ServiceVariables().Concat(Literals(HostSources)).Concat(FrameworkVariables).ToHashSet(StringComparer.Ordinal);
@@ -96,8 +96,10 @@ public sealed partial class EnvironmentExampleTests
                            && !file.Contains("Migrations", StringComparison.Ordinal));
 
     /// <summary>The variables an example sets or shows commented out (<c># NAME=value</c>); <c>X__0</c> is the list <c>X</c>.</summary>
+    /// <summary>The variables an example sets or shows; several files (space-separated) read as one: deploy/ splits
+    /// the settings into a shared file and one per service.</summary>
     private static HashSet<string> Documented(string example) =>
-        File.ReadLines(Path.Combine(RepositoryRoot(), example))
+        example.Split(' ').SelectMany(file => File.ReadLines(Path.Combine(RepositoryRoot(), file)))
             .Select(line => Assignment().Match(line)).Where(m => m.Success)
             .Select(m => ListIndex().Replace(m.Groups["name"].Value, ""))
             .ToHashSet(StringComparer.Ordinal);

@@ -12,6 +12,7 @@ using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Api.Recovery;
+using PuffinOffset.Api.Webhooks;
 using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
 using PuffinOffset.TestSupport;
@@ -45,6 +46,10 @@ public sealed class StripeReconcilerBackoffTests : IDisposable
         services.AddSingleton(Options.Create(new FrontendOptions { Origins = [new Uri("http://localhost:5173")] }));
         services.AddHttpClient(StripeCheckout.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => _stripe);
         services.AddScoped<StripeCheckout>();
+        // The reconciler hands events to the ingest; these runs find none to hand over.
+        services.AddSingleton<RecentStripeEvents>();
+        services.AddSingleton<StripeEventWriter>();
+        services.AddSingleton<StripeEventIngest>();
         services.AddSingleton<StripeReconciler>();
         services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
         _services = services.BuildServiceProvider();

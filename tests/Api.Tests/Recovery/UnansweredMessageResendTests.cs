@@ -10,6 +10,7 @@ using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Api.Recovery;
+using PuffinOffset.Messaging;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
@@ -54,6 +55,7 @@ public sealed class UnansweredMessageResendTests : IAsyncLifetime
 
         services.AddSingleton<ApiMetrics>();
         services.AddSingleton(Options.Create(new OrderRecoveryOptions { PaidOrderResendAfter = First }));
+        services.AddSingleton<GaugeRefreshes>();
         services.AddSingleton<PaidOrderResender>();
         services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
         _services = services.BuildServiceProvider();
