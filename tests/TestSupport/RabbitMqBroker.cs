@@ -158,7 +158,8 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        await WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        // Generous: an Erlang node boots slowly while other test runs share the two cores (scripts/test.sh runs several).
+        await WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
     }
 
     private IEnumerable<(string, string)> Environment()
