@@ -113,7 +113,9 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton<IHealthCheckPublisher, ReadinessMetrics>();
         builder.Services.Configure<HealthCheckPublisherOptions>(options =>
         {
-            options.Delay = TimeSpan.FromSeconds(1);
+            // The first background run one period after start, not while the bus is still connecting: a check
+            // that is merely starting would log a Degraded warning at every start of a healthy service.
+            options.Delay = ReadinessMetrics.Period;
             options.Period = ReadinessMetrics.Period;
         });
         return builder;
