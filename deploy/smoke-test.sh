@@ -454,4 +454,48 @@ wait_for "the restarted Fulfillment is healthy" 120 curl -fsS "http://127.0.0.1:
 pass "a Fulfillment replica killed with SIGKILL and restarted"
 buy_offset "second order, after the restart" 2
 
+# --- An incident worked from the outside (docs/operations.md, "Worked incident: the database stops"):
+# PostgreSQL stops under the running deployment. The Api's /health answers 503, /metrics says which check
+# failed (what PuffinDatabaseUnreachable watches), a checkout through nginx answers a 500 problem with a trace
+# id and nothing of the database's error, and the Api's JSON log has that request's Error line under the same
+# trace id. PostgreSQL back, the services are ready again by themselves and an offset is bought.
+scripts/postgres-local.sh stop "$tmp/postgres" >>"$tmp/log/postgres-start.log" 2>&1 || fail "stopping PostgreSQL"
+api_management="http://127.0.0.1:$api_management_port"
+wait_for "the Api's /health answers 503 with PostgreSQL stopped" 60 \
+  bash -c "[ \"\$(curl -sS -o /dev/null -w '%{http_code}' '$api_management/health')\" = 503 ]"
+wait_for "the Api's /metrics reports the database check failing" 60 \
+  bash -c "curl -fsS '$api_management/metrics' | grep -Eq '^puffin_readiness_healthy\{[^}]*check=\"database\"[^}]*\} 0'"
+outage=$(curl_public --interface 127.0.0.5 -w '\n%{http_code}' -H 'content-type: application/json' \
+  -d '{"tons":1,"portfolioId":21,"customerEmail":"smoke@example.com"}' "$public/api/checkout/create-session")
+[ "${outage##*$'\n'}" = 500 ] || fail "a checkout with the database stopped answered ${outage##*$'\n'}, not 500"
+outage_trace=$(json_field traceId <<<"${outage%$'\n'*}")
+[ -n "$outage_trace" ] || fail "the checkout's 500 problem carries no traceId: ${outage%$'\n'*}"
+grep -qiE 'npgsql|postgres|connection refused|Host=' <<<"${outage%$'\n'*}" \
+  && fail "the checkout's 500 problem leaks the database error: ${outage%$'\n'*}"
+# The trace id of the problem is the W3C trace id (32 hex digits) of every log line of that request.
+cat >"$tmp/error-line-of-trace.py" <<'PY'
+import json, re, sys
+path, trace = sys.argv[1], sys.argv[2]
+trace_id = trace
+for line in open(path, encoding="utf-8", errors="replace"):
+    line = re.sub(r"^<[0-7]>", "", line.strip())
+    if not line.startswith("{"):
+        continue
+    entry = json.loads(line)
+    scopes = json.dumps(entry.get("Scopes", []))
+    if entry.get("LogLevel") in ("Error", "Critical") and trace_id in scopes:
+        sys.exit(0)
+sys.exit(1)
+PY
+wait_for "the Api's JSON log has an Error line of the failed checkout's trace" 30 \
+  python3 "$tmp/error-line-of-trace.py" "$tmp/log/puffin-offset-api.log" "$outage_trace"
+pass "PostgreSQL stopped: /health 503, puffin_readiness_healthy{check=\"database\"} 0, a checkout's 500 problem with trace id $outage_trace and no database detail, the same trace id on the Api's JSON Error line"
+scripts/postgres-local.sh start "$tmp/postgres" "$pg_port" >>"$tmp/log/postgres-start.log" 2>&1 || fail "PostgreSQL did not start again"
+wait_for "the Api is ready again after PostgreSQL came back" 120 curl -fsS "$api_management/health"
+for port in "${fulfillment_management_ports[@]}"; do
+  wait_for "Fulfillment ($port) is ready again after PostgreSQL came back" 120 curl -fsS "http://127.0.0.1:$port/health"
+done
+pass "PostgreSQL back: every service ready again without a restart"
+buy_offset "third order, after the database outage" 3
+
 log "done in $(( $(date +%s) - started ))s"
