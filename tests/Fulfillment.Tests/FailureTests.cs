@@ -46,7 +46,9 @@ public sealed class FailureTests : FulfillmentScenario
     [Fact]
     public async Task Transient_failures_past_the_horizon_fail_the_order()
     {
-        await using var fulfillment = await StartFulfillmentAsync(settings => settings["Fulfillment:RetryHorizon"] = "00:00:01");
+        // 3 s of 50–200 ms delays leave room for a dozen attempts; a loaded machine (several test runs on two cores)
+        // still fits a few, and the assertion asks only that the order was retried, not how often.
+        await using var fulfillment = await StartFulfillmentAsync(settings => settings["Fulfillment:RetryHorizon"] = "00:00:03");
         Wren.State.FailNextPosts(1000, 429);
         var orderId = Guid.NewGuid();
 
@@ -55,7 +57,7 @@ public sealed class FailureTests : FulfillmentScenario
         await FailedAsync(orderId);
         var failed = Assert.Single(Api.Failed);
         Assert.StartsWith("Retries exhausted", failed.Reason);
-        Assert.True(failed.Attempts > 3, $"retried before giving up ({failed.Attempts} attempts)");
+        Assert.True(failed.Attempts >= 3, $"retried before giving up ({failed.Attempts} attempts)");
         Assert.Equal(failed.Attempts, Wren.State.ReceivedPosts.Count);
         Assert.Empty(Wren.State.Orders);
     }
