@@ -8,7 +8,7 @@
 # the engine (no database, or only what the SQLite run already proves the same way); see docs/testing.md.
 #
 # The solution is built once; then every (project, engine) run is its own `dotnet test --no-build` process,
-# PUFFIN_TEST_JOBS (default 4) of them at a time, longest first: a test spends most of its time waiting on
+# PUFFIN_TEST_JOBS (default 3) of them at a time, longest first: a test spends most of its time waiting on
 # brokers, timers and sockets, so two cores keep several test processes moving. Each run's output is printed
 # whole when it ends, so a failure's lines stay together and .ci/run finds every "Passed!/Failed!" summary.
 set -euo pipefail
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 scripts/install-dependencies.sh --browser
 dotnet build PuffinOffset.sln --configuration Release
 
-jobs=${PUFFIN_TEST_JOBS:-4}
+jobs=${PUFFIN_TEST_JOBS:-3}
 logs=$(mktemp -d /tmp/puffin-test-logs.XXXXXX)
 postgres_dir=$(mktemp -d /tmp/puffin-test-postgres.XXXXXX)
 chmod 755 "$postgres_dir"   # the server runs as the postgres user when we are root

@@ -16,7 +16,8 @@ namespace PuffinOffset.Api.Tests.Admin;
 /// <summary>The <c>_error</c> / <c>_skipped</c> queues from the console, over the real broker: listed, moved back, discarded.</summary>
 public sealed class DeadLetterTests : AdminTestBase
 {
-    private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(30);
+    // An upper bound, not a pause: generous for a machine running several test processes on two cores.
+    private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(90);
 
     private string VirtualHost => Uri.UnescapeDataString(new Uri(BrokerUri).AbsolutePath.TrimStart('/'));
 
