@@ -74,8 +74,13 @@ public sealed class OutboxMarkTests : BrokerTestBase
         // No time passes: only the failure can have written the first row's mark.
         await Eventually.TrueAsync(async () => await AttemptsAsync(host, refused) == 1, TimeSpan.FromSeconds(30), "the failed attempt recorded");
         Assert.Equal(1, await UnmarkedAsync(host));
-        _time.Advance(TimeSpan.FromSeconds(1)); // the dispatcher's backoff after the failure
-        await Eventually.TrueAsync(async () => await ReceiptsAsync(host) == 2, TimeSpan.FromSeconds(30), "the refused message retried and consumed");
+        // The dispatcher's backoff after the failure passes. Advanced on every probe: the dispatcher may start its
+        // backoff timer only after the test saw the attempt recorded, and a timer made after one advance waits for the next.
+        await Eventually.TrueAsync(async () =>
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            return await ReceiptsAsync(host) == 2;
+        }, TimeSpan.FromSeconds(60), "the refused message retried and consumed");
         Assert.All(_publishes.ByMessageId.Values, count => Assert.Equal(1, count));
         await host.StopAsync();
     }
