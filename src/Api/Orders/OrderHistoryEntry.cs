@@ -21,30 +21,21 @@ public sealed class OrderHistoryEntry
 
     private OrderHistoryEntry() { }
 
-    public static OrderHistoryEntry ReplayRequested(Guid orderId, string requestedBy, string? note, DateTimeOffset now) => new()
-    {
-        OrderId = orderId,
-        Kind = OrderHistoryKind.ReplayRequested,
-        Note = note,
-        RequestedBy = requestedBy,
-        At = now,
-    };
+    public static OrderHistoryEntry ReplayRequested(Guid orderId, string requestedBy, string? note, DateTimeOffset now) =>
+        Of(orderId, OrderHistoryKind.ReplayRequested, requestedBy, note, now);
 
     /// <summary>A message about the order was moved back from a dead-letter queue or discarded; the note says which and why it had failed.</summary>
-    public static OrderHistoryEntry DeadLetterHandled(Guid orderId, OrderHistoryKind kind, string requestedBy, string note, DateTimeOffset now) => new()
+    public static OrderHistoryEntry DeadLetterHandled(Guid orderId, OrderHistoryKind kind, string requestedBy, string note, DateTimeOffset now) =>
+        Of(orderId, kind, requestedBy, note.Length > MaxNoteLength ? note[..MaxNoteLength] : note, now);
+
+    /// <summary>An erasure request answered: the entry keeps who asked and their note, never the email itself.</summary>
+    public static OrderHistoryEntry CustomerDataErased(Guid orderId, string requestedBy, string? note, DateTimeOffset now) =>
+        Of(orderId, OrderHistoryKind.CustomerDataErased, requestedBy, note, now);
+
+    private static OrderHistoryEntry Of(Guid orderId, OrderHistoryKind kind, string requestedBy, string? note, DateTimeOffset now) => new()
     {
         OrderId = orderId,
         Kind = kind,
-        Note = note.Length > MaxNoteLength ? note[..MaxNoteLength] : note,
-        RequestedBy = requestedBy,
-        At = now,
-    };
-
-    /// <summary>An erasure request answered: the entry keeps who asked and their note, never the email itself.</summary>
-    public static OrderHistoryEntry CustomerDataErased(Guid orderId, string requestedBy, string? note, DateTimeOffset now) => new()
-    {
-        OrderId = orderId,
-        Kind = OrderHistoryKind.CustomerDataErased,
         Note = note,
         RequestedBy = requestedBy,
         At = now,
