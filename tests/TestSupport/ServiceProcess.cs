@@ -210,7 +210,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public override string ToString() => $"{Name} (pid {Id}, {BaseAddress})";
 
-    private void KillNow()
+    /// <summary>SIGKILL without waiting for the exit: for a test that must kill from inside a busy moment, synchronously.</summary>
+    public void KillNow()
     {
         try
         {
