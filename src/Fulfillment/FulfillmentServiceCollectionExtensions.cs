@@ -40,9 +40,6 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<FulfillmentOutcomeWriter>());
         services.AddHostedService<FulfillmentWorker>();
         services.AddHostedService<LateWrenOrderCheck>();
-        // Before the bus, so that it stops after the consumers: the deliveries being consumed still commit.
-        services.AddSingleton<PaymentScheduler>();
-        services.AddHostedService(provider => provider.GetRequiredService<PaymentScheduler>());
 
         services.AddMessaging<FulfillmentDbContext>(builder.Configuration,
             bus =>

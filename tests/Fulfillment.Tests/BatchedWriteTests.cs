@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Messaging.Inbox;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;
@@ -136,7 +137,7 @@ public sealed class BatchedWriteTests : FulfillmentScenario
     {
         var commits = new FulfillmentCommits();
         await using var fulfillment = await StartFulfillmentAsync(services: s => s.AddSingleton<IInterceptor>(commits));
-        var scheduler = fulfillment.Services.GetRequiredService<PaymentScheduler>();
+        var inbox = fulfillment.Services.GetRequiredService<GroupedInbox<FulfillmentDbContext>>();
         commits.HoldFirstPaymentCommit();
         await Api.PublishAsync(TestBus.Payment(Guid.NewGuid()), Guid.NewGuid());
         await commits.PaymentsHeld.WaitAsync(TimeSpan.FromSeconds(60));
@@ -150,7 +151,7 @@ public sealed class BatchedWriteTests : FulfillmentScenario
 
         await Api.PublishAsync(TestBus.Payment(orders[0]), Guid.NewGuid()); // announced again (the Api's resend)
         await Api.PublishAsync(TestBus.Payment(orders[1]), messageIds[1]); // the same message delivered twice
-        await Eventually.TrueAsync(() => scheduler.Waiting == orders.Count + 2, TimeSpan.FromSeconds(60), "the deliveries queue behind the held commit");
+        await Eventually.TrueAsync(() => inbox.Waiting == orders.Count + 2, TimeSpan.FromSeconds(60), "the deliveries queue behind the held commit");
         commits.Release();
 
         await Eventually.TrueAsync(() => Deliveries.Consumed == orders.Count + 3, TimeSpan.FromSeconds(60), "every delivery is handled");

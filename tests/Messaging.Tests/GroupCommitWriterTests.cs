@@ -9,7 +9,7 @@ namespace PuffinOffset.Messaging.Tests;
 /// <see cref="GroupCommitWriter{TChange, TResult}"/> on its own, without a database: the batch function is the
 /// test's, so each promise the four writers stand on is checked directly — changes that wait are written
 /// together, a caller is answered only after its transaction, a failed batch is written one change at a time,
-/// recovery answers a change applied elsewhere, and a serialization failure runs the transaction again.
+/// recovery answers a change applied elsewhere (and only a key or serialization failure is looked up), and a serialization failure runs the transaction again.
 /// </summary>
 public sealed class GroupCommitWriterTests
 {
@@ -53,29 +53,23 @@ public sealed class GroupCommitWriterTests
     [Fact]
     public async Task A_change_that_fails_alone_is_answered_by_recovery_when_it_was_applied_elsewhere()
     {
-        var failure = new InvalidOperationException("duplicate key");
-        Exception? seen = null;
-        var writer = new TestWriter(_ => throw failure, recover: (change, ex) =>
-        {
-            seen = ex;
-            return change == "applied elsewhere" ? "already there" : null;
-        });
+        var failure = UniqueViolation();
+        var writer = new TestWriter(_ => throw failure, recover: change => change == "applied elsewhere" ? "already there" : null);
         await writer.StartAsync(CancellationToken.None);
 
         Assert.Equal("already there", await writer.SendAsync("applied elsewhere").WaitAsync(Timeout));
-        Assert.Same(failure, seen);
-        Assert.Same(failure, await Assert.ThrowsAsync<InvalidOperationException>(() => writer.SendAsync("new").WaitAsync(Timeout)));
+        Assert.Same(failure, await Assert.ThrowsAsync<PostgresException>(() => writer.SendAsync("new").WaitAsync(Timeout)));
         await writer.StopAsync(CancellationToken.None);
     }
 
     [Fact]
     public async Task A_recovery_that_fails_leaves_the_change_failed_with_its_own_error()
     {
-        var failure = new InvalidOperationException("disk I/O error");
-        var writer = new TestWriter(_ => throw failure, recover: (_, _) => throw new TimeoutException("database unreachable"));
+        var failure = UniqueViolation();
+        var writer = new TestWriter(_ => throw failure, recover: _ => throw new TimeoutException("database unreachable"));
         await writer.StartAsync(CancellationToken.None);
 
-        Assert.Same(failure, await Assert.ThrowsAsync<InvalidOperationException>(() => writer.SendAsync("a").WaitAsync(Timeout)));
+        Assert.Same(failure, await Assert.ThrowsAsync<PostgresException>(() => writer.SendAsync("a").WaitAsync(Timeout)));
         await writer.StopAsync(CancellationToken.None);
     }
 
@@ -123,6 +117,23 @@ public sealed class GroupCommitWriterTests
         Assert.Equal(("first written", "queued written"), (await first.WaitAsync(Timeout), await queued.WaitAsync(Timeout)));
     }
 
+    [Fact]
+    public async Task A_change_that_fails_alone_for_another_reason_is_not_looked_up_and_fails()
+    {
+        var failure = new InvalidOperationException("disk I/O error");
+        var lookedUp = false;
+        var writer = new TestWriter(_ => throw failure, recover: _ =>
+        {
+            lookedUp = true;
+            return "already there";
+        });
+        await writer.StartAsync(CancellationToken.None);
+
+        Assert.Same(failure, await Assert.ThrowsAsync<InvalidOperationException>(() => writer.SendAsync("a").WaitAsync(Timeout)));
+        Assert.False(lookedUp);
+        await writer.StopAsync(CancellationToken.None);
+    }
+
     /// <summary>A first change holds the writer's transaction while <paramref name="changes"/> queue behind it.</summary>
     private static async Task<List<Task<string>>> SendAsOneBatchAsync(TestWriter writer, params string[] changes)
     {
@@ -138,10 +149,13 @@ public sealed class GroupCommitWriterTests
 
     private static List<string> Written(IReadOnlyList<string> batch) => [.. batch.Select(change => $"{change} written")];
 
+    private static PostgresException UniqueViolation() =>
+        new("duplicate key value violates unique constraint", "ERROR", "ERROR", PostgresErrorCodes.UniqueViolation);
+
     private static PostgresException SerializationFailure() =>
         new("could not serialize access due to concurrent update", "ERROR", "ERROR", PostgresErrorCodes.SerializationFailure);
 
-    private sealed class TestWriter(Func<IReadOnlyList<string>, IReadOnlyList<string>> write, Func<string, Exception, string?>? recover = null)
+    private sealed class TestWriter(Func<IReadOnlyList<string>, IReadOnlyList<string>> write, Func<string, string?>? recover = null)
         : GroupCommitWriter<string, string>(NullLogger.Instance, "test changes")
     {
         private readonly List<string> _transactions = [];
@@ -182,8 +196,8 @@ public sealed class GroupCommitWriterTests
             return Task.FromResult(write(batch));
         }
 
-        protected override Task<string?> RecoverAsync(string change, Exception failure) =>
-            recover is null ? base.RecoverAsync(change, failure) : Task.FromResult(recover(change, failure));
+        protected override Task<string?> AppliedElsewhereAsync(string change) =>
+            recover is null ? base.AppliedElsewhereAsync(change) : Task.FromResult(recover(change));
     }
 
     private sealed class Hold

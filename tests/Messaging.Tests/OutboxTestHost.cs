@@ -28,10 +28,10 @@ public sealed class Receipt
     public Guid OrderId { get; set; }
 }
 
-public sealed class PaymentCompletedRecorder(TestDbContext db, TimeProvider time) : IConsumer<PaymentCompleted>
+public sealed class PaymentCompletedRecorder(GroupedInbox<TestDbContext> inbox) : IConsumer<PaymentCompleted>
 {
     public Task Consume(ConsumeContext<PaymentCompleted> context) =>
-        db.ProcessOnceAsync(context, nameof(PaymentCompletedRecorder), time, _ =>
+        inbox.ProcessOnceAsync(context, nameof(PaymentCompletedRecorder), db =>
         {
             db.Receipts.Add(new Receipt { OrderId = context.Message.OrderId });
             return Task.CompletedTask;

@@ -22,8 +22,8 @@ public static class WebhookOutcome
 /// One transaction's worth of verified events, created only by <see cref="StripeEventWriter"/> inside its
 /// write transaction: <see cref="LoadAsync"/> reads what the events need, <see cref="ApplyAsync"/> applies and
 /// records each (the event record, the order's change and the outgoing message — <see cref="PaymentCompleted"/>,
-/// <see cref="OrderRefunded"/> — commit together or not at all), <see cref="SaveAsync"/> writes them in one round
-/// of statements, and <see cref="AfterCommit"/> reports what only counts once the commit returned. The batch's
+/// <see cref="OrderRefunded"/> — commit together or not at all), the writer saves them in one round of
+/// statements, and <see cref="AfterCommit"/> reports what only counts once the commit returned. The batch's
 /// orders stay tracked, so each event reads its order as the events before it in the batch left it.
 /// </summary>
 public sealed partial class StripeEventBatch
@@ -82,7 +82,7 @@ public sealed partial class StripeEventBatch
 
     /// <summary>
     /// Inside the writer's transaction: apply and record one event the writer found not yet recorded. Its
-    /// changes are written with the batch's (<see cref="SaveAsync"/>).
+    /// changes are saved with the whole batch's by the writer.
     /// </summary>
     internal async Task<string> ApplyAsync(StripeWebhookEvent stripeEvent, DateTimeOffset now)
     {
@@ -112,9 +112,6 @@ public sealed partial class StripeEventBatch
 
         return outcome;
     }
-
-    /// <summary>Writes what the batch's events changed so far (one round of statements for all of them).</summary>
-    internal Task SaveAsync() => db.SaveChangesAsync(CancellationToken.None);
 
     /// <summary>After the writer's commit returned: what <see cref="ApplyAsync"/> left to report.</summary>
     internal void AfterCommit()

@@ -12,7 +12,7 @@ namespace PuffinOffset.Api.Webhooks;
 /// and each is answered only once the commit that holds it returned. SQLite has one writer anyway; sharing
 /// the flush is what lets throughput follow the disk instead of one fsync per webhook.
 /// A batch that fails is retried one event at a time, so one bad event fails alone (the mechanics are
-/// <see cref="GroupCommitWriter{TChange, TResult}"/>'s, shared with the consumers' inbox and Fulfillment's writers).
+/// <see cref="GroupCommitWriter{TChange, TResult}"/>'s, shared with the consumers' inbox and Fulfillment's outcome writer).
 /// On PostgreSQL each Api replica has its own writer; the event id's primary key turns a second replica's copy
 /// into a duplicate (the isolation story: docs/architecture.md, "Write transactions on SQLite and PostgreSQL").
 /// </summary>
@@ -22,7 +22,8 @@ public sealed class StripeEventWriter(
     RecentStripeEvents recent,
     ApiMetrics metrics,
     ILogger<StripeEventBatch> batchLogger,
-    ILogger<StripeEventWriter> logger) : GroupCommitWriter<StripeEventWriter.PendingEvent, string>(logger, "Stripe events")
+    ILogger<StripeEventWriter> logger)
+    : DatabaseGroupCommitWriter<ApiDbContext, StripeEventWriter.PendingEvent, string>(scopes, logger, "Stripe events")
 {
     /// <summary>The event's outcome, once the transaction that recorded it (or found it recorded) committed.</summary>
     public Task<string> WriteAsync(StripeWebhookEvent stripeEvent) =>
@@ -30,63 +31,43 @@ public sealed class StripeEventWriter(
             "The Api is stopping and records no more Stripe events; Stripe retries the delivery.");
 
     /// <summary>One transaction for the whole batch; an event already recorded, or twice in it, is applied once.</summary>
-    protected override async Task<IReadOnlyList<string>> WriteBatchAsync(IReadOnlyList<PendingEvent> batch)
+    protected override async Task<Applied> ApplyAsync(ApiDbContext db, IReadOnlyList<PendingEvent> batch)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
-        db.Database.AutoSavepointsEnabled = false; // the batch commits or rolls back as a whole
         var outcomes = new string[batch.Count];
         var now = time.GetUtcNow();
-        await using var transaction = await db.BeginWriteTransactionAsync(CancellationToken.None);
         // One query for the batch; an event seen earlier in the batch counts as recorded, and one another
-        // replica records meanwhile is caught by the primary key (RecoverAsync).
+        // replica records meanwhile is caught by the primary key (FindAppliedAsync).
         var ids = batch.Select(p => p.Event.EventId).Distinct().ToList();
         var recorded = (await db.StripeEvents.Where(e => ids.Contains(e.EventId)).Select(e => e.EventId).ToListAsync())
             .ToHashSet(StringComparer.Ordinal);
         var events = await StripeEventBatch.LoadAsync(db, [.. batch.Where(p => !recorded.Contains(p.Event.EventId)).Select(p => p.Event)],
             metrics, batchLogger);
-        var writerActivity = Activity.Current;
         for (var i = 0; i < batch.Count; i++)
         {
+            var pending = batch[i];
             // Each event is recorded in its own request's trace, so the outbox row it writes carries that
             // trace on to RabbitMQ, Fulfillment and Wren (one trace from webhook to offset).
-            Activity.Current = batch[i].Request;
-            try
-            {
-                outcomes[i] = recorded.Add(batch[i].Event.EventId)
-                    ? await events.ApplyAsync(batch[i].Event, now)
-                    : WebhookOutcome.Duplicate;
-            }
-            finally
-            {
-                Activity.Current = writerActivity;
-            }
+            outcomes[i] = recorded.Add(pending.Event.EventId)
+                ? await CallerTrace.RunAsync(pending.Request, () => events.ApplyAsync(pending.Event, now))
+                : WebhookOutcome.Duplicate;
         }
 
-        await events.SaveAsync();
-        await transaction.CommitAsync();
-        events.AfterCommit();
-        foreach (var pending in batch)
+        return new Applied(outcomes, () =>
         {
-            recent.Add(pending.Event.EventId);
-        }
-
-        return outcomes;
+            events.AfterCommit();
+            foreach (var pending in batch)
+            {
+                recent.Add(pending.Event.EventId);
+            }
+        });
     }
 
     /// <summary>
     /// The event id's primary key is the backstop: if another writer (another process on the file, another
     /// replica on PostgreSQL) recorded the event first, the delivery is a duplicate, not a failure.
     /// </summary>
-    protected override async Task<string?> RecoverAsync(PendingEvent pending, Exception failure)
+    protected override async Task<string?> FindAppliedAsync(ApiDbContext db, PendingEvent pending)
     {
-        if (!DatabaseErrors.IsUniqueViolation(failure) && !DatabaseErrors.IsSerializationFailure(failure))
-        {
-            return null;
-        }
-
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
         if (!await db.StripeEvents.AnyAsync(e => e.EventId == pending.Event.EventId))
         {
             return null;

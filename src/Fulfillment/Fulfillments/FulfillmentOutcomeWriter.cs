@@ -35,7 +35,6 @@ public sealed class FulfillmentOutcomeWriter(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
         var now = time.GetUtcNow();
-        var writerActivity = Activity.Current;
         foreach (var outcome in batch)
         {
             var entry = db.Attach(outcome.Fulfillment);
@@ -48,15 +47,7 @@ public sealed class FulfillmentOutcomeWriter(
             entry.Property(f => f.Version).OriginalValue = outcome.CommittedVersion;
 
             // The outcome's message carries the trace of the order's own step, not the writer's.
-            Activity.Current = outcome.Step;
-            try
-            {
-                outcome.Fulfillment.EnqueueOutcome(db, now);
-            }
-            finally
-            {
-                Activity.Current = writerActivity;
-            }
+            CallerTrace.Run(outcome.Step, () => outcome.Fulfillment.EnqueueOutcome(db, now));
         }
 
         await using var transaction = await db.BeginWriteTransactionAsync(CancellationToken.None);

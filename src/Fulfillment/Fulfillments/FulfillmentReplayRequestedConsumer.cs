@@ -1,5 +1,4 @@
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Inbox;
@@ -15,7 +14,7 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 /// replayed a second time.
 /// </summary>
 public sealed partial class FulfillmentReplayRequestedConsumer(
-    FulfillmentDbContext db,
+    GroupedInbox<FulfillmentDbContext> inbox,
     TimeProvider time,
     FulfillmentSignal signal,
     ILogger<FulfillmentReplayRequestedConsumer> logger) : IConsumer<FulfillmentReplayRequested>
@@ -25,10 +24,11 @@ public sealed partial class FulfillmentReplayRequestedConsumer(
         var request = context.Message;
         FulfillmentState? state = null;
         var answeredAgain = false;
-        await db.ProcessOnceAsync(context, nameof(FulfillmentReplayRequestedConsumer), time, async cancellationToken =>
+        await inbox.ProcessOnceAsync(context, nameof(FulfillmentReplayRequestedConsumer), async db =>
         {
-            var fulfillment = await db.Fulfillments.SingleOrDefaultAsync(f => f.OrderId == request.OrderId, cancellationToken);
+            var fulfillment = await db.Fulfillments.FindAsync(request.OrderId);
             state = fulfillment?.State;
+            answeredAgain = false;
             if (fulfillment is { State: FulfillmentState.Failed } && !fulfillment.HasReplayed(request.RequestId))
             {
                 fulfillment.Replay(time.GetUtcNow(), request.RequestId);

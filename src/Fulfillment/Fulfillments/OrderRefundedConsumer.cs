@@ -16,18 +16,18 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 /// <see cref="OffsetOrderPlaced"/> may have been lost, and the Api then never learns that money and offset disagree.
 /// </summary>
 public sealed partial class OrderRefundedConsumer(
-    FulfillmentDbContext db,
+    GroupedInbox<FulfillmentDbContext> inbox,
     TimeProvider time,
     ILogger<OrderRefundedConsumer> logger) : IConsumer<OrderRefunded>
 {
     public Task Consume(ConsumeContext<OrderRefunded> context) =>
-        db.ProcessOnceAsync(context, nameof(OrderRefundedConsumer), time, async cancellationToken =>
+        inbox.ProcessOnceAsync(context, nameof(OrderRefundedConsumer), async db =>
         {
             var refund = context.Message;
             var now = time.GetUtcNow();
             // Inside the inbox's write transaction: the worker's claim of an attempt commits before or after
             // this, never in between (FulfillmentProcessor.ClaimAttemptAsync).
-            var fulfillment = await db.Fulfillments.FindAsync([refund.OrderId], cancellationToken);
+            var fulfillment = await db.Fulfillments.FindAsync(refund.OrderId);
             if (fulfillment is null)
             {
                 fulfillment = OffsetFulfillment.CancelledBeforePayment(refund, now);

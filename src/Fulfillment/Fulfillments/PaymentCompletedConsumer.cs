@@ -1,21 +1,23 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using PuffinOffset.Fulfillment.Configuration;
+using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Contracts;
+using PuffinOffset.Messaging.Inbox;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
 
 /// <summary>
 /// Records that a paid order needs its offset. It never calls Wren: the inbox row and the scheduled
-/// fulfilment commit together (grouped with the other payments being consumed at once, see
-/// <see cref="PaymentScheduler"/>), then the worker is woken to do the (slow, uncertain) Wren call.
+/// fulfilment commit together (grouped with the other messages being consumed at once, the batch's orders read once:
+/// <see cref="PaymentBatch"/>), then the worker is woken to do the (slow, uncertain) Wren call.
 /// A payment announced again (the Api resends it while it has heard no outcome) never buys again: a
 /// Placed or Failed fulfilment publishes its recorded outcome once more, in the same transaction as the
 /// inbox row (the first outcome message may have been lost or dead-lettered); a Scheduled or Attempting one
 /// will publish its outcome when it has one, so nothing is added.
 /// </summary>
 public sealed partial class PaymentCompletedConsumer(
-    PaymentScheduler scheduler,
+    GroupedInbox<FulfillmentDbContext> inbox,
     FulfillmentSignal signal,
     IOptions<FulfillmentOptions> options,
     TimeProvider time,
@@ -24,26 +26,30 @@ public sealed partial class PaymentCompletedConsumer(
     public async Task Consume(ConsumeContext<PaymentCompleted> context)
     {
         var payment = context.Message;
-        var messageId = context.MessageId
-            ?? throw new InvalidOperationException($"{nameof(PaymentCompletedConsumer)} received a message without a MessageId; it cannot be de-duplicated.");
         // How long it waited in the broker (the Api's outbox stamps the publish): long enough, and its refund may be
         // waiting on the other queue too. The payment time is the bound when the sent time is missing.
         var sentAt = context.SentTime is { } sent ? new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)) : payment.PaidAt;
         var fromBacklog = time.GetUtcNow() - sentAt > options.Value.BacklogThreshold;
-        var result = await scheduler.ScheduleAsync(messageId, payment, fromBacklog);
+        var backlogGrace = fromBacklog ? options.Value.BacklogRefundGrace : (TimeSpan?)null;
+        PaymentRecorded? recorded = null;
+        var processed = await inbox.ProcessOnceAsync<PaymentBatch>(context, nameof(PaymentCompletedConsumer), (db, batch) =>
+        {
+            recorded = batch.Record(db, payment, backlogGrace, time.GetUtcNow());
+            return Task.CompletedTask;
+        });
 
-        if (result.Scheduled)
+        if (processed && recorded is { Scheduled: true })
         {
             LogScheduled(payment.OrderId, payment.PortfolioId, payment.Tons, fromBacklog);
             signal.Notify();
         }
-        else if (result is { Processed: true, Known: FulfillmentState.Placed or FulfillmentState.Failed })
+        else if (processed && recorded is { Known: FulfillmentState.Placed or FulfillmentState.Failed })
         {
-            LogOutcomeRepublished(payment.OrderId, result.Known.Value, context.MessageId);
+            LogOutcomeRepublished(payment.OrderId, recorded.Known.Value, context.MessageId);
         }
         else
         {
-            LogAlreadyKnown(payment.OrderId, context.MessageId, result.Processed);
+            LogAlreadyKnown(payment.OrderId, context.MessageId, processed);
         }
     }
 

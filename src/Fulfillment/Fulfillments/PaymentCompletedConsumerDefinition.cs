@@ -5,7 +5,7 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 
 /// <summary>
 /// Up to 64 payments consumed at once, each retried by the policy shared by every consumer: the deliveries in
-/// flight together are scheduled in one commit (<see cref="PaymentScheduler"/>), so this bounds the group size.
+/// flight together are scheduled in one commit (the inbox's, with <see cref="PaymentBatch"/>), so this bounds the group size.
 /// </summary>
 public sealed class PaymentCompletedConsumerDefinition : ConsumerDefinition<PaymentCompletedConsumer>
 {

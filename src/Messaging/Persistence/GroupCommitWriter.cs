@@ -5,12 +5,14 @@ using Microsoft.Extensions.Logging;
 namespace PuffinOffset.Messaging.Persistence;
 
 /// <summary>
-/// Group commit (the pattern of the Api's webhook writer): the single writer of one kind of change (Fulfillment's
-/// outcomes and payments, the consumers' inbox: <see cref="Inbox.GroupedInbox{TContext}"/>). Changes that
-/// arrive while a commit is being made wait in a channel and are then written together in one transaction, one
-/// fsync (<c>synchronous=FULL</c> stays); each caller's task completes only once the commit that holds its change
-/// returned. A batch that fails is written again one change at a time, so one bad change fails alone; on
-/// PostgreSQL a serialization failure (a concurrent change of a row the batch read or wrote) runs the batch again.
+/// Group commit: the single writer of one kind of change (the Api's Stripe events, every consumer's inbox:
+/// <see cref="Inbox.GroupedInbox{TContext}"/>, Fulfillment's outcomes). Changes that arrive while a commit is being
+/// made wait in a channel and are then written together in one transaction, one fsync (<c>synchronous=FULL</c>
+/// stays); each caller's task completes only once the commit that holds its change returned. A writer supplies what
+/// differs: the batch (<see cref="WriteBatchAsync"/>) and, for a change that failed on its own with a unique violation
+/// or a serialization failure, whether it was applied elsewhere (<see cref="AppliedElsewhereAsync"/>). The recovery is
+/// written here once: a batch that fails is written again one change at a time, so one bad change fails alone; on
+/// PostgreSQL a serialization failure (a concurrent change of a row the batch read or wrote) runs the transaction again.
 /// </summary>
 public abstract class GroupCommitWriter<TChange, TResult>(ILogger logger, string changes) : BackgroundService
     where TResult : class
@@ -48,8 +50,11 @@ public abstract class GroupCommitWriter<TChange, TResult>(ILogger logger, string
     /// <summary>Writes the batch in one transaction and commits it; one result per change, in order.</summary>
     protected abstract Task<IReadOnlyList<TResult>> WriteBatchAsync(IReadOnlyList<TChange> batch);
 
-    /// <summary>A change that failed on its own: its result after all (e.g. another writer applied it first), or null to fail it.</summary>
-    protected virtual Task<TResult?> RecoverAsync(TChange change, Exception failure) => Task.FromResult<TResult?>(default);
+    /// <summary>
+    /// A change that failed on its own with a unique violation or a serialization failure (another writer, another
+    /// replica, may have applied it first): its result after all, or null to fail it. Other failures fail the change.
+    /// </summary>
+    protected virtual Task<TResult?> AppliedElsewhereAsync(TChange change) => Task.FromResult<TResult?>(default);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -136,7 +141,8 @@ public abstract class GroupCommitWriter<TChange, TResult>(ILogger logger, string
     {
         try
         {
-            if (await RecoverAsync(pending.Change, failure) is { } result)
+            if ((DatabaseErrors.IsUniqueViolation(failure) || DatabaseErrors.IsSerializationFailure(failure))
+                && await AppliedElsewhereAsync(pending.Change) is { } result)
             {
                 pending.Committed.TrySetResult(result);
                 return;
