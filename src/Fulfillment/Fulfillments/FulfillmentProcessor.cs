@@ -139,8 +139,9 @@ public sealed partial class FulfillmentProcessor(
         var mustLastUntil = time.GetUtcNow() + options.Value.WrenTimeout;
         var held = await db.Fulfillments.AsNoTracking()
             .TagWith(FenceQueryTag)
-            .AnyAsync(f => f.OrderId == orderId && f.Version == version && f.State == FulfillmentState.Attempting
-                && f.LeaseOwner == owner && f.LeaseExpiresAt >= mustLastUntil, cancellationToken);
+            .Where(f => f.OrderId == orderId && f.Version == version && f.State == FulfillmentState.Attempting)
+            .Where(FulfillmentLease.HeldBy(owner, mustLastUntil))
+            .AnyAsync(cancellationToken);
         if (!held)
         {
             LogFenced(orderId);
@@ -153,8 +154,8 @@ public sealed partial class FulfillmentProcessor(
     public const string FenceQueryTag = "puffin:lease-fence";
 
     /// <summary>
-    /// After a lookup found nothing (a plain attempt is begun by the worker's claim instead, under the same rule):
-    /// checks for a refund and commits Attempting in one write transaction (docs/architecture.md, "Write
+    /// After a lookup found nothing (a plain attempt is begun by the worker's claim instead, through the same
+    /// <see cref="AttemptStart"/>): checks for a refund and commits Attempting in one write transaction (docs/architecture.md, "Write
     /// transactions"), so an <see cref="OrderRefundedConsumer"/> commits either
     /// before (and the fulfilment is cancelled here) or after (and it sees Attempting and leaves it): never a
     /// POST after a refund. The reload also proves the lease is still ours, and Attempting renews it for the POST.
@@ -175,15 +176,15 @@ public sealed partial class FulfillmentProcessor(
             return false;
         }
 
-        var begun = fulfillment.BeginAttemptUnlessRefunded(dryRun, now, now + options.Value.LeaseDuration);
+        var start = AttemptStart.Claim(fulfillment, replica.Id, dryRun, now, now + options.Value.LeaseDuration, lookedUp: true);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        if (!begun)
+        if (start == StepStart.Cancelled)
         {
-            LogCancelled(fulfillment.OrderId, fulfillment.Attempts);
+            AttemptStart.LogCancelled(logger, fulfillment.OrderId, fulfillment.Attempts);
         }
 
-        return begun;
+        return start == StepStart.Begun;
     }
 
     /// <summary>
@@ -311,9 +312,6 @@ public sealed partial class FulfillmentProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fulfilment of order {OrderId} is not held by this replica (its lease ran out or was taken over); leaving it alone")]
     private partial void LogNotHeld(Guid orderId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Offset order for {OrderId} cancelled after {Attempts} attempt(s) that created nothing: the payment was refunded")]
-    private partial void LogCancelled(Guid orderId, int attempts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offset order for {OrderId}: attempt {Attempt} was interrupted; its outcome is unknown and will be looked up by note")]
     private partial void LogInterrupted(Guid orderId, int attempt);

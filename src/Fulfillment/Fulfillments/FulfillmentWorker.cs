@@ -184,20 +184,14 @@ public sealed partial class FulfillmentWorker(
         var cancelled = new List<OffsetFulfillment>();
         foreach (var fulfillment in due)
         {
-            if (!fulfillment.IsDue(now) || fulfillment.MustLookUpFirst(dryRun))
+            switch (AttemptStart.Claim(fulfillment, owner, dryRun, now, until))
             {
-                // Interrupted (Attempting) or an unknown outcome: the processor recovers or looks up first.
-                fulfillment.TakeLease(owner, until);
-                claimed.Add(new ClaimedFulfillment(fulfillment, AttemptBegun: false));
-            }
-            else if (fulfillment.BeginAttemptUnlessRefunded(dryRun, now, until))
-            {
-                fulfillment.TakeLease(owner, until);
-                claimed.Add(new ClaimedFulfillment(fulfillment, AttemptBegun: true));
-            }
-            else
-            {
-                cancelled.Add(fulfillment);
+                case StepStart.Cancelled:
+                    cancelled.Add(fulfillment);
+                    break;
+                case var start:
+                    claimed.Add(new ClaimedFulfillment(fulfillment, AttemptBegun: start == StepStart.Begun));
+                    break;
             }
         }
 
@@ -207,7 +201,7 @@ public sealed partial class FulfillmentWorker(
         db.ChangeTracker.Clear();
         foreach (var fulfillment in cancelled)
         {
-            LogCancelled(fulfillment.OrderId, fulfillment.Attempts);
+            AttemptStart.LogCancelled(logger, fulfillment.OrderId, fulfillment.Attempts);
         }
 
         return (claimed, due.Count);
@@ -291,9 +285,6 @@ public sealed partial class FulfillmentWorker(
             // Shutting down.
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Offset order for {OrderId} cancelled after {Attempts} attempt(s) that created nothing: the payment was refunded")]
-    private partial void LogCancelled(Guid orderId, int attempts);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Looking for due fulfilments failed; trying again at the next poll")]
     private partial void LogPollFailed(Exception exception);

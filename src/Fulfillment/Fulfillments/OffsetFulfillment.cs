@@ -114,7 +114,7 @@ public sealed class OffsetFulfillment
         Version++;
     }
 
-    public bool IsHeldBy(string owner, DateTimeOffset now) => LeaseOwner == owner && LeaseExpiresAt > now;
+    public bool IsHeldBy(string owner, DateTimeOffset now) => FulfillmentLease.IsHeldBy(this, owner, now);
 
     /// <summary>The step is over (its state committed with this): any replica may take it when it is due.</summary>
     public void ReleaseLease()
