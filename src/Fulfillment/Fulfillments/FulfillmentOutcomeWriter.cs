@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Persistence;
 
@@ -22,12 +23,12 @@ public sealed class FulfillmentOutcomeWriter(
     : GroupCommitWriter<FulfillmentOutcomeWriter.Outcome, OffsetFulfillment>(logger, "fulfilment outcomes")
 {
     /// <summary>
-    /// Commits the changes the processor made to <paramref name="fulfillment"/> since it was last committed at
-    /// <paramref name="committedVersion"/> (<paramref name="changed"/>: the properties it changed), with the
-    /// outcome's message when it is final. Completes once that commit is durable.
+    /// Commits the changes the processor made to <paramref name="fulfillment"/> since it was last committed as
+    /// <paramref name="committed"/> (its values then, the version included), with the outcome's message when it is
+    /// final. Completes once that commit is durable.
     /// </summary>
-    public Task CommitAsync(OffsetFulfillment fulfillment, int committedVersion, IReadOnlyCollection<string> changed) =>
-        WriteAsync(new Outcome(fulfillment, committedVersion, changed, Activity.Current),
+    public Task CommitAsync(OffsetFulfillment fulfillment, PropertyValues committed) =>
+        WriteAsync(new Outcome(fulfillment, committed, Activity.Current),
             "Fulfillment is stopping and records no more outcomes; the fulfilment stays Attempting and is looked up later.");
 
     protected override async Task<IReadOnlyList<OffsetFulfillment>> WriteBatchAsync(IReadOnlyList<Outcome> batch)
@@ -37,14 +38,9 @@ public sealed class FulfillmentOutcomeWriter(
         var now = time.GetUtcNow();
         foreach (var outcome in batch)
         {
-            var entry = db.Attach(outcome.Fulfillment);
-            foreach (var property in entry.Properties)
-            {
-                property.IsModified = outcome.Changed.Contains(property.Metadata.Name);
-            }
-
-            // The concurrency check: the row is still as this replica last committed it (its lease included).
-            entry.Property(f => f.Version).OriginalValue = outcome.CommittedVersion;
+            // Tracked as last committed: the save writes what differs, and its concurrency check is that the row is
+            // still as this replica last committed it (its version, so its lease included).
+            db.Attach(outcome.Fulfillment).OriginalValues.SetValues(outcome.Committed);
 
             // The outcome's message carries the trace of the order's own step, not the writer's.
             CallerTrace.Run(outcome.Step, () => outcome.Fulfillment.EnqueueOutcome(db, now));
@@ -57,5 +53,6 @@ public sealed class FulfillmentOutcomeWriter(
     }
 
     /// <param name="Step">The processor's activity: the trace the outcome message continues.</param>
-    public sealed record Outcome(OffsetFulfillment Fulfillment, int CommittedVersion, IReadOnlyCollection<string> Changed, Activity? Step);
+    /// <param name="Committed">The fulfilment's values as the processor last committed them.</param>
+    public sealed record Outcome(OffsetFulfillment Fulfillment, PropertyValues Committed, Activity? Step);
 }

@@ -270,12 +270,10 @@ public sealed partial class FulfillmentProcessor(
     private async Task SaveOutcomeAsync(OffsetFulfillment fulfillment)
     {
         fulfillment.ReleaseLease();
-        db.ChangeTracker.DetectChanges();
-        var entry = db.Entry(fulfillment);
-        var changed = entry.Properties.Where(p => p.IsModified).Select(p => p.Metadata.Name).ToHashSet(StringComparer.Ordinal);
         try
         {
-            await outcomes.CommitAsync(fulfillment, entry.Property(f => f.Version).OriginalValue, changed);
+            // The row as this step last committed it: the writer's update is the difference, checked against its version.
+            await outcomes.CommitAsync(fulfillment, db.Entry(fulfillment).OriginalValues.Clone());
         }
         catch (DbUpdateConcurrencyException) when (fulfillment is { State: FulfillmentState.Placed, WrenOrderId: { } wrenOrderId })
         {

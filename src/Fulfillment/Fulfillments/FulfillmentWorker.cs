@@ -220,10 +220,12 @@ public sealed partial class FulfillmentWorker(
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
             var owner = replica.Id;
-            await db.Fulfillments.Where(f => f.LeaseOwner == owner).ExecuteUpdateAsync(update => update
-                .SetProperty(f => f.LeaseOwner, (string?)null)
-                .SetProperty(f => f.LeaseExpiresAt, (DateTimeOffset?)null)
-                .SetProperty(f => f.Version, f => f.Version + 1), timeout.Token);
+            foreach (var fulfillment in await db.Fulfillments.Where(f => f.LeaseOwner == owner).ToListAsync(timeout.Token))
+            {
+                fulfillment.HandBackLease();
+            }
+
+            await db.SaveChangesAsync(timeout.Token);
         }
         catch (Exception ex)
         {

@@ -4,7 +4,6 @@ using PuffinOffset.Fulfillment.Configuration;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Fulfillment.Telemetry;
 using PuffinOffset.Fulfillment.Wren;
-using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
@@ -117,7 +116,8 @@ public sealed partial class LateWrenOrderCheck(
             (extra, sendPlaced) = fulfillment.RecordLateOrderCheck(found, now);
             if (sendPlaced)
             {
-                db.Enqueue(fulfillment.ToPlacedMessage(), now);
+                // Placed now (with the late orders listed): its outcome is sent again.
+                fulfillment.EnqueueOutcome(db, now);
             }
 
             state = fulfillment.State;

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Fulfillment.Telemetry;
-using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Fulfillment.Fulfillments;
@@ -59,7 +58,7 @@ public sealed partial class LostLeaseOrders(
         if (fulfillment.State == FulfillmentState.Placed)
         {
             // Sent again with every Wren order known: the Api flags the order when there are several.
-            db.Enqueue(fulfillment.ToPlacedMessage(), now);
+            fulfillment.EnqueueOutcome(db, now);
         }
         else
         {

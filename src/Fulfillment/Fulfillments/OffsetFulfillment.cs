@@ -116,6 +116,16 @@ public sealed class OffsetFulfillment
 
     public bool IsHeldBy(string owner, DateTimeOffset now) => FulfillmentLease.IsHeldBy(this, owner, now);
 
+    /// <summary>
+    /// Handed back at a graceful stop, once no step of this replica works on it: free at once rather than when the lease
+    /// runs out, and, like a lease taken, a new version, so no copy of it held anywhere can still be saved.
+    /// </summary>
+    public void HandBackLease()
+    {
+        ReleaseLease();
+        Version++;
+    }
+
     /// <summary>The step is over (its state committed with this): any replica may take it when it is due.</summary>
     public void ReleaseLease()
     {

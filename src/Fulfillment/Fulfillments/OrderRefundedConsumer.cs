@@ -56,7 +56,7 @@ public sealed partial class OrderRefundedConsumer(
             db.Enqueue(acknowledgement, now);
             if (fulfillment.State == FulfillmentState.Placed)
             {
-                db.Enqueue(fulfillment.ToPlacedMessage(), now);
+                fulfillment.EnqueueOutcome(db, now);
             }
         });
 
