@@ -145,7 +145,7 @@ public sealed partial class OutboxDispatcher<TContext>(
                 claimed.AddRange(window);
                 var outcomes = await Task.WhenAll(window.Select(row => TryPublishAsync(row, cancellationToken)));
                 var windowFailure = default(OutboxPublishException);
-                var windowPublished = 0;
+                var windowPublished = outcomes.Count(outcome => outcome is null);
                 var confirmedAt = time.GetUtcNow();
                 for (var i = 0; i < window.Length; i++)
                 {
@@ -154,11 +154,13 @@ public sealed partial class OutboxDispatcher<TContext>(
                     {
                         row.MarkDispatched(confirmedAt);
                         published.Add(row);
-                        windowPublished++;
                         continue;
                     }
 
-                    row.RecordFailedAttempt(ex.InnerException?.Message ?? ex.Message);
+                    // Only a failure beside rows that got through says something about this row; a window in which
+                    // nothing got through is the broker's (an outage of minutes once parked every row it held the
+                    // moment the first publish after it succeeded).
+                    row.RecordFailedAttempt(ex.InnerException?.Message ?? ex.Message, countsTowardParking: windowPublished > 0 || ex.Unreadable);
                     failed.Add(row);
                     if (ex.Unreadable)
                     {
