@@ -36,6 +36,14 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
             var name = SoakCluster.Name(role, slot);
             try
             {
+                // A slot whose last restart failed is empty (or its process died on its own): bring it back first.
+                if (cluster[role, slot] is not { HasExited: false })
+                {
+                    log.Record("restart", $"{name} was down when its next fault was drawn: restarted");
+                    await cluster.RestartAsync(role, slot);
+                    continue;
+                }
+
                 await InflictAsync(insideDeck.Draw(), role, slot, name);
             }
             catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException)

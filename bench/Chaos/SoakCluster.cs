@@ -38,6 +38,8 @@ public sealed class SoakCluster : IAsyncDisposable
 
     private readonly ServiceProcess?[] _apis;
     private readonly ServiceProcess?[] _fulfillments;
+    private readonly int?[] _apiPorts;
+    private readonly int?[] _fulfillmentPorts;
     private readonly TempFolder _folder;
     private readonly Dictionary<string, string> _apiVariables;
     private readonly Dictionary<string, string> _fulfillmentVariables;
@@ -56,6 +58,8 @@ public sealed class SoakCluster : IAsyncDisposable
         Wren = wren;
         _apis = new ServiceProcess?[options.ApiReplicas];
         _fulfillments = new ServiceProcess?[options.FulfillmentReplicas];
+        _apiPorts = new int?[options.ApiReplicas];
+        _fulfillmentPorts = new int?[options.FulfillmentReplicas];
         var common = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
@@ -163,17 +167,21 @@ public sealed class SoakCluster : IAsyncDisposable
         return cluster;
     }
 
-    /// <summary>As systemd's Restart= would: the same variables, the same port, a new process (the old one is disposed).</summary>
+    /// <summary>
+    /// As systemd's Restart= would: the same variables, the same port, a new process (the old one is disposed). The slot
+    /// is emptied first, so that a start that fails leaves no disposed process for the next fault (or the all-clear) to
+    /// touch; the port is remembered apart from the process.
+    /// </summary>
     public async Task RestartAsync(Role role, int slot)
     {
         var previous = Replicas(role)[slot];
-        var port = previous?.BaseAddress.Port;
+        Replicas(role)[slot] = null;
         if (previous is not null)
         {
             await previous.DisposeAsync();
         }
 
-        await StartAsync(role, slot, port);
+        await StartAsync(role, slot, Ports(role)[slot]);
     }
 
     private async Task StartAsync(Role role, int slot, int? port)
@@ -183,12 +191,16 @@ public sealed class SoakCluster : IAsyncDisposable
             : (typeof(FulfillmentEntryPoint).Assembly.Location, _fulfillmentVariables);
         // Readiness gets longer than the test default: on a machine shared with builds a replica took more than two
         // minutes to start, and the soak died before its first order.
-        Replicas(role)[slot] = await ServiceProcess.StartAsync(assembly, variables, Name(role, slot), port: port,
+        var process = await ServiceProcess.StartAsync(assembly, variables, Name(role, slot), port: port,
             logPath: _folder.File($"{Name(role, slot)}-{DateTime.UtcNow:HHmmss.fff}.log"), readinessTimeout: TimeSpan.FromMinutes(5));
+        Ports(role)[slot] = process.BaseAddress.Port;
+        Replicas(role)[slot] = process;
     }
 
     /// <summary>The base address of an Api slot, whatever state its process is in.</summary>
-    public Uri ApiAddress(int slot) => _apis[slot]?.BaseAddress ?? throw new InvalidOperationException($"api-{slot} never started.");
+    public Uri ApiAddress(int slot) => _apiPorts[slot] is { } port
+        ? new Uri($"http://127.0.0.1:{port}/")
+        : throw new InvalidOperationException($"api-{slot} never started.");
 
     /// <summary>The last lines of every replica's output, for a failed start or a violation that needs them.</summary>
     public string Outputs(int lines) => string.Join("\n\n", _apis.Concat(_fulfillments).OfType<ServiceProcess>()
@@ -198,6 +210,8 @@ public sealed class SoakCluster : IAsyncDisposable
     public string LogFolder => _folder.Path;
 
     private ServiceProcess?[] Replicas(Role role) => role == Role.Api ? _apis : _fulfillments;
+
+    private int?[] Ports(Role role) => role == Role.Api ? _apiPorts : _fulfillmentPorts;
 
     private static string Span(TimeSpan span) => span.ToString("c", CultureInfo.InvariantCulture);
 

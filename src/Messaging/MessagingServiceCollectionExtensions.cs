@@ -50,6 +50,8 @@ public static class MessagingServiceCollectionExtensions
         services.AddSingleton<OutboxMetrics>();
         services.TryAddSingleton<GaugeRefreshes>();
         services.AddSingleton<IInterceptor, OutboxCommitInterceptor>();
+        services.AddSingleton<OutboxClaims>();
+        services.AddSingleton<IInterceptor>(provider => provider.GetRequiredService<OutboxClaims>());
         services.AddOptions<OutboxOptions>()
             .BindStrictly(OutboxOptions.Section)
             .ValidateDataAnnotations()

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.TestSupport;
@@ -60,5 +61,46 @@ public sealed class BrokerOutageTests : IAsyncLifetime, IDisposable
         }
 
         await host.StopAsync();
+    }
+    /// <summary>
+    /// The chaos soak's second finding: every publish of a minutes-long outage counted toward parking, so when the first
+    /// publish after it got through, each row whose publish failed beside it (a timeout on a broker still waking up)
+    /// was parked at once. Here the refund's failure beside the payment is the row's own (no queue is bound for it).
+    /// </summary>
+    [Fact]
+    public async Task Publishes_that_failed_during_an_outage_do_not_park_a_row_once_the_broker_is_back()
+    {
+        using var failedPublishes = new MeasurementCounter(OutboxMetrics.MeterName, "puffin.outbox.publish_failures");
+        using var host = await OutboxTestHost.StartAsync(_folder.File("outage-attempts.db"), _broker.ConnectionString(),
+            settings: new() { ["Outbox:MaxPublishAttempts"] = "2" });
+        await _broker.StopAsync();
+
+        var orderId = Guid.NewGuid();
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TestDbContext>();
+            var now = DateTimeOffset.UtcNow;
+            db.Enqueue(new PaymentCompleted(orderId, "cs_test_outage", null, 1m, 21, 40_171, "usd", null, now), now);
+            db.Enqueue(new OrderRefunded(orderId, 40_171, now), now);
+            await db.SaveChangesAsync();
+        }
+
+        // Both rows fail in more windows than MaxPublishAttempts allows.
+        await Eventually.TrueAsync(() => failedPublishes.Value >= 6, TimeSpan.FromSeconds(90), "three failed windows while the broker is down");
+        await _broker.RestartAsync();
+
+        await Eventually.TrueAsync(async () => await QueryAsync(host, db => db.OutboxMessages.AnyAsync(m => m.MessageType == "PaymentCompleted" && m.DispatchedAt != null)),
+            TimeSpan.FromSeconds(90), "the payment is published and marked once the broker is back");
+        var refund = await QueryAsync(host, db => db.OutboxMessages.AsNoTracking().SingleAsync(m => m.MessageType == "OrderRefunded"));
+        Assert.Null(refund.DispatchedAt); // it failed beside the published payment: unroutable
+        Assert.Null(refund.ParkedAt);
+        Assert.True(refund.Attempts < 2, $"{refund.Attempts} attempts counted; only failures beside a published row count");
+        await host.StopAsync();
+    }
+
+    private static async Task<T> QueryAsync<T>(IHost host, Func<TestDbContext, Task<T>> query)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<TestDbContext>());
     }
 }

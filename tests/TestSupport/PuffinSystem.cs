@@ -37,6 +37,7 @@ public sealed class PuffinSystem : IAsyncDisposable
     private Action<Dictionary<string, string?>>? _configureFulfillment;
     private Action<IServiceCollection>? _configureFulfillmentServices;
     private LogRecorder? _logs;
+    private RabbitMqBroker? _broker;
     private Dictionary<string, string?> _apiSettings = [];
 
     public StripeSandboxHost Stripe { get; private set; } = null!;
@@ -68,9 +69,10 @@ public sealed class PuffinSystem : IAsyncDisposable
     /// <param name="configureFulfillment">Settings a test changes in Fulfillment (e.g. its retry delays).</param>
     /// <param name="configureFulfillmentServices">Extra registrations in Fulfillment (e.g. a database fault), on every start.</param>
     /// <param name="logs">Also receives the Api's and Fulfillment's log records (Warning and above).</param>
+    /// <param name="broker">A node of the test's own (one it may stop); the process's shared node otherwise.</param>
     public static async Task<PuffinSystem> StartAsync(bool dryRun = false, Action<Dictionary<string, string?>>? configureFulfillment = null,
         IReadOnlyDictionary<string, string?>? apiSettings = null, Action<IServiceCollection>? configureFulfillmentServices = null,
-        LogRecorder? logs = null)
+        LogRecorder? logs = null, RabbitMqBroker? broker = null)
     {
         var system = new PuffinSystem
         {
@@ -78,6 +80,7 @@ public sealed class PuffinSystem : IAsyncDisposable
             _configureFulfillment = configureFulfillment,
             _configureFulfillmentServices = configureFulfillmentServices,
             _logs = logs,
+            _broker = broker,
         };
         await system.StartServicesAsync(apiSettings ?? new Dictionary<string, string?>());
         return system;
@@ -85,7 +88,7 @@ public sealed class PuffinSystem : IAsyncDisposable
 
     private async Task StartServicesAsync(IReadOnlyDictionary<string, string?> apiSettings)
     {
-        var brokerUri = _brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
+        var brokerUri = _brokerUri = await (_broker ?? await RabbitMqBroker.Shared).CreateVirtualHostAsync();
         Stripe = await StripeSandboxHost.StartAsync();
         Wren = await WrenSandboxServer.StartAsync(options => options.LiveTokens.Add(WrenToken));
         var storefrontOrigin = Stripe.BaseAddress.GetLeftPart(UriPartial.Authority);

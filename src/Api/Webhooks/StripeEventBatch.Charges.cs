@@ -31,7 +31,7 @@ public sealed partial class StripeEventBatch
         switch (stripeEvent.Type)
         {
             case ChargeEvent.ChargeRefunded:
-                return (ApplyRefund(stripeEvent, order, now), order.Id);
+                return (await ApplyRefundAsync(stripeEvent, order, now), order.Id);
             case ChargeEvent.DisputeCreated:
                 order.OpenDispute(stripeEvent.ObjectId, stripeEvent.DisputeReason, now);
                 LogDispute(logger, stripeEvent.EventId, order.Id, stripeEvent.ObjectId, stripeEvent.DisputeStatus);
@@ -77,7 +77,7 @@ public sealed partial class StripeEventBatch
     /// this event): the refund is final, so the order is refunded instead of paid and no offset is ever bought.
     /// <see cref="OrderRefunded"/> still goes out, as for any refund, so Fulfillment records the cancellation.
     /// </summary>
-    private string ApplyEarlierRefund(CheckoutSessionEvent stripeEvent, Order order, EarlierPaymentEvent refund, DateTimeOffset now)
+    private async Task<string> ApplyEarlierRefundAsync(CheckoutSessionEvent stripeEvent, Order order, EarlierPaymentEvent refund, DateTimeOffset now)
     {
         var from = order.Status;
         order.RememberPaymentIntent(stripeEvent.PaymentIntentId);
@@ -89,19 +89,21 @@ public sealed partial class StripeEventBatch
 
         // Disputes that overtook the Checkout event still need an operator; the refund itself is settled.
         FlagEarlierPaymentEvents(order, stripeEvent.PaymentIntentId!, now, refundApplied: true);
+        await WithdrawPaymentAsync(order);
         db.Enqueue(new OrderRefunded(order.Id, order.AmountRefunded, now), now);
         _afterCommit.Add(metrics.OrderRefunded);
         LogRefundedBeforePayment(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, from, order.AmountRefunded);
         return WebhookOutcome.Applied;
     }
 
-    private string ApplyRefund(ChargeEvent stripeEvent, Order order, DateTimeOffset now)
+    private async Task<string> ApplyRefundAsync(ChargeEvent stripeEvent, Order order, DateTimeOffset now)
     {
         var from = order.Status;
         switch (order.ApplyRefund(stripeEvent.AmountRefunded, stripeEvent.IsFullRefund, now))
         {
             case RefundChange.Refunded:
                 // Fulfillment cancels a purchase it has not started; one it has started is the attention above.
+                await WithdrawPaymentAsync(order);
                 db.Enqueue(order.ToOrderRefunded(), now);
                 _afterCommit.Add(metrics.OrderRefunded);
                 LogRefunded(logger, stripeEvent.EventId, order.Id, from, order.AmountRefunded);
@@ -114,6 +116,27 @@ public sealed partial class StripeEventBatch
                 return WebhookOutcome.RefusedTransition;
         }
     }
+
+    /// <summary>
+    /// A payment refunded in full whose <see cref="PaymentCompleted"/> is still in our outbox (the broker was down) is
+    /// withdrawn with the refund: Fulfillment never hears of it and buys nothing, instead of receiving the payment
+    /// first and the refund only once the outbox has published both (its backlog hold only sees the broker).
+    /// </summary>
+    private async Task WithdrawPaymentAsync(Order order)
+    {
+        var withdrawn = await db.WithdrawUnpublishedAsync<PaymentCompleted>(order.Id, CancellationToken.None);
+        if (withdrawn > 0)
+        {
+            _afterCommit.Add(() =>
+            {
+                outboxMetrics.Withdrawn(nameof(PaymentCompleted), withdrawn);
+                LogPaymentWithdrawn(logger, order.Id, withdrawn);
+            });
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId} was refunded in full before its payment was published: {Count} PaymentCompleted withdrawn from the outbox, Fulfillment will buy nothing")]
+    private static partial void LogPaymentWithdrawn(ILogger logger, Guid orderId, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId} learned payment intent {PaymentIntentId}, for which Stripe had already sent {EventTypes}: an operator must check the payment")]
     private static partial void LogEarlierPaymentEvents(ILogger logger, Guid orderId, string paymentIntentId, string eventTypes);

@@ -30,6 +30,7 @@ public sealed partial class StripeEventBatch
 {
     private readonly ApiDbContext db;
     private readonly ApiMetrics metrics;
+    private readonly OutboxMetrics outboxMetrics;
     private readonly ILogger logger;
 
     /// <summary>Counted only once the transaction committed.</summary>
@@ -38,10 +39,11 @@ public sealed partial class StripeEventBatch
     /// <summary>Payment events recorded before their order was known, oldest first.</summary>
     private readonly List<EarlierPaymentEvent> _earlierPaymentEvents = [];
 
-    private StripeEventBatch(ApiDbContext db, ApiMetrics metrics, ILogger logger)
+    private StripeEventBatch(ApiDbContext db, ApiMetrics metrics, OutboxMetrics outboxMetrics, ILogger logger)
     {
         this.db = db;
         this.metrics = metrics;
+        this.outboxMetrics = outboxMetrics;
         this.logger = logger;
     }
 
@@ -51,9 +53,9 @@ public sealed partial class StripeEventBatch
     /// tracked, so every event of the batch reads (and changes) the transaction's current state of its order.
     /// </summary>
     internal static async Task<StripeEventBatch> LoadAsync(ApiDbContext db, IReadOnlyCollection<StripeWebhookEvent> events,
-        ApiMetrics metrics, ILogger logger)
+        ApiMetrics metrics, OutboxMetrics outboxMetrics, ILogger logger)
     {
-        var batch = new StripeEventBatch(db, metrics, logger);
+        var batch = new StripeEventBatch(db, metrics, outboxMetrics, logger);
         await batch.LoadOrdersAndEarlierPaymentsAsync(events);
         return batch;
     }
@@ -156,7 +158,7 @@ public sealed partial class StripeEventBatch
             && from is OrderStatus.Pending or OrderStatus.AwaitingPayment
             && EarlierFullRefund(stripeEvent.PaymentIntentId!) is { } earlierRefund)
         {
-            return (ApplyEarlierRefund(stripeEvent, order, earlierRefund, now), order.Id);
+            return (await ApplyEarlierRefundAsync(stripeEvent, order, earlierRefund, now), order.Id);
         }
 
         var moved = target == OrderStatus.Paid

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Api.Webhooks;
@@ -21,6 +22,7 @@ public sealed class StripeEventWriter(
     TimeProvider time,
     RecentStripeEvents recent,
     ApiMetrics metrics,
+    OutboxMetrics outboxMetrics,
     ILogger<StripeEventBatch> batchLogger,
     ILogger<StripeEventWriter> logger)
     : DatabaseGroupCommitWriter<ApiDbContext, StripeEventWriter.PendingEvent, string>(scopes, logger, "Stripe events")
@@ -41,7 +43,7 @@ public sealed class StripeEventWriter(
         var recorded = (await db.StripeEvents.Where(e => ids.Contains(e.EventId)).Select(e => e.EventId).ToListAsync())
             .ToHashSet(StringComparer.Ordinal);
         var events = await StripeEventBatch.LoadAsync(db, [.. batch.Where(p => !recorded.Contains(p.Event.EventId)).Select(p => p.Event)],
-            metrics, batchLogger);
+            metrics, outboxMetrics, batchLogger);
         for (var i = 0; i < batch.Count; i++)
         {
             var pending = batch[i];

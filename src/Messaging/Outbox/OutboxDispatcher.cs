@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,7 @@ public sealed partial class OutboxDispatcher<TContext>(
     IServiceScopeFactory scopeFactory,
     IBus bus,
     OutboxSignal signal,
+    OutboxClaims claims,
     OutboxMetrics metrics,
     GaugeRefreshes refreshes,
     TimeProvider time,
@@ -113,6 +115,7 @@ public sealed partial class OutboxDispatcher<TContext>(
         // the broker confirms: no transaction there.
         var postgres = db.Database.IsNpgsql();
         await using var claim = postgres ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var reservationsBeforeRead = claims.Reservations;
         var deliverable = db.OutboxMessages.Where(m => m.DispatchedAt == null && m.ParkedAt == null);
         if (_pendingMarks.Watermark is { } watermark)
         {
@@ -129,17 +132,20 @@ public sealed partial class OutboxDispatcher<TContext>(
 
         var published = new List<OutboxMessage>(batch.Count);
         var failed = new List<OutboxMessage>();
+        var claimed = new List<OutboxMessage>();
         OutboxPublishException? brokerFailure = null;
         try
         {
             // A window of rows is published at once and their confirms awaited together: one broker round trip
             // per window instead of one per row, so the commit → broker delay stays flat under a burst. Each
             // window's publishes are started in sequence order on the bus's channel.
-            foreach (var window in batch.Chunk(_options.PublishConcurrency))
+            foreach (var rows in batch.Chunk(_options.PublishConcurrency))
             {
+                var window = postgres ? rows : await ClaimWindowAsync(db, rows, reservationsBeforeRead, cancellationToken);
+                claimed.AddRange(window);
                 var outcomes = await Task.WhenAll(window.Select(row => TryPublishAsync(row, cancellationToken)));
                 var windowFailure = default(OutboxPublishException);
-                var windowPublished = 0;
+                var windowPublished = outcomes.Count(outcome => outcome is null);
                 var confirmedAt = time.GetUtcNow();
                 for (var i = 0; i < window.Length; i++)
                 {
@@ -148,11 +154,13 @@ public sealed partial class OutboxDispatcher<TContext>(
                     {
                         row.MarkDispatched(confirmedAt);
                         published.Add(row);
-                        windowPublished++;
                         continue;
                     }
 
-                    row.RecordFailedAttempt(ex.InnerException?.Message ?? ex.Message);
+                    // Only a failure beside rows that got through says something about this row; a window in which
+                    // nothing got through is the broker's (an outage of minutes once parked every row it held the
+                    // moment the first publish after it succeeded).
+                    row.RecordFailedAttempt(ex.InnerException?.Message ?? ex.Message, countsTowardParking: windowPublished > 0 || ex.Unreadable);
                     failed.Add(row);
                     if (ex.Unreadable)
                     {
@@ -181,29 +189,14 @@ public sealed partial class OutboxDispatcher<TContext>(
         }
         finally
         {
-            foreach (var row in published)
+            try
             {
-                metrics.Published(row.MessageType, row.DispatchedAt!.Value - row.CreatedAt);
+                await RecordOutcomesAsync(db, claim, postgres, published, failed);
             }
-
-            // One write for everything the broker confirmed and every attempt counted, even when a later row
-            // failed. A crash before this write republishes those rows with the same message ids, which the
-            // receivers' inboxes drop. On SQLite a batch that went through cleanly only adds its marks to the
-            // held ones (see PendingMarks); a failure is recorded at once, and the held marks with it.
-            if (!postgres && _options.MarkInterval > TimeSpan.Zero && failed.Count == 0)
+            finally
             {
-                _pendingMarks.Add(published, time.GetUtcNow());
-            }
-            else if (published.Count + failed.Count + _pendingMarks.Count > 0)
-            {
-                AttachPendingMarks(db);
-                await db.SaveChangesAsync(CancellationToken.None);
-                _pendingMarks.Clear();
-            }
-
-            if (claim is not null)
-            {
-                await claim.CommitAsync(CancellationToken.None);
+                // Held marks keep their rows claimed until they are written.
+                claims.Release(claimed.Where(r => !_pendingMarks.Holds(r)));
             }
         }
 
@@ -215,13 +208,91 @@ public sealed partial class OutboxDispatcher<TContext>(
         return batch.Count < _options.BatchSize;
     }
 
+    private async Task RecordOutcomesAsync(TContext db, IDbContextTransaction? claim, bool postgres,
+        List<OutboxMessage> published, List<OutboxMessage> failed)
+    {
+        foreach (var row in published)
+        {
+            metrics.Published(row.MessageType, row.DispatchedAt!.Value - row.CreatedAt);
+        }
+
+        // One write for everything the broker confirmed and every attempt counted, even when a later row
+        // failed. A crash before this write republishes those rows with the same message ids, which the
+        // receivers' inboxes drop. On SQLite a batch that went through cleanly only adds its marks to the
+        // held ones (see PendingMarks); a failure is recorded at once, and the held marks with it.
+        if (!postgres && _options.MarkInterval > TimeSpan.Zero && failed.Count == 0)
+        {
+            _pendingMarks.Add(published, time.GetUtcNow());
+        }
+        else if (published.Count + failed.Count + _pendingMarks.Count > 0)
+        {
+            AttachPendingMarks(db);
+            await SaveOutcomesAsync(db);
+            claims.Release(_pendingMarks.Rows);
+            _pendingMarks.Clear();
+        }
+
+        if (claim is not null)
+        {
+            await claim.CommitAsync(CancellationToken.None);
+        }
+    }
+
     private async Task WritePendingMarksAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         AttachPendingMarks(db);
         await db.SaveChangesAsync(cancellationToken);
+        claims.Release(_pendingMarks.Rows);
         _pendingMarks.Clear();
+    }
+
+    /// <summary>
+    /// SQLite: the window's rows as they are now. A withdrawal may have deleted rows of this batch after it was read
+    /// (it commits before the dispatcher claims them, or it reserved them and the claim leaves them out); they are
+    /// checked again only when a withdrawal began since the read, which is rare.
+    /// </summary>
+    private async Task<OutboxMessage[]> ClaimWindowAsync(TContext db, OutboxMessage[] rows, long reservationsBeforeRead, CancellationToken cancellationToken)
+    {
+        var window = claims.ClaimWindow(rows);
+        if (claims.Reservations == reservationsBeforeRead || window.Length == 0)
+        {
+            return window;
+        }
+
+        var sequences = window.Select(r => r.Sequence).ToList();
+        var present = (await db.OutboxMessages.Where(m => sequences.Contains(m.Sequence)).Select(m => m.Sequence).ToListAsync(cancellationToken)).ToHashSet();
+        var withdrawn = window.Where(r => !present.Contains(r.Sequence)).ToArray();
+        foreach (var row in withdrawn)
+        {
+            db.Entry(row).State = EntityState.Detached;
+        }
+
+        claims.Release(withdrawn);
+        return window.Where(r => present.Contains(r.Sequence)).ToArray();
+    }
+
+    /// <summary>
+    /// The batch's marks and failed attempts. A row whose publish failed may have been withdrawn meanwhile (deleted
+    /// with the refund that made it wrong, see <see cref="OutboxClaims"/>): its attempt count has no row left to
+    /// land on, so it is dropped and the rest written again.
+    /// </summary>
+    private static async Task SaveOutcomesAsync(TContext db)
+    {
+        try
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (DbUpdateConcurrencyException ex) when (!db.Database.IsNpgsql())
+        {
+            foreach (var entry in ex.Entries)
+            {
+                entry.State = EntityState.Detached;
+            }
+
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
     }
 
     /// <summary>The held rows come from earlier batches' (disposed) contexts: only their dispatched mark is written.</summary>
@@ -264,10 +335,12 @@ public sealed partial class OutboxDispatcher<TContext>(
         try
         {
             await PublishAsync(row, cancellationToken);
+            claims.Answered(row, confirmed: true);
             return null;
         }
         catch (OutboxPublishException ex)
         {
+            claims.Answered(row, confirmed: false);
             return ex;
         }
     }

@@ -18,7 +18,7 @@ public sealed class OutboxMessage
     public string? TraceState { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset? DispatchedAt { get; private set; }
-    /// <summary>Failed publishes since the row was written or last re-queued.</summary>
+    /// <summary>Failed publishes since the row was written or last re-queued, counted while other rows got through (not during a broker outage).</summary>
     public int Attempts { get; private set; }
     /// <summary>Why the last publish failed (the exception's message, no payload).</summary>
     public string? LastError { get; private set; }
@@ -50,9 +50,14 @@ public sealed class OutboxMessage
 
     public const int MaxErrorLength = 1000;
 
-    public void RecordFailedAttempt(string error)
+    /// <param name="countsTowardParking">False when nothing else got through either (the broker is away): the error is kept, the count is not.</param>
+    public void RecordFailedAttempt(string error, bool countsTowardParking = true)
     {
-        Attempts++;
+        if (countsTowardParking)
+        {
+            Attempts++;
+        }
+
         LastError = error.Length <= MaxErrorLength ? error : error[..MaxErrorLength];
     }
 

@@ -12,6 +12,7 @@ public sealed class OutboxMetrics
 
     private readonly Counter<long> _published;
     private readonly Counter<long> _failures;
+    private readonly Counter<long> _withdrawn;
     private readonly Histogram<double> _delay;
     private long _pending;
     private double _oldestPendingAgeSeconds;
@@ -25,6 +26,7 @@ public sealed class OutboxMetrics
         var meter = meterFactory.Create(MeterName);
         _published = meter.CreateCounter<long>("puffin.outbox.published", "{message}", "Messages published from the outbox.");
         _failures = meter.CreateCounter<long>("puffin.outbox.publish_failures", "{attempt}", "Publish attempts that failed and will be retried.");
+        _withdrawn = meter.CreateCounter<long>("puffin.outbox.withdrawn", "{message}", "Unpublished messages taken back by the transaction that made them wrong (a payment refunded in full before it was published).");
         _delay = meter.CreateHistogram<double>("puffin.outbox.dispatch_delay", "s", "Time from the business commit to the broker's publish confirm.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DelayBuckets });
         meter.CreateObservableGauge("puffin.outbox.pending", () => Interlocked.Read(ref _pending), "{message}", "Messages committed but not yet published.");
@@ -38,6 +40,10 @@ public sealed class OutboxMetrics
         _published.Add(1, tag);
         _delay.Record(delay.TotalSeconds, tag);
     }
+
+    /// <summary>Counted by the caller once its transaction committed.</summary>
+    public void Withdrawn(string messageType, int count) =>
+        _withdrawn.Add(count, new KeyValuePair<string, object?>("message.type", messageType));
 
     public void PublishFailed(string messageType) =>
         _failures.Add(1, new KeyValuePair<string, object?>("message.type", messageType));

@@ -24,6 +24,8 @@ internal sealed class PendingMarks(TimeSpan interval, int limit)
 
     public IReadOnlyList<OutboxMessage> Rows => _rows;
 
+    public bool Holds(OutboxMessage row) => Watermark is { } watermark && row.Sequence <= watermark && _rows.Contains(row);
+
     public void Add(IReadOnlyCollection<OutboxMessage> confirmed, DateTimeOffset now)
     {
         if (confirmed.Count == 0)

@@ -16,6 +16,42 @@ public abstract class MessagingDbContext(DbContextOptions options) : DbContext(o
     /// <summary>Set when outbox rows were saved but the dispatcher has not been woken yet.</summary>
     internal bool HasUnsignaledOutboxRows { get; set; }
 
+    /// <summary>Outbox rows this context's transaction is withdrawing: kept from the dispatcher until it ends.</summary>
+    private (OutboxClaims Claims, List<long> Sequences)? _withdrawing;
+
+    internal void HoldWithdrawalReservations(OutboxClaims claims, List<long> sequences)
+    {
+        if (_withdrawing is { } held)
+        {
+            held.Sequences.AddRange(sequences);
+            return;
+        }
+
+        _withdrawing = (claims, sequences);
+    }
+
+    internal void EndWithdrawalReservations()
+    {
+        if (_withdrawing is { } held)
+        {
+            _withdrawing = null;
+            held.Claims.EndReservation(held.Sequences);
+        }
+    }
+
+    /// <summary>A transaction abandoned without commit or rollback (an exception) still gives its rows back.</summary>
+    public override void Dispose()
+    {
+        EndWithdrawalReservations();
+        base.Dispose();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        EndWithdrawalReservations();
+        return base.DisposeAsync();
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<OutboxMessage>(outbox =>

@@ -41,6 +41,7 @@ public sealed class StripeReconcilerBackoffTests : IDisposable
         services.AddSingleton<OutboxSignal>();
         services.AddSqliteDbContext<ApiDbContext>(_folder.File("orders.db"));
         services.AddSingleton<ApiMetrics>();
+        services.AddSingleton<OutboxMetrics>();
         services.AddSingleton(Options.Create(new OrderRecoveryOptions { StripeReconcileInterval = Interval, StripeReconcileBatchSize = BatchSize }));
         services.AddSingleton(Options.Create(new StripeOptions { SecretKey = "sk_test_reconcile", ApiBase = new Uri("http://stripe.test") }));
         services.AddSingleton(Options.Create(new FrontendOptions { Origins = [new Uri("http://localhost:5173")] }));
