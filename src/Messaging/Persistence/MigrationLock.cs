@@ -23,7 +23,9 @@ internal static class MigrationLock
         try
         {
             await connection.OpenAsync(cancellationToken);
-            await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection);
+            // No command timeout: the wait lasts as long as another replica's migration, which on a loaded machine took
+            // longer than the default 30 s and crashed the waiting replica at start. The holder's death ends it.
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection) { CommandTimeout = 0 };
             command.Parameters.AddWithValue("key", OneReplica.LockKey($"migrations:{database}"));
             await command.ExecuteNonQueryAsync(cancellationToken);
             return connection;
