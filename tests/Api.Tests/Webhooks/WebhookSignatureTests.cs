@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Tests.Support;
@@ -121,6 +123,73 @@ public sealed class WebhookSignatureTests : ApiTestBase
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(before, await DatabaseSnapshotAsync());
+    }
+
+    [Theory]
+    [InlineData(16 * 1024)]
+    [InlineData(511 * 1024)]
+    public async Task A_body_sent_without_a_length_is_read_whole_and_applied(int size)
+    {
+        var created = await CreateOrderAsync();
+        var body = StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId);
+        body = body.Insert(body.LastIndexOf('}'), ",\"padding\":\"" + new string('x', size - body.Length - 14) + "\"");
+
+        using var response = await PostChunkedAsync(body, WebhookSigner.Header(body, DateTimeOffset.UtcNow, Secret), "application/json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(OrderStatus.Paid, (await OrderAsync(created.OrderId)).Status);
+    }
+
+    [Fact]
+    public async Task A_body_over_512_KiB_sent_without_a_length_is_413_and_changes_nothing()
+    {
+        var created = await CreateOrderAsync();
+        var body = StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId);
+        body = body.Insert(body.LastIndexOf('}'), ",\"padding\":\"" + new string('x', 512 * 1024) + "\"");
+        var before = await DatabaseSnapshotAsync();
+
+        using var response = await PostChunkedAsync(body, WebhookSigner.Header(body, DateTimeOffset.UtcNow, Secret), "application/json");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(before, await DatabaseSnapshotAsync());
+    }
+
+    [Fact]
+    public async Task The_content_type_is_not_what_verifies_a_webhook()
+    {
+        var created = await CreateOrderAsync();
+        var body = StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId);
+
+        using var response = await PostChunkedAsync(body, WebhookSigner.Header(body, DateTimeOffset.UtcNow, Secret), "text/plain");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(OrderStatus.Paid, (await OrderAsync(created.OrderId)).Status);
+    }
+
+    /// <summary>Without a Content-Length (chunked), so the Api cannot size its buffer up front.</summary>
+    private async Task<HttpResponseMessage> PostChunkedAsync(string body, string header, string contentType)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/stripe") { Content = new UnsizedContent(Encoding.UTF8.GetBytes(body)) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        request.Headers.TryAddWithoutValidation("Stripe-Signature", header);
+        return await Client.SendAsync(request);
+    }
+
+    private sealed class UnsizedContent(byte[] bytes) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            foreach (var chunk in bytes.Chunk(7_000))
+            {
+                await stream.WriteAsync(chunk);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }
 
