@@ -4,7 +4,8 @@ using PuffinOffset.IngestBench;
 using PuffinOffset.StripeSandbox;
 using PuffinOffset.TestSupport;
 
-// Usage: dotnet run -c Release --project bench/IngestBench -- [rounds=3] [seconds=8] [concurrency=16] [pool=40000] [trace=FILE] [provider=sqlite|postgres]
+// Usage: dotnet run -c Release --project bench/IngestBench -- requestpath [iterations=20000] [a=DIR]   (RequestPathBench.cs)
+//    or: dotnet run -c Release --project bench/IngestBench -- [rounds=3] [seconds=8] [concurrency=16] [pool=40000] [trace=FILE] [provider=sqlite|postgres]
 //        [a=DIR|.] [Section__Key=value ...] [a:KEY=value ...] [b:KEY=value ...]
 // Section__Key=value and DOTNET_*=value arguments are set in the Api's environment (settings to compare, e.g. Outbox__MarkInterval=00:00:00).
 // a=DIR adds build A (the Api.dll in DIR, e.g. a copy of src/Api/bin/Release/net10.0 made before a change; "." for this
@@ -19,6 +20,11 @@ using PuffinOffset.TestSupport;
 // distinct pre-signed paid events for real orders. Prints every round, the medians and system/floor.
 var options = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
 int Option(string name, int fallback) => int.Parse(options.GetValueOrDefault(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+if (args.FirstOrDefault() == "requestpath")
+{
+    return await RequestPathBench.RunAsync(options);
+}
+
 var rounds = Option("rounds", 3);
 var seconds = Option("seconds", 8);
 var concurrency = Option("concurrency", 16);

@@ -155,15 +155,16 @@ public sealed class WebhookSignatureTests : ApiTestBase
     }
 
     [Fact]
-    public async Task The_content_type_is_not_what_verifies_a_webhook()
+    public async Task A_signed_body_sent_as_another_content_type_is_415_and_changes_nothing()
     {
         var created = await CreateOrderAsync();
         var body = StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId);
+        var before = await DatabaseSnapshotAsync();
 
         using var response = await PostChunkedAsync(body, WebhookSigner.Header(body, DateTimeOffset.UtcNow, Secret), "text/plain");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(OrderStatus.Paid, (await OrderAsync(created.OrderId)).Status);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(before, await DatabaseSnapshotAsync());
     }
 
     /// <summary>Without a Content-Length (chunked), so the Api cannot size its buffer up front.</summary>
