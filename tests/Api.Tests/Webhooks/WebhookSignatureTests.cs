@@ -19,7 +19,7 @@ public sealed class WebhookSignatureTests : ApiTestBase
     public static TheoryData<string> RejectedCases() =>
     [
         "wrong secret", "secret without whsec_ prefix", "body changed by one byte", "trailing newline added", "signed 301 s ago",
-        "signed 301 s in the future", "only v0", "upper-case hex", "item without =", "missing header", "empty header",
+        "signed 330 s in the future", "only v0", "upper-case hex", "item without =", "missing header", "empty header",
         "header without t", "header without signatures", "signed body that is not JSON", "signed JSON that is not an event",
     ];
 
@@ -39,7 +39,9 @@ public sealed class WebhookSignatureTests : ApiTestBase
             "body changed by one byte" => (body.Replace("\"paid\"", "\"pain\""), WebhookSigner.Header(body, now, Secret)),
             "trailing newline added" => (body + "\n", WebhookSigner.Header(body, now, Secret)),
             "signed 301 s ago" => (body, WebhookSigner.Header(body, now.AddSeconds(-301), Secret)),
-            "signed 301 s in the future" => (body, WebhookSigner.Header(body, now.AddSeconds(301), Secret)),
+            // Well past the tolerance: a webhook signed in the future becomes valid as the seconds pass, and a loaded machine
+            // may take seconds to post it (the exact 300/301 s boundaries are StripeSignatureVerifierTests', on a fake clock).
+            "signed 330 s in the future" => (body, WebhookSigner.Header(body, now.AddSeconds(330), Secret)),
             "only v0" => (body, $"t={t},v0={valid}"),
             "upper-case hex" => (body, $"t={t},v1={valid.ToUpperInvariant()}"),
             "item without =" => (body, $"t={t},v1={valid},garbage"),
@@ -65,7 +67,7 @@ public sealed class WebhookSignatureTests : ApiTestBase
 
     public static TheoryData<string> AcceptedCases() =>
     [
-        "signed now", "signed exactly 300 s ago", "signed 300 s in the future", "several v1, one matching", "extra v0", "spaces after commas",
+        "signed now", "signed 270 s ago", "signed 300 s in the future", "several v1, one matching", "extra v0", "spaces after commas",
     ];
 
     [Theory]
@@ -80,8 +82,8 @@ public sealed class WebhookSignatureTests : ApiTestBase
         var header = @case switch
         {
             "signed now" => $"t={t},v1={valid}",
-            // One second of slack for the time between signing and the Api's check.
-            "signed exactly 300 s ago" => WebhookSigner.Header(body, now.AddSeconds(-299), Secret),
+            // Thirty seconds of slack for the time between signing and the Api's check on a loaded machine.
+            "signed 270 s ago" => WebhookSigner.Header(body, now.AddSeconds(-270), Secret),
             "signed 300 s in the future" => WebhookSigner.Header(body, now.AddSeconds(300), Secret),
             "several v1, one matching" => $"t={t},v1={new string('0', 64)},v1={valid},v1={new string('a', 64)}",
             "extra v0" => $"t={t},v1={valid},v0={new string('6', 64)}",
