@@ -6,10 +6,10 @@ using PuffinOffset.StripeSandbox;
 
 namespace PuffinOffset.IngestBench;
 
-public sealed record RoundResult(int Succeeded, int Failed, double EventsPerSecond, double P50, double P99, double CpuMsPerEvent = 0, double RssMiB = 0)
+public sealed record RoundResult(int Succeeded, int Failed, double EventsPerSecond, double P50, double P99, double CpuMsPerEvent = 0, double RssMiB = 0, double AllocKiBPerEvent = double.NaN, double NetAllocKiBPerEvent = double.NaN)
 {
     public string Summary() => string.Create(CultureInfo.InvariantCulture,
-        $"{EventsPerSecond,7:0} events/s, p50 {P50:0.0} ms, p99 {P99:0.0} ms, server CPU {CpuMsPerEvent:0.00} ms/event, RSS {RssMiB:0} MiB");
+        $"{EventsPerSecond,7:0} events/s, p50 {P50:0.0} ms, p99 {P99:0.0} ms, server CPU {CpuMsPerEvent:0.00} ms/event, {AllocKiBPerEvent:0.0} KiB allocated/event (net of idle {NetAllocKiBPerEvent:0.0}), RSS {RssMiB:0} MiB");
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Summary()} ({Succeeded} ok, {Failed} failed)");
 }

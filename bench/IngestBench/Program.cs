@@ -1,17 +1,17 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using MassTransit;
-using Microsoft.EntityFrameworkCore;
-using PuffinOffset.Api.Orders;
-using PuffinOffset.Api.Persistence;
 using PuffinOffset.IngestBench;
-using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.StripeSandbox;
 using PuffinOffset.TestSupport;
 
-// Usage: dotnet run -c Release --project bench/IngestBench -- [rounds=3] [seconds=8] [concurrency=16] [pool=40000] [trace=FILE] [broker=amqp://...] [provider=sqlite|postgres] [Section__Key=value ...]
+// Usage: dotnet run -c Release --project bench/IngestBench -- requestpath [iterations=20000] [a=DIR]   (RequestPathBench.cs)
+//    or: dotnet run -c Release --project bench/IngestBench -- [rounds=3] [seconds=8] [concurrency=16] [pool=40000] [trace=FILE] [provider=sqlite|postgres]
+//        [a=DIR|.] [Section__Key=value ...] [a:KEY=value ...] [b:KEY=value ...]
 // Section__Key=value and DOTNET_*=value arguments are set in the Api's environment (settings to compare, e.g. Outbox__MarkInterval=00:00:00).
+// a=DIR adds build A (the Api.dll in DIR, e.g. a copy of src/Api/bin/Release/net10.0 made before a change; "." for this
+// build) to every round beside this build (B); a:KEY=value / b:KEY=value set a variable for one of them only (GC A/B).
+// Allocation per event: the Api's dotnet.gc.heap.total_allocated (/metrics) over the round ÷ events answered 200; "net" first
+// subtracts what the Api allocates idle (measured for 5 s before the rounds) over the round's duration.
 // provider is the Api's engine: sqlite (default, its file with synchronous=FULL) or postgres (a throwaway server from
 // scripts/postgres-local.sh, as the tests start it). The floor always commits to SQLite: it is the disk's yardstick.
 // The floor (bench/WebhookFloor: signature check + one SQLite row, synchronous=FULL) and the system (the real
@@ -20,6 +20,11 @@ using PuffinOffset.TestSupport;
 // distinct pre-signed paid events for real orders. Prints every round, the medians and system/floor.
 var options = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
 int Option(string name, int fallback) => int.Parse(options.GetValueOrDefault(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+if (args.FirstOrDefault() == "requestpath")
+{
+    return await RequestPathBench.RunAsync(options);
+}
+
 var rounds = Option("rounds", 3);
 var seconds = Option("seconds", 8);
 var concurrency = Option("concurrency", 16);
@@ -34,11 +39,9 @@ var targetFramework = output.Name;
 string Built(string project, string assembly) => Path.Combine(repository, project, "bin", configuration, targetFramework, assembly);
 
 using var folder = new TempFolder();
-var brokerUri = options.TryGetValue("broker", out var uri) ? uri : await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {LoadAverage()} at start (shared machine: other work may be running)");
 
-// The Api's orders: one per event the system rounds may send.
-var apiDatabase = folder.File("orders.db");
+// The Api's orders: one per event the system rounds may send (each build under test gets its own copy).
 var orders = Enumerable.Range(0, warmup + rounds * pool).Select(i => (OrderId: Guid.CreateVersion7(), SessionId: $"cs_test_a1BENCH{i:D8}")).ToArray();
 var postgres = options.GetValueOrDefault("provider", "sqlite") switch
 {
@@ -46,59 +49,40 @@ var postgres = options.GetValueOrDefault("provider", "sqlite") switch
     "postgres" => true,
     var other => throw new ArgumentException($"provider must be sqlite or postgres, not '{other}'."),
 };
-var apiConnectionString = postgres ? await (await PostgresServer.Shared).CreateDatabaseAsync("ingest") : null;
 Console.WriteLine($"Api database: {(postgres ? "postgres (throwaway server, scripts/postgres-local.sh)" : "sqlite")}");
-await using (ApiDbContext db = postgres
-    ? new PostgresApiDbContext(new DbContextOptionsBuilder<PostgresApiDbContext>().UseNpgsql(apiConnectionString).Options)
-    : new ApiDbContext(new DbContextOptionsBuilder<ApiDbContext>().UseSqlite($"Data Source={apiDatabase}").Options))
-{
-    await db.Database.MigrateAsync();
-    var now = DateTimeOffset.UtcNow;
-    foreach (var chunk in orders.Chunk(5_000))
-    {
-        foreach (var (orderId, sessionId) in chunk)
-        {
-            var order = Order.Create(orderId, 2.5m, 21, 100428, "buyer@example.com", null, null, now);
-            order.AttachCheckoutSession(sessionId, null, now);
-            db.Orders.Add(order);
-        }
 
-        await db.SaveChangesAsync();
-        db.ChangeTracker.Clear();
-    }
-}
-
-// Fulfillment's stand-in: a queue bound to PaymentCompleted, so the outbox publishes as in production.
-var received = new ConcurrentDictionary<Guid, byte>();
-var consumer = Bus.Factory.CreateUsingRabbitMq(rabbit =>
-{
-    rabbit.Host(new Uri(brokerUri));
-    rabbit.ReceiveEndpoint("bench-payment-completed", endpoint => endpoint.Handler<PaymentCompleted>(context =>
-    {
-        received[context.Message.OrderId] = 0;
-        return Task.CompletedTask;
-    }));
-});
-await consumer.StartAsync();
-
-var apiDatabaseVariables = postgres
-    ? new Dictionary<string, string> { ["DATABASE_PROVIDER"] = "postgres", ["ConnectionStrings__orders"] = apiConnectionString! }
-    : new Dictionary<string, string> { ["DATABASE_PATH"] = apiDatabase };
-await using var api = await ServiceProcess.StartAsync(Built("src/Api", "Api.dll"), new Dictionary<string, string>(apiDatabaseVariables)
+// Variables for the Api: Section__Key / DOTNET_* for every build, a:… only for build A, b:… only for this build.
+Dictionary<string, string> ApiVariables(string? only) => new Dictionary<string, string>
 {
     ["STRIPE_SECRET_KEY"] = "sk_test_BENCHONLY",
     ["STRIPE_WEBHOOK_SECRET"] = secret,
     ["STRIPE_API_BASE"] = "http://127.0.0.1:9",
     ["WREN_API_BASE"] = "http://127.0.0.1:9",
     ["FRONTEND_URL"] = "https://shop.example.test",
-    ["ConnectionStrings__messaging"] = brokerUri,
-}.Concat(options.Where(o => o.Key.Contains("__", StringComparison.Ordinal) || o.Key.StartsWith("DOTNET_", StringComparison.Ordinal))).ToDictionary(), "api", logPath: folder.File("api.log"));
+}.Concat(options.Where(o => o.Key.Contains("__", StringComparison.Ordinal) || o.Key.StartsWith("DOTNET_", StringComparison.Ordinal))
+        .Where(o => !o.Key.Contains(':', StringComparison.Ordinal)))
+    .Concat(options.Where(o => only is not null && o.Key.StartsWith(only + ":", StringComparison.Ordinal))
+        .Select(o => KeyValuePair.Create(o.Key[(only!.Length + 1)..], o.Value)))
+    .GroupBy(o => o.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+
+// a=DIR (a build of the Api elsewhere, e.g. the commit before a change) or a=. (this build, e.g. with other a:DOTNET_* settings):
+// A is measured in the same rounds as this build (B), alternating, each with its own database, vhost and consumer.
+var apis = new List<ApiUnderTest>();
+if (options.TryGetValue("a", out var alternative))
+{
+    var dll = alternative == "." ? Built("src/Api", "Api.dll") : Path.Combine(Path.GetFullPath(alternative), "Api.dll");
+    apis.Add(await ApiUnderTest.StartAsync("a", dll, postgres, folder.Path, orders, ApiVariables("a")));
+}
+
+apis.Add(await ApiUnderTest.StartAsync(apis.Count == 0 ? "system" : "b", Built("src/Api", "Api.dll"), postgres, folder.Path, orders,
+    ApiVariables(apis.Count == 0 ? null : "b")));
 await using var floor = await ServiceProcess.StartAsync(Built("bench/WebhookFloor", "WebhookFloor.dll"), new Dictionary<string, string>
 {
     ["STRIPE_WEBHOOK_SECRET"] = secret,
     ["FLOOR_DATABASE_PATH"] = folder.File("floor.db"),
 }, "floor", readinessPath: null, logPath: folder.File("floor.log"));
-Console.WriteLine($"api pid {api.Id} at {api.BaseAddress}, floor pid {floor.Id} at {floor.BaseAddress}, broker {new Uri(brokerUri).Port}");
+Console.WriteLine($"{string.Join(", ", apis.Select(a => $"{a.Name} pid {a.Process.Id} at {a.Process.BaseAddress}"))}, floor pid {floor.Id} at {floor.BaseAddress}");
+using var scraper = new HttpClient();
 
 var load = new LoadGenerator(concurrency, secret);
 var next = 0;
@@ -108,21 +92,52 @@ string[] Bodies(int count) => Enumerable.Range(next, count).Select(i =>
 var warmupBodies = Bodies(warmup);
 next += warmup;
 await load.RunAsync(new Uri(floor.BaseAddress, "/webhook"), warmupBodies, TimeSpan.FromMinutes(2));
-await load.RunAsync(new Uri(api.BaseAddress, "/api/webhooks/stripe"), warmupBodies, TimeSpan.FromMinutes(2));
+foreach (var api in apis)
+{
+    await load.RunAsync(new Uri(api.Process.BaseAddress, "/api/webhooks/stripe"), warmupBodies, TimeSpan.FromMinutes(2));
+}
+
+// What each Api allocates with no webhook arriving (metrics, health checks, the outbox's polling), per second: subtracted
+// from a round's allocation to give the webhooks' own ("net").
+var idleBytesPerSecond = new Dictionary<string, double>();
+foreach (var api in apis)
+{
+    var idleStart = await api.AllocatedBytesAsync(scraper);
+    var idleClock = Stopwatch.StartNew();
+    await Task.Delay(TimeSpan.FromSeconds(5));
+    var idleEnd = await api.AllocatedBytesAsync(scraper);
+    idleBytesPerSecond[api.Name] = (idleEnd - idleStart) / idleClock.Elapsed.TotalSeconds ?? 0;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{api.Name} idle: {idleBytesPerSecond[api.Name] / 1024:0} KiB allocated/s"));
+}
 
 var results = new List<(string Target, RoundResult Result)>();
 for (var round = 1; round <= rounds; round++)
 {
     var bodies = Bodies(pool);
     next += pool;
-    foreach (var (name, server, path) in new[] { ("floor", floor, "/webhook"), ("system", api, "/api/webhooks/stripe") })
+    // A and B swap places every round, so that neither always runs right after the floor.
+    var systems = round % 2 == 1 ? apis : Enumerable.Reverse(apis).ToList();
+    var targets = new[] { ("floor", floor, "/webhook", (ApiUnderTest?)null) }
+        .Concat(systems.Select(a => (a.Name, a.Process, "/api/webhooks/stripe", (ApiUnderTest?)a)));
+    foreach (var (name, server, path, api) in targets)
     {
-        using var trace = round == 1 && name == "system" && options.TryGetValue("trace", out var tracePath)
-            ? await Tracer.StartAsync(repository, server.Id, tracePath, TimeSpan.FromSeconds(seconds))
+        using var trace = round == 1 && api is not null && options.TryGetValue("trace", out var tracePath)
+            ? await Tracer.StartAsync(repository, server.Id, apis.Count == 1 ? tracePath : $"{tracePath}.{name}", TimeSpan.FromSeconds(seconds))
             : null;
+        var allocatedBefore = api is null ? null : await api.AllocatedBytesAsync(scraper);
+        var roundClock = Stopwatch.StartNew();
         var cpuBefore = server.CpuTime;
         var result = await load.RunAsync(new Uri(server.BaseAddress, path), bodies, TimeSpan.FromSeconds(seconds));
-        result = result with { CpuMsPerEvent = (server.CpuTime - cpuBefore).TotalMilliseconds / Math.Max(1, result.Succeeded), RssMiB = server.RssMiB };
+        var cpu = server.CpuTime - cpuBefore;
+        var allocatedAfter = api is null ? null : await api.AllocatedBytesAsync(scraper);
+        var idleBytes = api is null ? 0 : idleBytesPerSecond[api.Name] * roundClock.Elapsed.TotalSeconds;
+        result = result with
+        {
+            CpuMsPerEvent = cpu.TotalMilliseconds / Math.Max(1, result.Succeeded),
+            RssMiB = server.RssMiB,
+            AllocKiBPerEvent = allocatedAfter - allocatedBefore is { } allocated ? allocated / 1024 / Math.Max(1, result.Succeeded) : double.NaN,
+            NetAllocKiBPerEvent = allocatedAfter - allocatedBefore is { } all ? (all - idleBytes) / 1024 / Math.Max(1, result.Succeeded) : double.NaN,
+        };
         results.Add((name, result));
         Console.WriteLine($"round {round} {name,-6}: {result} (load average {LoadAverage()})");
         if (trace is not null)
@@ -136,28 +151,38 @@ RoundResult Median(string target)
 {
     var runs = results.Where(r => r.Target == target).Select(r => r.Result).ToList();
     double M(Func<RoundResult, double> f) => runs.Select(f).Order().ElementAt(runs.Count / 2);
-    return new RoundResult(0, 0, M(r => r.EventsPerSecond), M(r => r.P50), M(r => r.P99), M(r => r.CpuMsPerEvent), M(r => r.RssMiB));
+    return new RoundResult(0, 0, M(r => r.EventsPerSecond), M(r => r.P50), M(r => r.P99), M(r => r.CpuMsPerEvent), M(r => r.RssMiB), M(r => r.AllocKiBPerEvent), M(r => r.NetAllocKiBPerEvent));
 }
 
 var floorMedian = Median("floor");
-var systemMedian = Median("system");
 Console.WriteLine();
 Console.WriteLine($"median of {rounds} rounds, {seconds} s each, {concurrency} senders, load average {LoadAverage()} at end (shared machine):");
 Console.WriteLine($"  floor : {floorMedian.Summary()}");
-Console.WriteLine($"  system: {systemMedian.Summary()}");
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  system / floor: {systemMedian.EventsPerSecond / floorMedian.EventsPerSecond:0.00}× throughput, {systemMedian.CpuMsPerEvent / floorMedian.CpuMsPerEvent:0.0}× CPU per event"));
-
-// Every paid event the Api answered 200 must reach the broker exactly once.
-var sent = warmup + results.Where(r => r.Target == "system").Sum(r => r.Result.Succeeded);
-var deadline = DateTime.UtcNow.AddMinutes(2);
-while (received.Count < sent && DateTime.UtcNow < deadline)
+foreach (var api in apis)
 {
-    await Task.Delay(100);
+    var median = Median(api.Name);
+    Console.WriteLine($"  {api.Name,-6}: {median.Summary()}");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  {api.Name} / floor: {median.EventsPerSecond / floorMedian.EventsPerSecond:0.00}× throughput, {median.CpuMsPerEvent / floorMedian.CpuMsPerEvent:0.0}× CPU per event"));
 }
 
-Console.WriteLine($"PaymentCompleted received by the consumer: {received.Count} of {sent} paid events answered 200");
-await consumer.StopAsync();
-return received.Count == sent ? 0 : 1;
+// Every paid event an Api answered 200 must reach its broker exactly once.
+var exitCode = 0;
+foreach (var api in apis)
+{
+    var sent = warmup + results.Where(r => r.Target == api.Name).Sum(r => r.Result.Succeeded);
+    var deadline = DateTime.UtcNow.AddMinutes(2);
+    while (api.Received < sent && DateTime.UtcNow < deadline)
+    {
+        await Task.Delay(100);
+    }
+
+    Console.WriteLine($"{api.Name}: PaymentCompleted received by the consumer: {api.Received} of {sent} paid events answered 200");
+    exitCode |= api.Received == sent ? 0 : 1;
+    await api.DisposeAsync();
+}
+
+return exitCode;
 
 static string RepositoryRoot()
 {

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace PuffinOffset.Api.Webhooks;
 
 /// <summary>
@@ -25,29 +23,4 @@ public sealed record ChargeEvent(
 
     /// <summary>Stripe sets <c>refunded</c> once the whole amount is back; the amounts say the same.</summary>
     public bool IsFullRefund => Refunded || (Amount > 0 && AmountRefunded >= Amount);
-
-    internal static ChargeEvent Read(string eventId, string type, string? apiVersion, JsonElement dataObject)
-    {
-        var obj = dataObject;
-        if (obj.ValueKind != JsonValueKind.Object)
-        {
-            return new(eventId, type, apiVersion, null, null, 0, 0, false, null, null);
-        }
-
-        var isDispute = String(obj, "object") == "dispute";
-        var charge = Object(obj, "charge");
-        var paymentIntent = Id(obj, "payment_intent")
-            ?? (charge.ValueKind == JsonValueKind.Object ? Id(charge, "payment_intent") : null);
-        return new(eventId, type, apiVersion,
-            String(obj, "id"),
-            paymentIntent,
-            Long(obj, "amount"),
-            isDispute ? 0 : Long(obj, "amount_refunded"),
-            !isDispute && obj.TryGetProperty("refunded", out var refunded) && refunded.ValueKind == JsonValueKind.True,
-            isDispute ? String(obj, "status") : null,
-            isDispute ? String(obj, "reason") : null);
-    }
-
-    private static long Long(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number : 0;
 }

@@ -251,7 +251,7 @@ public sealed partial class StripeEventBatch
     [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({EventType}) left order {OrderId} at {From}: it may not move to {To}")]
     private static partial void LogRefused(ILogger logger, string eventId, string eventType, Guid orderId, OrderStatus from, OrderStatus to);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stripe event {EventId} ({EventType}) moved order {OrderId} from {From} to {To}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stripe event {EventId} ({EventType}) moved order {OrderId} from {From} to {To}")]
     private static partial void LogApplied(ILogger logger, string eventId, string eventType, Guid orderId, OrderStatus from, OrderStatus to);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Stripe event {EventId} ({EventType}) took payment {PaymentIntentId} for order {OrderId}, which is {Status} and will not be fulfilled: refund or replay it")]

@@ -1,5 +1,3 @@
-using System.Text;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PuffinOffset.Api.Observability;
 using Stripe;
@@ -34,18 +32,24 @@ public static partial class StripeWebhookEndpoint
         ApiMetrics metrics,
         ILoggerFactory loggerFactory)
     {
-        var logger = loggerFactory.CreateLogger(typeof(StripeWebhookEndpoint));
-        var json = await ReadBodyAsync(context);
-        if (json is null)
+        var body = await StripeWebhookBody.ReadAsync(context, MaxBodyBytes);
+        if (body is null)
         {
             return TypedResults.Problem($"A webhook body may be at most {MaxBodyBytes / 1024} KiB.",
                 statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload too large");
         }
 
-        var (stripeEvent, failure) = verifier.Verify(json, context.Request.Headers[SignatureHeader].ToString());
+        StripeWebhookEvent? stripeEvent;
+        SignatureFailure failure;
+        using (body)
+        {
+            // The event keeps only the fields it read: the buffer goes back to the pool before the commit is awaited.
+            (stripeEvent, failure) = verifier.Verify(body, context.Request.Headers[SignatureHeader].ToString());
+        }
+
         if (stripeEvent is null)
         {
-            LogRejected(logger, failure);
+            LogRejected(Logger(loggerFactory), failure);
             metrics.WebhookSignatureFailed(failure);
             return TypedResults.Problem("The webhook could not be verified as a Stripe event.",
                 statusCode: StatusCodes.Status400BadRequest, title: "Invalid webhook");
@@ -53,47 +57,15 @@ public static partial class StripeWebhookEndpoint
 
         if (stripeEvent.ApiVersion != StripeConfiguration.ApiVersion)
         {
-            LogApiVersionDiffers(logger, stripeEvent.EventId, stripeEvent.ApiVersion, StripeConfiguration.ApiVersion);
+            LogApiVersionDiffers(Logger(loggerFactory), stripeEvent.EventId, stripeEvent.ApiVersion, StripeConfiguration.ApiVersion);
         }
 
         await ingest.ProcessAsync(stripeEvent);
         return TypedResults.Ok();
     }
 
-    /// <summary>The exact bytes Stripe signed, or null when they exceed <see cref="MaxBodyBytes"/>.</summary>
-    private static async Task<string?> ReadBodyAsync(HttpContext context)
-    {
-        if (context.Request.ContentLength > MaxBodyBytes)
-        {
-            return null;
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes + 1;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        try
-        {
-            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-            {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > MaxBodyBytes)
-                {
-                    return null;
-                }
-            }
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return null;
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+    /// <summary>Made only when there is something to log: <c>CreateLogger(Type)</c> formats the type's name on every call.</summary>
+    private static ILogger Logger(ILoggerFactory loggerFactory) => loggerFactory.CreateLogger(typeof(StripeWebhookEndpoint));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected a Stripe webhook: {Failure}")]
     private static partial void LogRejected(ILogger logger, SignatureFailure failure);

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text;
 
 namespace PuffinOffset.Api.Webhooks;
 
@@ -21,49 +21,11 @@ public abstract record StripeWebhookEvent(string EventId, string Type, string? A
     ];
 
     /// <summary>
-    /// The one parse of a verified body; null when it is not a Stripe event (not JSON, no
+    /// The one parse of a verified body (<see cref="StripeEventJson"/>); null when it is not a Stripe event (not JSON, no
     /// <c>"object": "event"</c>, id or type). Stripe.net's event model is not built.
     /// </summary>
-    public static StripeWebhookEvent? TryRead(string json)
-    {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+    public static StripeWebhookEvent? TryRead(ReadOnlySpan<byte> json) => StripeEventJson.TryRead(json);
 
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || String(root, "object") != "event"
-                || String(root, "id") is not { Length: > 0 } eventId || String(root, "type") is not { Length: > 0 } type)
-            {
-                return null;
-            }
-
-            var apiVersion = String(root, "api_version");
-            var data = Object(root, "data");
-            var obj = data.ValueKind == JsonValueKind.Object ? Object(data, "object") : default;
-            return type.StartsWith("charge.", StringComparison.Ordinal)
-                ? ChargeEvent.Read(eventId, type, apiVersion, obj)
-                : CheckoutSessionEvent.Read(eventId, type, apiVersion, obj, True(root, "livemode"));
-        }
-    }
-
-    protected static string? String(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    protected static bool True(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
-
-    /// <summary>A reference to another Stripe object: its id, or the object itself when the endpoint expands it.</summary>
-    protected static string? Id(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object ? String(value, "id") : String(element, name);
-
-    protected static JsonElement Object(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object ? value : default;
+    /// <inheritdoc cref="TryRead(ReadOnlySpan{byte})"/>
+    public static StripeWebhookEvent? TryRead(string json) => StripeEventJson.TryRead(Encoding.UTF8.GetBytes(json));
 }
