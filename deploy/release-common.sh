@@ -26,7 +26,7 @@ unit() { $systemctl_command "$@"; }
 # The Api instances are the unit names on the upstream's lines ("# puffin-offset-api@1").
 api_instances() { sed -nE 's/.*# *(puffin-offset-api@[A-Za-z0-9_-]+) *$/\1/p' "$instances_file"; }
 
-release_of() { readlink "$1" 2>/dev/null | sed 's|^releases/||'; }
+release_of() { { readlink "$1" 2>/dev/null || true; } | sed "s|^releases/||"; }
 
 # Points a link (current, previous) at releases/<version>, atomically (rename over the old link).
 point() { # link version
@@ -43,7 +43,7 @@ health_url() { # instance → its /health on the management listener
 
 wait_ready() { # name url
   local deadline=$(( $(date +%s) + ready_timeout ))
-  until curl -fsS -o /dev/null --max-time 5 "$2"; do
+  until curl -fs -o /dev/null --max-time 5 "$2"; do
     [ "$(date +%s)" -lt "$deadline" ] || return 1
     sleep 1
   done

@@ -30,6 +30,7 @@ mv "$target.partial" "$target"
 say "installed $target"
 
 old=$(release_of "$root/current")
+old_previous=$(release_of "$root/previous")
 [ -z "$old" ] || point previous "$old"
 point current "$version"
 say "current → releases/$version${old:+ (previous: $old)}"
@@ -44,7 +45,8 @@ if ! roll_all; then
   [ -n "$old" ] || die "the first release did not become ready; there is nothing to roll back to"
   say "rolling back to $old"
   point current "$old"
-  point previous "$version"
+  # previous stays what it was: a rollback must never lead to the release that just failed.
+  if [ -n "$old_previous" ]; then point previous "$old_previous"; else rm -f "$root/previous"; fi
   roll_all || die "the rollback to $old did not become ready either: the instances need an operator"
   die "release $version did not become ready; rolled back to $old"
 fi
