@@ -88,9 +88,14 @@ roll_fulfillment() {
   done
 }
 
-# Every Api instance one at a time, then Fulfillment, on the release `current` points to.
+# Every Api instance one at a time, then Fulfillment, on the release `current` points to. Instances already out
+# of the upstream go first (after a failed release, the one that did not become ready): taking a serving one out
+# while another is still down would leave nginx with none.
 roll_all() {
   local instance
-  for instance in $(api_instances); do roll_instance "$instance" || return 1; done
+  for instance in $(grep -E ' down; *# *puffin-offset-api@' "$instances_file" | sed -nE 's/.*# *(puffin-offset-api@[A-Za-z0-9_-]+) *$/\1/p') \
+                  $(grep -vE ' down; *#' "$instances_file" | sed -nE 's/^server .*# *(puffin-offset-api@[A-Za-z0-9_-]+) *$/\1/p'); do
+    roll_instance "$instance" || return 1
+  done
   roll_fulfillment
 }
