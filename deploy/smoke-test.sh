@@ -105,10 +105,17 @@ for project in ${SMOKE_SKIP_PUBLISH:+none} Api Fulfillment StripeSandbox WrenSan
   dotnet publish "src/$project/$project.csproj" -c Release -o "$tmp/app/$folder" --nologo -v quiet \
     >"$tmp/log/publish-$folder.log" 2>&1 || fail "dotnet publish $project"
 done
+# The services as an installed release (docs/production.md): releases/<version>/{api,fulfillment} and the `current`
+# link the units run from; the build stays in $tmp/build for deploy/release.sh's rolling upgrade further down.
+mkdir -p "$tmp/build" "$tmp/app/releases/smoke-1"
+mv "$tmp/app/api" "$tmp/app/fulfillment" "$tmp/build/"
+cp -a "$tmp/build"/. "$tmp/app/releases/smoke-1/"
+ln -s releases/smoke-1 "$tmp/app/current"
 pass "published Api, Fulfillment and both sandboxes"
 
 # --- The outside world and the infrastructure ---------------------------------------------------------
 api_port=$(free_port); stripe_port=$(free_port); wren_port=$(free_port)
+api2_port=$(free_port); api2_management_port=$(free_port)   # the second Api instance (puffin-offset-api@2)
 fulfillment_ports=("$(free_port)" "$(free_port)")
 # Each service's management listener (MANAGEMENT_URLS): admin API and console, /metrics, /health, /alive.
 api_management_port=$(free_port)
@@ -187,6 +194,15 @@ done
   echo "CHECKOUT_RATE_LIMIT_PER_MINUTE=3"
   echo "TRUSTED_PROXIES=127.0.0.1"
 } >"$tmp/etc/api.env"
+for instance in 1 2; do
+  {
+    cat "deploy/api-$instance.env.example"
+    echo "# --- smoke test: this machine's ports"
+    if [ "$instance" = 1 ]; then ports="$api_port $api_management_port"; else ports="$api2_port $api2_management_port"; fi
+    echo "ASPNETCORE_URLS=http://127.0.0.1:${ports% *}"
+    echo "MANAGEMENT_URLS=http://127.0.0.1:${ports#* }"
+  } >"$tmp/etc/api-$instance.env"
+done
 {
   cat deploy/fulfillment.env.example
   echo "# --- smoke test: this machine's values"
@@ -196,8 +212,13 @@ done
 
 # A unit's command lines and environment, read from deploy/systemd: its EnvironmentFile= lines (this machine's
 # files), then its Environment= lines, with %d (the unit's credentials folder) and /opt/puffin-offset replaced.
+unit_file() { # unit → its file; an instance (puffin-offset-api@1) → the template's (puffin-offset-api@.service)
+  if [[ "$1" == *@* ]]; then echo "deploy/systemd/${1%@*}@.service"; else echo "deploy/systemd/$1.service"; fi
+}
 unit_environment() { # unit port[/management-port]
-  local unit="deploy/systemd/$1.service" credentials="$tmp/credentials/$1" port=${2%%/*} management= file
+  local unit credentials="$tmp/credentials/$1" port=${2%%/*} management= file instance=
+  unit=$(unit_file "$1")
+  [[ "$1" == *@* ]] && instance=${1#*@}
   [[ "${2:-}" == */* ]] && management=${2#*/}
   mkdir -p "$credentials"
   # LoadCredential=name:path → a copy of that secret file in the unit's own credentials folder.
@@ -210,12 +231,12 @@ unit_environment() { # unit port[/management-port]
   if [ -n "${DOTNET_ROOT:-}" ]; then echo "DOTNET_ROOT=$DOTNET_ROOT"; fi
   while read -r file; do
     grep -vE '^\s*(#|$)' "$tmp/etc/${file#/etc/puffin-offset/}"
-  done < <(grep '^EnvironmentFile=' "$unit" | sed 's/^EnvironmentFile=//')
+  done < <(grep '^EnvironmentFile=' "$unit" | sed "s/^EnvironmentFile=//; s/%i/$instance/g")
   { grep '^Environment=' "$unit" || true; } | sed "s/^Environment=//; s|%d|$credentials|g"
   if [ -n "$port" ]; then echo "ASPNETCORE_URLS=http://127.0.0.1:$port"; fi
   if [ -n "$management" ]; then echo "MANAGEMENT_URLS=http://127.0.0.1:$management"; fi
 }
-unit_commands() { grep '^ExecStart=' "deploy/systemd/$1.service" | sed "s/^ExecStart=//; s|/usr/bin/dotnet|dotnet|; s|/opt/puffin-offset|$tmp/app|g"; }
+unit_commands() { grep '^ExecStart=' "$(unit_file "$1")" | sed "s/^ExecStart=//; s|/usr/bin/dotnet|dotnet|; s|/opt/puffin-offset|$tmp/app|g"; }
 
 run_unit_command() { # unit port command...: becomes the command, with exactly the unit's environment (call it in a subshell)
   local unit=$1 port=$2
@@ -254,20 +275,34 @@ supervise() { # unit port/management-port [instance]
       echo "$child" >"$tmp/$name.pid"
       status=0
       wait "$child" || status=$?
+      if [ -e "$tmp/$name.restart" ]; then   # systemctl restart (smoke_systemctl below): start it again now
+        rm -f "$tmp/$name.restart"
+        echo "[supervisor] $name stopped for a restart (exit $status)" >>"$tmp/log/$name.log"
+        continue
+      fi
       [ "$status" -eq 0 ] && exit 0
       echo "[supervisor] $name exited with $status; restarting in 1 s" >>"$tmp/log/$name.log"
       sleep 1
     done
   ) &
   pids+=($!)
+  echo "$!" >"$tmp/$name.supervisor"
 }
-grep -q '^Environment=MANAGEMENT_URLS=http://127.0.0.1:' deploy/systemd/puffin-offset-api.service \
-  || fail "the Api unit does not put its management listener on loopback"
-supervise puffin-offset-api "$api_port/$api_management_port"
+for instance in 1 2; do
+  grep -q '^MANAGEMENT_URLS=http://127.0.0.1:' "deploy/api-$instance.env.example" \
+    || fail "Api instance $instance's environment file does not put its management listener on loopback"
+done
+# Two Api instances behind nginx's upstream (puffin-offset-api@.service, ports from api-1.env and api-2.env).
+supervise puffin-offset-api@1 "$api_port/$api_management_port"
+supervise puffin-offset-api@2 "$api2_port/$api2_management_port"
 # Two Fulfillment replicas on one database and one queue: leases decide who buys (docs/scaling.md).
 supervise puffin-offset-fulfillment "${fulfillment_ports[0]}/${fulfillment_management_ports[0]}" 1
 supervise puffin-offset-fulfillment "${fulfillment_ports[1]}/${fulfillment_management_ports[1]}" 2
 wait_for "the Api is healthy (database and broker)" 120 curl -fsS "http://127.0.0.1:$api_management_port/health"
+wait_for "the second Api instance is healthy (database and broker)" 120 curl -fsS "http://127.0.0.1:$api2_management_port/health"
+# Each instance's first price list and checkout path warmed before the checks' 20 s limits (JIT and Wren's
+# portfolios on a loaded machine).
+for port in "$api_port" "$api2_port"; do curl -fsS -o /dev/null --max-time 120 "http://127.0.0.1:$port/api/portfolios" || true; done
 for port in "${fulfillment_management_ports[@]}"; do
   wait_for "Fulfillment (management port $port) is healthy (database and broker)" 120 curl -fsS "http://127.0.0.1:$port/health"
 done
@@ -278,7 +313,7 @@ connected() { psql_as postgres postgres "SELECT count(*) FROM pg_stat_activity W
 [ "$(connected puffin_fulfillment puffin_fulfillment)" -ge 2 ] || fail "the two Fulfillment replicas do not both hold connections to puffin_fulfillment"
 sqlite_files=$(find "$tmp" -name '*.db' -o -name '*.db-wal' | head -n 3)
 [ -z "$sqlite_files" ] || fail "a SQLite file was created: $sqlite_files"
-pass "the published Api and two Fulfillment replicas run in Production on PostgreSQL from the environment file and credential files"
+pass "the published Api (two instances) and two Fulfillment replicas run in Production on PostgreSQL from the environment file and credential files"
 
 # Each service holds only its own secrets: no secret at all in a process's environment (they come as files),
 # and no other service's secret among its credential files (deploy/systemd: one credentials set per unit).
@@ -306,7 +341,7 @@ holds_only_its_own() { # unit pid-file service other-service
   done < <(secret_values "$4")
   pass "$1 (pid $pid): no secret in its environment, none of $4's secrets among its credentials"
 }
-holds_only_its_own puffin-offset-api puffin-offset-api api fulfillment
+holds_only_its_own puffin-offset-api@1 puffin-offset-api@1 api fulfillment
 holds_only_its_own puffin-offset-fulfillment puffin-offset-fulfillment-1 fulfillment api
 
 # --- nginx: deploy/nginx's site, on high ports, its own prefix, a self-signed certificate -------------
@@ -315,6 +350,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" -addext 
 mkdir -p "$tmp/nginx/conf" "$tmp/nginx/temp" "$tmp/nginx/logs"
 chmod 777 "$tmp/nginx/temp"
 cp -r deploy/nginx/puffin-offset "$tmp/nginx/conf/"
+sed -i -e "s|server 127.0.0.1:8080 |server 127.0.0.1:$api_port |" -e "s|server 127.0.0.1:8082 |server 127.0.0.1:$api2_port |" \
+  "$tmp/nginx/conf/puffin-offset/api-instances.conf"
 sed -e "s|server 127.0.0.1:8080;|server 127.0.0.1:$api_port;|" \
     -e "s|listen 80;|listen 127.0.0.1:$http_port;|" \
     -e "s|listen 443 ssl http2;|listen 127.0.0.1:$https_port ssl http2;|" \
@@ -487,15 +524,159 @@ for line in open(path, encoding="utf-8", errors="replace"):
         sys.exit(0)
 sys.exit(1)
 PY
-wait_for "the Api's JSON log has an Error line of the failed checkout's trace" 30 \
-  python3 "$tmp/error-line-of-trace.py" "$tmp/log/puffin-offset-api.log" "$outage_trace"
+# (nginx sent the checkout to one of the two Api instances.)
+wait_for "the Api's JSON log has an Error line of the failed checkout's trace" 30 bash -c \
+  "python3 '$tmp/error-line-of-trace.py' '$tmp/log/puffin-offset-api@1.log' '$outage_trace' || python3 '$tmp/error-line-of-trace.py' '$tmp/log/puffin-offset-api@2.log' '$outage_trace'"
 pass "PostgreSQL stopped: /health 503, puffin_readiness_healthy{check=\"database\"} 0, a checkout's 500 problem with trace id $outage_trace and no database detail, the same trace id on the Api's JSON Error line"
 scripts/postgres-local.sh start "$tmp/postgres" "$pg_port" >>"$tmp/log/postgres-start.log" 2>&1 || fail "PostgreSQL did not start again"
 wait_for "the Api is ready again after PostgreSQL came back" 120 curl -fsS "$api_management/health"
+wait_for "the second Api instance is ready again after PostgreSQL came back" 120 curl -fsS "http://127.0.0.1:$api2_management_port/health"
 for port in "${fulfillment_management_ports[@]}"; do
   wait_for "Fulfillment ($port) is ready again after PostgreSQL came back" 120 curl -fsS "http://127.0.0.1:$port/health"
 done
 pass "PostgreSQL back: every service ready again without a restart"
 buy_offset "third order, after the database outage" 3
+
+# --- Deploys without a dropped request (docs/production.md, "Upgrades"): deploy/release.sh rolls a second release
+# (this build again, with a marker file) onto both Api instances and both Fulfillment replicas while checkouts and
+# Stripe-signed webhooks flow through nginx, then deploy/rollback.sh goes back the same way. What systemd does for
+# the scripts (start the migrate units, restart a unit) smoke_systemctl does to this test's processes.
+smoke_systemctl() { # start|restart unit...
+  local action=$1 unit old deadline command
+  shift
+  for unit in "$@"; do
+    unit=${unit%.service}
+    case "$action" in
+      start)   # a oneshot unit (the migrate units): its commands with its environment, to the end
+        while read -r -a command; do
+          (run_unit_command "$unit" "" "${command[@]}") </dev/null >>"$tmp/log/$unit.log" 2>&1 || return 1
+        done < <(unit_commands "$unit") ;;
+      restart) # SIGTERM to the service; its supervisor starts it again (from what `current` points to now)
+        old=$(cat "$tmp/$unit.pid")
+        touch "$tmp/$unit.restart"
+        kill -TERM "$old"
+        deadline=$(( $(date +%s) + 60 ))
+        until [ "$(cat "$tmp/$unit.pid")" != "$old" ]; do
+          [ "$(date +%s)" -lt "$deadline" ] || return 1
+          sleep 0.2
+        done ;;
+      *) echo "smoke_systemctl: $action?" >&2; return 1 ;;
+    esac
+  done
+}
+export -f smoke_systemctl run_unit_command unit_environment unit_commands unit_file
+export tmp
+export PUFFIN_ROOT="$tmp/app" PUFFIN_ETC="$tmp/etc" PUFFIN_SYSTEMCTL=smoke_systemctl \
+  PUFFIN_NGINX_INSTANCES="$tmp/nginx/conf/puffin-offset/api-instances.conf" PUFFIN_NGINX_PID="$tmp/nginx/nginx.pid" \
+  PUFFIN_NGINX_RELOAD="nginx -p $tmp/nginx/ -c $tmp/nginx/conf/nginx.conf -s reload" \
+  PUFFIN_FULFILLMENT="puffin-offset-fulfillment-1=http://127.0.0.1:${fulfillment_management_ports[0]}/health puffin-offset-fulfillment-2=http://127.0.0.1:${fulfillment_management_ports[1]}/health"
+
+runs_release() { # release → every Api instance and Fulfillment replica runs that release's files
+  local name pid
+  for name in puffin-offset-api@1 puffin-offset-api@2 puffin-offset-fulfillment-1 puffin-offset-fulfillment-2; do
+    pid=$(cat "$tmp/$name.pid")
+    grep -qE "/releases/$1/(api/Api|fulfillment/Fulfillment)\.dll" "/proc/$pid/maps" || { echo "$name (pid $pid) does not run $1" >&2; return 1; }
+  done
+}
+paid_orders_fulfilled_once() { # load report → every paid order fulfilled in puffin_orders, one Wren order each
+  python3 - "$1" "http://127.0.0.1:$wren_port/sandbox/orders" <<'PY'
+import json, sys, urllib.request
+orders = json.load(open(sys.argv[1]))["orders"]
+notes = [o.get("note") or "" for o in json.load(urllib.request.urlopen(sys.argv[2]))]
+counts = {order: sum(1 for note in notes if note.endswith(order)) for order in orders}
+bad = {order: count for order, count in counts.items() if count != 1}
+sys.exit("Wren orders per paid order not 1: %s" % list(bad.items())[:5] if bad else 0)
+PY
+}
+load_runs=0
+test_fulfilled() { [ "$(fulfilled_among "$1")" = "$2" ]; }
+fulfilled_among() { # comma-separated quoted order ids → how many are Fulfilled in puffin_orders
+  psql_as puffin_api puffin_orders "SELECT count(*) FROM orders WHERE \"Status\" = 'Fulfilled' AND \"Id\"::text IN ($1)"
+}
+under_traffic() { # label script [args] → runs the script while smoke-load.py sends traffic; checks the traffic
+  local label=$1 report load_pid
+  load_runs=$((load_runs + 1))
+  report="$tmp/load-$load_runs.json"
+  shift
+  rm -f "$tmp/load.stop"
+  python3 deploy/smoke-load.py "$public" "$tmp/tls/fullchain.pem" "$webhook_secret" \
+    "$repo/tests/TestSupport/Fixtures/stripe-events/checkout.session.completed.paid.json" "$tmp/load.stop" "$report" \
+    >>"$tmp/log/load.log" 2>&1 &
+  load_pid=$!
+  pids+=("$load_pid")
+  "$@" >>"$tmp/log/release.log" 2>&1 || { touch "$tmp/load.stop"; cat "$tmp/log/release.log"; fail "$label: $* exited non-zero"; }
+  touch "$tmp/load.stop"
+  wait "$load_pid" || fail "$label: the load generator failed (log/load.log)"
+  read -r requests checkouts webhooks repeats failures orders < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["requests"], r["checkouts"], r["webhooks"], r["repeats"], len(r["failures"]), len(r["orders"]))' "$report")
+  [ "$failures" = 0 ] || fail "$label: $failures of $requests requests failed: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["failures"][:3])' "$report")"
+  [ "$orders" -ge 20 ] || fail "$label: only $orders paid orders went through during it"
+  local order_ids
+  order_ids=$(python3 -c 'import json,sys; print(",".join("'"'"'%s'"'"'" % o for o in json.load(open(sys.argv[1]))["orders"]))' "$report")
+  wait_for "$label: all $orders paid orders fulfilled" 240 test_fulfilled "$order_ids" "$orders"
+  paid_orders_fulfilled_once "$report" || fail "$label: a paid order was not bought exactly once"
+  pass "$label under traffic: $requests requests through nginx ($checkouts checkouts, $webhooks signed webhooks, $repeats repeated), none failed; all $orders paid orders fulfilled, one Wren order each"
+}
+
+cp -a "$tmp/build" "$tmp/build-2"
+echo "smoke-2" >"$tmp/build-2/RELEASE"
+under_traffic "rolling upgrade to smoke-2 (deploy/release.sh)" deploy/release.sh smoke-2 "$tmp/build-2"
+[ "$(readlink "$tmp/app/current")" = releases/smoke-2 ] && [ "$(readlink "$tmp/app/previous")" = releases/smoke-1 ] \
+  || fail "after the release current is $(readlink "$tmp/app/current") and previous $(readlink "$tmp/app/previous")"
+runs_release smoke-2 || fail "after the release not every process runs smoke-2"
+pass "release smoke-2: current → releases/smoke-2, previous → smoke-1, both Api instances and both Fulfillment replicas run it"
+under_traffic "rollback to smoke-1 (deploy/rollback.sh)" deploy/rollback.sh
+[ "$(readlink "$tmp/app/current")" = releases/smoke-1 ] || fail "after the rollback current is $(readlink "$tmp/app/current")"
+runs_release smoke-1 || fail "after the rollback not every process runs smoke-1"
+pass "rollback: current → releases/smoke-1, every process runs it again"
+
+# --- Backups that restore (docs/operations.md, "Backups and restore"): each service's backup unit run while the
+# services serve, both databases lost (dropped), restored with pg_restore as each service's own role, the migrate
+# units, the services started again. Every order fulfilled before the backup is still fulfilled (in the Api's
+# database, through nginx, in Fulfillment's records), Wren is not asked again for any of them, and a new order is
+# bought once.
+count_of() { psql_as "$1" "$2" "$3"; }
+fulfilled_before=$(count_of puffin_api puffin_orders "SELECT count(*) FROM orders WHERE \"Status\" = 'Fulfilled'")
+placed_before=$(count_of puffin_fulfillment puffin_fulfillment "SELECT count(*) FROM offset_fulfillments WHERE \"State\" = 'Placed'")
+wren_before=$(wren_orders)
+an_earlier_order=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["orders"][0])' "$tmp/load-1.json")
+for service in api fulfillment; do
+  while read -r -a command; do
+    (run_unit_command "puffin-offset-$service-backup" "" "${command[@]}") </dev/null >>"$tmp/log/backup.log" 2>&1 \
+      || fail "the backup unit puffin-offset-$service-backup (${command[*]}) exited non-zero"
+  done < <(unit_commands "puffin-offset-$service-backup" | sed "s|/var/backups/puffin-offset|$tmp/backups|g")
+done
+api_backup=$(ls "$tmp"/backups/api/api-*.dump 2>/dev/null | head -n 1)
+fulfillment_backup=$(ls "$tmp"/backups/fulfillment/fulfillment-*.dump 2>/dev/null | head -n 1)
+[ -s "$api_backup" ] && [ -s "$fulfillment_backup" ] || fail "the backup units wrote no dump (log/backup.log)"
+pass "the backup units wrote $(basename "$api_backup") and $(basename "$fulfillment_backup") (pg_dump, each as its own role) while the services ran"
+
+for name in puffin-offset-api@1 puffin-offset-api@2 puffin-offset-fulfillment-1 puffin-offset-fulfillment-2; do
+  supervisor=$(cat "$tmp/$name.supervisor")
+  kill -TERM "$supervisor"
+  wait_for "$name stopped" 60 bash -c "! kill -0 $supervisor"
+done
+for sql in "DROP DATABASE puffin_orders" "DROP DATABASE puffin_fulfillment" \
+           "CREATE DATABASE puffin_orders OWNER puffin_api" "CREATE DATABASE puffin_fulfillment OWNER puffin_fulfillment"; do
+  psql_as postgres postgres "$sql" >>"$tmp/log/postgres-start.log" 2>&1 || fail "PostgreSQL: $sql"
+done
+pg_restore -h 127.0.0.1 -p "$pg_port" -U puffin_api --no-owner --exit-on-error -d puffin_orders "$api_backup" \
+  >>"$tmp/log/backup.log" 2>&1 || fail "pg_restore of $api_backup"
+pg_restore -h 127.0.0.1 -p "$pg_port" -U puffin_fulfillment --no-owner --exit-on-error -d puffin_fulfillment "$fulfillment_backup" \
+  >>"$tmp/log/backup.log" 2>&1 || fail "pg_restore of $fulfillment_backup"
+smoke_systemctl start puffin-offset-api-migrate puffin-offset-fulfillment-migrate || fail "the migrate units after the restore"
+supervise puffin-offset-api@1 "$api_port/$api_management_port"
+supervise puffin-offset-api@2 "$api2_port/$api2_management_port"
+supervise puffin-offset-fulfillment "${fulfillment_ports[0]}/${fulfillment_management_ports[0]}" 1
+supervise puffin-offset-fulfillment "${fulfillment_ports[1]}/${fulfillment_management_ports[1]}" 2
+for port in "$api_management_port" "$api2_management_port" "${fulfillment_management_ports[@]}"; do
+  wait_for "the service on management port $port is ready after the restore" 120 curl -fsS "http://127.0.0.1:$port/health"
+done
+[ "$(count_of puffin_api puffin_orders "SELECT count(*) FROM orders WHERE \"Status\" = 'Fulfilled'")" = "$fulfilled_before" ] \
+  || fail "after the restore puffin_orders does not hold the $fulfilled_before fulfilled orders"
+[ "$(count_of puffin_fulfillment puffin_fulfillment "SELECT count(*) FROM offset_fulfillments WHERE \"State\" = 'Placed'")" = "$placed_before" ] \
+  || fail "after the restore puffin_fulfillment does not hold the $placed_before placed fulfilments"
+order_is "$an_earlier_order" fulfilled || fail "order $an_earlier_order is not fulfilled through nginx after the restore"
+pass "both databases dropped and restored from the dumps: $fulfilled_before fulfilled orders and $placed_before placed fulfilments back, order $an_earlier_order fulfilled through nginx"
+buy_offset "order after the restore (Wren asked for it alone)" "$((wren_before + 1))"
 
 log "done in $(( $(date +%s) - started ))s"

@@ -8,8 +8,14 @@ builder.AddFulfillmentServices();
 var app = builder.Build();
 app.UseFulfillment();
 
-// `dotnet Fulfillment.dll migrate` applies the migrations and exits (the deployment's migration step).
-return args is [DatabaseMigration.Command] ? await app.RunMigrateCommandAsync() : await app.RunServiceAsync(beforeStart: app => app.HoldDatabaseFileAsync());
+// `dotnet Fulfillment.dll migrate` applies the migrations and exits (the deployment's migration step);
+// `dotnet Fulfillment.dll backup FOLDER` writes a timestamped copy of its database there and exits.
+return args switch
+{
+    [DatabaseMigration.Command] => await app.RunMigrateCommandAsync(),
+    [DatabaseBackup.Command, var folder] => await app.RunBackupCommandAsync(folder),
+    _ => await app.RunServiceAsync(beforeStart: app => app.HoldDatabaseFileAsync()),
+};
 
 /// <summary>Names Fulfillment's assembly for tests that start it as a process (<c>typeof(FulfillmentEntryPoint).Assembly.Location</c>).</summary>
 public sealed class FulfillmentEntryPoint;

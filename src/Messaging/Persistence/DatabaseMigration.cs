@@ -32,6 +32,7 @@ public static class DatabaseMigration
         services.AddSingleton<DatabaseMigrationStep<TContext>>();
         services.AddSingleton<IDatabaseMigrationStep>(provider => provider.GetRequiredService<DatabaseMigrationStep<TContext>>());
         services.AddHostedService(provider => provider.GetRequiredService<DatabaseMigrationStep<TContext>>());
+        services.AddSingleton<IDatabaseBackupStep, DatabaseBackupStep<TContext>>();
         return services;
     }
 
