@@ -28,7 +28,7 @@ export PUFFIN_TEST_POSTGRES
 # "project engine": longest first (durations measured on this machine, see docs/testing.md), so the long
 # runs start at once and the short ones fill the gaps at the end.
 runs=(
-  "Fulfillment sqlite" "Fulfillment postgres" "Api postgres" "AppHost sqlite" "Api sqlite"
+  "AppHost sqlite" "Fulfillment postgres" "Fulfillment sqlite" "Api postgres" "Api sqlite"
   "Pipeline postgres" "Pipeline sqlite" "Replica postgres" "Messaging sqlite" "Messaging postgres"
   "EndToEnd postgres" "EndToEnd sqlite" "StripeSandbox sqlite" "WrenSandbox sqlite"
 )

@@ -5,15 +5,15 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.AppHost.Tests;
 
 /// <summary>Readiness follows the broker: /health turns 503 within 30 s of losing it, and 200 again once it is back.</summary>
-public sealed class BrokerOutageTests
+[Collection(SystemWithOwnBroker.Name)]
+public sealed class BrokerOutageTests(SystemWithOwnBroker shared)
 {
     private static readonly TimeSpan ContractLimit = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Health_turns_unhealthy_within_30_seconds_when_the_broker_stops_and_recovers_when_it_returns()
     {
-        await using var broker = await RabbitMqBroker.StartAsync("apphost-outage");
-        await using var system = await SystemUnderTest.StartAsync($"ConnectionStrings:messaging={broker.ConnectionString()}");
+        var (broker, system) = (shared.Broker, shared.System);
         foreach (var service in SystemUnderTest.Services)
         {
             await system.WaitUntilHealthyAsync(service);

@@ -5,7 +5,8 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.AppHost.Tests;
 
 /// <summary>The dashboard's "Replay failed fulfilments" command on the api resource.</summary>
-public sealed class ReplayCommandTests
+[Collection(SystemWithOwnBroker.Name)]
+public sealed class ReplayCommandTests(SystemWithOwnBroker shared)
 {
     private const string CommandName = "replay-failed-fulfilments";
 
@@ -35,12 +36,9 @@ public sealed class ReplayCommandTests
     [Fact]
     public async Task The_command_calls_the_Api_admin_replay_with_the_key_and_reports_how_many()
     {
-        await using var broker = await RabbitMqBroker.StartAsync("apphost-replay");
-        await using var system = await SystemUnderTest.StartAsync(
-            $"ConnectionStrings:messaging={broker.ConnectionString()}", "ADMIN_API_KEY=admin-TESTONLY-apphost-0123456789abcdef");
-        await system.WaitUntilHealthyAsync("api");
+        await shared.System.WaitUntilHealthyAsync("api");
 
-        var result = await system.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("api", CommandName);
+        var result = await shared.System.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("api", CommandName);
 
         Assert.True(result.Success, result.Message);
         Assert.Equal("Replay requested for 0 failed fulfilment(s).", result.Message);

@@ -6,9 +6,9 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.AppHost.Tests;
 
 /// <summary>The real AppHost (Api, Fulfillment, a broker) started for one test, with its own databases.</summary>
-internal sealed class SystemUnderTest : IAsyncDisposable
+public sealed class SystemUnderTest : IAsyncDisposable
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
     public static readonly string[] Services = ["api", "fulfillment"];
 
     private readonly TempFolder _data;

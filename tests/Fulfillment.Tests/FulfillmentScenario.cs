@@ -40,8 +40,8 @@ public abstract class FulfillmentScenario : IAsyncLifetime
         });
 
     protected Task PlacedAsync(Guid orderId) =>
-        Eventually.TrueAsync(() => Api.Placed.Any(p => p.OrderId == orderId), TimeSpan.FromSeconds(30), "OffsetOrderPlaced arrives");
+        Eventually.TrueAsync(() => Api.Placed.Any(p => p.OrderId == orderId), Eventually.DefaultTimeout, "OffsetOrderPlaced arrives");
 
     protected Task FailedAsync(Guid orderId) =>
-        Eventually.TrueAsync(() => Api.Failed.Any(p => p.OrderId == orderId), TimeSpan.FromSeconds(30), "OffsetOrderFailed arrives");
+        Eventually.TrueAsync(() => Api.Failed.Any(p => p.OrderId == orderId), Eventually.DefaultTimeout, "OffsetOrderFailed arrives");
 }

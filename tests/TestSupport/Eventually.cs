@@ -3,9 +3,15 @@ namespace PuffinOffset.TestSupport;
 /// <summary>Waits for a condition with a timeout; tests never sleep for a fixed time and hope.</summary>
 public static class Eventually
 {
+    /// <summary>
+    /// The bound when a test names none: generous, because CI runs three test processes on two cores (load average
+    /// 30–60) and a condition that holds ends the wait at once; only a failing test waits it out.
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(90);
+
     public static async Task<T> ValueAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? timeout = null, string? because = null)
     {
-        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        var limit = timeout ?? DefaultTimeout;
         var deadline = DateTime.UtcNow + limit;
         T last;
         while (true)
