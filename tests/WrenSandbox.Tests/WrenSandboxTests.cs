@@ -151,7 +151,8 @@ public sealed class WrenSandboxTests : IAsyncLifetime
 
         var post = impatient.PostAsJsonAsync("/api/offset-orders", new { tons = 1, portfolioId = 21, note = "slow" });
         using (var inFlight = JsonDocument.Parse(await Eventually.ValueAsync(() => _http.GetStringAsync("/sandbox/in-flight"),
-            json => json.Contains("\"posts\":1", StringComparison.Ordinal))))
+            // The count goes up as the request arrives; the request is listed once its body is read, a moment later.
+            json => json.Contains("\"posts\":1", StringComparison.Ordinal) && json.Contains("\"note\":\"slow\"", StringComparison.Ordinal))))
         {
             Assert.Equal(1, inFlight.RootElement.GetProperty("posts").GetInt32());
             Assert.Equal("slow", inFlight.RootElement.GetProperty("requests")[0].GetProperty("note").GetString());
