@@ -44,10 +44,28 @@ public sealed class RabbitMqBroker : IAsyncDisposable
 
     public static async Task<RabbitMqBroker> StartAsync(string name = "broker")
     {
-        var broker = new RabbitMqBroker(name);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => broker.StopAsync().GetAwaiter().GetResult();
-        await broker.StartProcessAsync();
-        return broker;
+        for (var attempt = 1; ; attempt++)
+        {
+            var broker = new RabbitMqBroker(name);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => broker.StopAsync().GetAwaiter().GetResult();
+            try
+            {
+                await broker.StartProcessAsync();
+                return broker;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && broker.LostAPortRace())
+            {
+                // A port found free was taken by another process before the node bound it: new ports, new node.
+            }
+        }
+    }
+
+    /// <summary>The node stopped at boot because one of its ports was taken (eaddrinuse in its log).</summary>
+    private bool LostAPortRace()
+    {
+        var log = Path.Combine(_baseFolder, "log");
+        return Directory.Exists(log) && Directory.EnumerateFiles(log, "*.log")
+            .Any(file => File.ReadAllText(file).Contains("eaddrinuse", StringComparison.Ordinal));
     }
 
     /// <summary>An AMQP URI for a fresh virtual host of this broker.</summary>
