@@ -44,7 +44,7 @@ public sealed class FulfillmentTelemetry : IDisposable
 
     public void RetryAfterCapped() => _retryAfterCapped.Add(1);
 
-    /// <summary>Counted after the commit that scheduled them (or, for those found in the restored database, by the <c>restored</c> command's log).</summary>
+    /// <summary>Counted once the commit that scheduled the fulfilment is durable; those the restored database holds are reported by the <c>restored</c> command.</summary>
     public void LookupAfterRestore() => _lookupsAfterRestore.Add(1);
 
     public void Failed(string kind) => _failed.Add(1, new KeyValuePair<string, object?>("reason", kind));
