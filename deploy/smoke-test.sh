@@ -633,12 +633,17 @@ pass "rollback: current → releases/smoke-1, every process runs it again"
 # services serve, both databases lost (dropped), restored with pg_restore as each service's own role, the migrate
 # units, the services started again. Every order fulfilled before the backup is still fulfilled (in the Api's
 # database, through nginx, in Fulfillment's records), Wren is not asked again for any of them, and a new order is
-# bought once.
+# bought once. An order checked out before the backup and bought after it is lost by the restore on both sides; the
+# `restored` unit records the restore, Stripe's webhook comes again, and Fulfillment finds the Wren order by its note
+# instead of buying it twice.
 count_of() { psql_as "$1" "$2" "$3"; }
 fulfilled_before=$(count_of puffin_api puffin_orders "SELECT count(*) FROM orders WHERE \"Status\" = 'Fulfilled'")
 placed_before=$(count_of puffin_fulfillment puffin_fulfillment "SELECT count(*) FROM offset_fulfillments WHERE \"State\" = 'Placed'")
 wren_before=$(wren_orders)
 an_earlier_order=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["orders"][0])' "$tmp/load-1.json")
+session=$(create_session 127.0.0.4)
+after_backup_order=$(json_field orderId <<<"$session")
+after_backup_session=$(json_field sessionId <<<"$session")
 for service in api fulfillment; do
   while read -r -a command; do
     (run_unit_command "puffin-offset-$service-backup" "" "${command[@]}") </dev/null >>"$tmp/log/backup.log" 2>&1 \
@@ -649,6 +654,10 @@ api_backup=$(ls "$tmp"/backups/api/api-*.dump 2>/dev/null | head -n 1)
 fulfillment_backup=$(ls "$tmp"/backups/fulfillment/fulfillment-*.dump 2>/dev/null | head -n 1)
 [ -s "$api_backup" ] && [ -s "$fulfillment_backup" ] || fail "the backup units wrote no dump (log/backup.log)"
 pass "the backup units wrote $(basename "$api_backup") and $(basename "$fulfillment_backup") (pg_dump, each as its own role) while the services ran"
+[ "$(post_paid_webhook "$after_backup_order" "$after_backup_session")" = 200 ] || fail "the webhook of order $after_backup_order (paid after the backup)"
+wait_for "order $after_backup_order, paid after the backup, fulfilled" 90 order_is "$after_backup_order" fulfilled
+wren_after_backup=$(psql_as puffin_fulfillment puffin_fulfillment "SELECT \"WrenOrderId\" FROM offset_fulfillments WHERE \"OrderId\" = '$after_backup_order'")
+[ -n "$wren_after_backup" ] && [ "$(wren_orders)" = "$((wren_before + 1))" ] || fail "order $after_backup_order was not bought once after the backup"
 
 for name in puffin-offset-api@1 puffin-offset-api@2 puffin-offset-fulfillment-1 puffin-offset-fulfillment-2; do
   supervisor=$(cat "$tmp/$name.supervisor")
@@ -664,6 +673,7 @@ pg_restore -h 127.0.0.1 -p "$pg_port" -U puffin_api --no-owner --exit-on-error -
 pg_restore -h 127.0.0.1 -p "$pg_port" -U puffin_fulfillment --no-owner --exit-on-error -d puffin_fulfillment "$fulfillment_backup" \
   >>"$tmp/log/backup.log" 2>&1 || fail "pg_restore of $fulfillment_backup"
 smoke_systemctl start puffin-offset-api-migrate puffin-offset-fulfillment-migrate || fail "the migrate units after the restore"
+smoke_systemctl start puffin-offset-fulfillment-restored || fail "the restored unit after the restore"
 supervise puffin-offset-api@1 "$api_port/$api_management_port"
 supervise puffin-offset-api@2 "$api2_port/$api2_management_port"
 supervise puffin-offset-fulfillment "${fulfillment_ports[0]}/${fulfillment_management_ports[0]}" 1
@@ -677,6 +687,12 @@ done
   || fail "after the restore puffin_fulfillment does not hold the $placed_before placed fulfilments"
 order_is "$an_earlier_order" fulfilled || fail "order $an_earlier_order is not fulfilled through nginx after the restore"
 pass "both databases dropped and restored from the dumps: $fulfilled_before fulfilled orders and $placed_before placed fulfilments back, order $an_earlier_order fulfilled through nginx"
-buy_offset "order after the restore (Wren asked for it alone)" "$((wren_before + 1))"
+# Stripe's retry of the webhook the restored Api lost: the payment comes again, and Wren already has the order.
+[ "$(post_paid_webhook "$after_backup_order" "$after_backup_session")" = 200 ] || fail "the webhook of order $after_backup_order again after the restore"
+wait_for "order $after_backup_order fulfilled again after the restore" 90 order_is "$after_backup_order" fulfilled
+[ "$(psql_as puffin_fulfillment puffin_fulfillment "SELECT \"WrenOrderId\" FROM offset_fulfillments WHERE \"OrderId\" = '$after_backup_order'")" = "$wren_after_backup" ] \
+  && [ "$(wren_orders)" = "$((wren_before + 1))" ] || fail "order $after_backup_order, bought after the backup, was bought again after the restore"
+pass "order $after_backup_order, bought after the backup and lost by the restore, paid again: found at Wren by its note ($wren_after_backup), not bought twice"
+buy_offset "order after the restore (Wren asked for it alone)" "$((wren_before + 2))"
 
 log "done in $(( $(date +%s) - started ))s"

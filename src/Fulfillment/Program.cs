@@ -1,4 +1,5 @@
 using PuffinOffset.Fulfillment;
+using PuffinOffset.Fulfillment.Restore;
 using PuffinOffset.Messaging.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,11 +10,13 @@ var app = builder.Build();
 app.UseFulfillment();
 
 // `dotnet Fulfillment.dll migrate` applies the migrations and exits (the deployment's migration step);
-// `dotnet Fulfillment.dll backup FOLDER` writes a timestamped copy of its database there and exits.
+// `dotnet Fulfillment.dll backup FOLDER` writes a timestamped copy of its database there and exits;
+// `dotnet Fulfillment.dll restored`, run after a restore from a backup, makes what the restore lost be looked up at Wren first.
 return args switch
 {
     [DatabaseMigration.Command] => await app.RunMigrateCommandAsync(),
     [DatabaseBackup.Command, var folder] => await app.RunBackupCommandAsync(folder),
+    [RestoredCommand.Command] => await app.RunRestoredCommandAsync(),
     _ => await app.RunServiceAsync(beforeStart: app => app.HoldDatabaseFileAsync()),
 };
 

@@ -87,7 +87,9 @@ public sealed class OffsetFulfillment
     private OffsetFulfillment() { }
 
     /// <param name="backlogGrace">Set when the payment was consumed from a backlog: the least wait before its first attempt.</param>
-    public static OffsetFulfillment Schedule(PaymentCompleted payment, DateTimeOffset now, string? traceParent, string? traceState, TimeSpan? backlogGrace = null) => new()
+    /// <param name="lookUpFirst">The order predates a restore of this database (<see cref="Restore.RestorePoint"/>): Wren may hold it already.</param>
+    public static OffsetFulfillment Schedule(PaymentCompleted payment, DateTimeOffset now, string? traceParent, string? traceState,
+        TimeSpan? backlogGrace = null, bool lookUpFirst = false) => new()
     {
         OrderId = payment.OrderId,
         State = FulfillmentState.Scheduled,
@@ -99,9 +101,32 @@ public sealed class OffsetFulfillment
         UpdatedAt = now,
         NextAttemptAt = now + (backlogGrace ?? TimeSpan.Zero),
         AwaitsRefundBacklog = backlogGrace is not null,
+        OutcomeUnknown = lookUpFirst,
+        LastError = lookUpFirst ? BoughtBeforeRestore : null,
         TraceParent = traceParent,
         TraceState = traceState,
     };
+
+    private const string BoughtBeforeRestore =
+        "The order predates a restore of Fulfillment's database: it may have been bought since the backup, so it is looked up by note before any POST.";
+
+    /// <summary>
+    /// Found waiting for a POST in a database just restored from a backup (the <c>restored</c> command): the
+    /// database that was lost may have bought it since the backup, so it is looked up by note before any POST, as an
+    /// unknown outcome is. Returns true when that changed anything (an unknown outcome is looked up already).
+    /// </summary>
+    public bool LookUpFirstAfterRestore(DateTimeOffset now)
+    {
+        if (State != FulfillmentState.Scheduled || OutcomeUnknown)
+        {
+            return false;
+        }
+
+        OutcomeUnknown = true;
+        LastError = BoughtBeforeRestore;
+        Touch(now);
+        return true;
+    }
 
     /// <summary>
     /// Taken by the worker under FOR UPDATE SKIP LOCKED. Bumps <see cref="Version"/>, so a former holder

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Restore;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Inbox;
 
@@ -15,11 +16,14 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 /// </summary>
 public sealed class PaymentBatch : IInboxBatch<FulfillmentDbContext>
 {
+    private DateTimeOffset? _restoredAt;
+
     public async Task LoadAsync(FulfillmentDbContext db, IReadOnlyList<ConsumeContext> deliveries)
     {
         var orderIds = deliveries.Select(d => d.TryGetMessage<PaymentCompleted>(out var payment) ? payment.Message.OrderId : (Guid?)null)
             .OfType<Guid>().Distinct().ToList();
         await db.Fulfillments.Where(f => orderIds.Contains(f.OrderId)).LoadAsync();
+        _restoredAt = await RestoredCommand.LatestRestoreAsync(db);
     }
 
     /// <param name="backlogGrace">Set when the payment was consumed from a backlog: the least wait before its first attempt.</param>
@@ -33,13 +37,16 @@ public sealed class PaymentBatch : IInboxBatch<FulfillmentDbContext>
             return new PaymentRecorded(Scheduled: false, Known: existing.State);
         }
 
+        // Not in a database restored from a backup, yet perhaps bought by the one the restore replaced.
+        var lookUpFirst = _restoredAt is { } restoredAt && RestorePoint.OrderPredates(payment.OrderId, payment.PaidAt, restoredAt);
         var activity = Activity.Current;
         var traceParent = activity?.IdFormat == ActivityIdFormat.W3C ? activity.Id : null;
-        db.Fulfillments.Add(OffsetFulfillment.Schedule(payment, now, traceParent, activity?.TraceStateString, backlogGrace));
-        return new PaymentRecorded(Scheduled: true, Known: null);
+        db.Fulfillments.Add(OffsetFulfillment.Schedule(payment, now, traceParent, activity?.TraceStateString, backlogGrace, lookUpFirst));
+        return new PaymentRecorded(Scheduled: true, Known: null, LooksUpFirst: lookUpFirst);
     }
 }
 
 /// <param name="Scheduled">A fulfilment was scheduled for it.</param>
 /// <param name="Known">The state of the fulfilment the order already had.</param>
-public sealed record PaymentRecorded(bool Scheduled, FulfillmentState? Known);
+/// <param name="LooksUpFirst">Scheduled to look its note up at Wren before its first POST: the order predates a restore.</param>
+public sealed record PaymentRecorded(bool Scheduled, FulfillmentState? Known, bool LooksUpFirst = false);

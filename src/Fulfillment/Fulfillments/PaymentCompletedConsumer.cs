@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using PuffinOffset.Fulfillment.Configuration;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Telemetry;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Inbox;
 
@@ -19,6 +20,7 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 public sealed partial class PaymentCompletedConsumer(
     GroupedInbox<FulfillmentDbContext> inbox,
     FulfillmentSignal signal,
+    FulfillmentTelemetry telemetry,
     IOptions<FulfillmentOptions> options,
     TimeProvider time,
     ILogger<PaymentCompletedConsumer> logger) : IConsumer<PaymentCompleted>
@@ -41,6 +43,12 @@ public sealed partial class PaymentCompletedConsumer(
         if (processed && recorded is { Scheduled: true })
         {
             LogScheduled(payment.OrderId, payment.PortfolioId, payment.Tons, fromBacklog);
+            if (recorded.LooksUpFirst)
+            {
+                telemetry.LookupAfterRestore();
+                LogLooksUpAfterRestore(payment.OrderId, payment.PaidAt);
+            }
+
             signal.Notify();
         }
         else if (processed && recorded is { Known: FulfillmentState.Placed or FulfillmentState.Failed })
@@ -55,6 +63,9 @@ public sealed partial class PaymentCompletedConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Offset for order {OrderId} scheduled: portfolio {PortfolioId}, {Tons} t (from a backlog, so after the refunds: {FromBacklog})")]
     private partial void LogScheduled(Guid orderId, int portfolioId, decimal tons, bool fromBacklog);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offset for order {OrderId} (paid at {PaidAt}) predates the restore of this database: its note is looked up at Wren before any POST")]
+    private partial void LogLooksUpAfterRestore(Guid orderId, DateTimeOffset paidAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "PaymentCompleted for order {OrderId} announced again (message {MessageId}): its recorded outcome, {State}, is published again; nothing is bought")]
     private partial void LogOutcomeRepublished(Guid orderId, FulfillmentState state, Guid? messageId);

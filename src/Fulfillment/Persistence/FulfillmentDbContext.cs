@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Restore;
 using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Fulfillment.Persistence;
@@ -19,6 +20,9 @@ public class FulfillmentDbContext : MessagingDbContext
     }
 
     public DbSet<OffsetFulfillment> Fulfillments => Set<OffsetFulfillment>();
+
+    /// <summary>The restores of this database from a backup (<see cref="RestorePoint"/>), recorded by the <c>restored</c> command.</summary>
+    public DbSet<RestorePoint> RestorePoints => Set<RestorePoint>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -16,6 +16,7 @@ public sealed class FulfillmentTelemetry : IDisposable
     private readonly Histogram<double> _paymentToPlaced;
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _retryAfterCapped;
+    private readonly Counter<long> _lookupsAfterRestore;
 
     public FulfillmentTelemetry(IMeterFactory meters)
     {
@@ -25,6 +26,7 @@ public sealed class FulfillmentTelemetry : IDisposable
         _attempts = _meter.CreateCounter<long>("puffin.wren.attempts", "{request}", "Wren order requests, by outcome.");
         _duplicates = _meter.CreateCounter<long>("puffin.wren.duplicate_orders_detected", "{order}", "Extra Wren orders found with the note of an order that already has one (zero tolerance: each is paid twice).");
         _retryAfterCapped = _meter.CreateCounter<long>("puffin.wren.retry_after_capped", "{answer}", "Wren 429s whose Retry-After was longer than WREN_MAX_RETRY_AFTER and was cut to it.");
+        _lookupsAfterRestore = _meter.CreateCounter<long>("puffin.offsets.restore_lookups", "{order}", "Fulfilments scheduled to look their note up at Wren before the first POST because the order predates a restore of the database.");
         _paymentToPlaced = _meter.CreateHistogram<double>("puffin.offsets.payment_to_placed.duration", "s", "Time from payment to the placed Wren order.");
         // Exported from the first scrape, so an alert on their increase sees the very first one.
         _duplicates.Add(0);
@@ -41,6 +43,9 @@ public sealed class FulfillmentTelemetry : IDisposable
     public void DuplicateOrdersDetected(int extraOrders) => _duplicates.Add(extraOrders);
 
     public void RetryAfterCapped() => _retryAfterCapped.Add(1);
+
+    /// <summary>Counted once the commit that scheduled the fulfilment is durable; those the restored database holds are reported by the <c>restored</c> command.</summary>
+    public void LookupAfterRestore() => _lookupsAfterRestore.Add(1);
 
     public void Failed(string kind) => _failed.Add(1, new KeyValuePair<string, object?>("reason", kind));
 

@@ -130,6 +130,20 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
                     b.ToTable("offset_fulfillments", (string)null);
                 });
 
+            modelBuilder.Entity("PuffinOffset.Fulfillment.Restore.RestorePoint", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("RestoredAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("restore_points", (string)null);
+                });
+
             modelBuilder.Entity("PuffinOffset.Messaging.Inbox.InboxMessage", b =>
                 {
                     b.Property<Guid>("MessageId")

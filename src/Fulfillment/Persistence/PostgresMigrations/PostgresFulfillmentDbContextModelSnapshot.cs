@@ -136,6 +136,22 @@ namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
                     b.ToTable("offset_fulfillments", (string)null);
                 });
 
+            modelBuilder.Entity("PuffinOffset.Fulfillment.Restore.RestorePoint", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("RestoredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("restore_points", (string)null);
+                });
+
             modelBuilder.Entity("PuffinOffset.Messaging.Inbox.InboxMessage", b =>
                 {
                     b.Property<Guid>("MessageId")
