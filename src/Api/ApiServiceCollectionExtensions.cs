@@ -14,6 +14,7 @@ using PuffinOffset.Api.Webhooks;
 using PuffinOffset.Messaging;
 using PuffinOffset.Messaging.DeadLetters;
 using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Api;
 

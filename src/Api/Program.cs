@@ -1,5 +1,5 @@
 using PuffinOffset.Api;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();

@@ -1,12 +1,16 @@
 using MassTransit;
 using PuffinOffset.Fulfillment.Configuration;
-using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
-using PuffinOffset.Fulfillment.Telemetry;
 using PuffinOffset.Fulfillment.Wren;
 using PuffinOffset.Messaging;
 using PuffinOffset.Messaging.Persistence;
 using OpenTelemetry.Metrics;
+using PuffinOffset.Fulfillment.Observability;
+using PuffinOffset.Fulfillment.Payments;
+using PuffinOffset.Fulfillment.Purchases;
+using PuffinOffset.Fulfillment.Refunds;
+using PuffinOffset.Fulfillment.Replays;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Fulfillment;
 

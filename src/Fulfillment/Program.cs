@@ -1,6 +1,6 @@
 using PuffinOffset.Fulfillment;
 using PuffinOffset.Fulfillment.Restore;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();

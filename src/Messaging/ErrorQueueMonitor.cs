@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PuffinOffset.Platform;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 

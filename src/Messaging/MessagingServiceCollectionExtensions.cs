@@ -1,4 +1,4 @@
-using PuffinOffset.Messaging.Configuration;
+using PuffinOffset.Platform.Configuration;
 using MassTransit;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using PuffinOffset.Messaging.Inbox;
 using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform;
 
 namespace PuffinOffset.Messaging;
 

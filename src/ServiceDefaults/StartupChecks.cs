@@ -45,7 +45,7 @@ public static class StartupChecks
 
     /// <summary>
     /// The key in <see cref="Exception.Data"/> of an exception that refuses the start for a reason an operator
-    /// must fix (e.g. a second process on one SQLite file; Messaging's SqliteFileLock.StartupRefusal): its
+    /// must fix (e.g. a second process on one SQLite file; Platform's SqliteFileLock.StartupRefusal): its
     /// message is printed as one line, without a stack trace.
     /// </summary>
     public const string StartupRefusalKey = "PuffinOffset.StartupRefusal";

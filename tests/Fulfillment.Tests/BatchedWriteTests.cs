@@ -2,8 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.Messaging.Inbox;
 using PuffinOffset.TestSupport;
 

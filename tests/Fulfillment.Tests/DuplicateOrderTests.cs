@@ -1,5 +1,5 @@
-using PuffinOffset.Fulfillment.Fulfillments;
-using PuffinOffset.Fulfillment.Telemetry;
+using PuffinOffset.Fulfillment.Observability;
+using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;

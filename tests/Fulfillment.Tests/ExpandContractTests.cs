@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Fulfillment.Persistence;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Fulfillment.Tests;
 

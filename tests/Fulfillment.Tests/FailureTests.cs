@@ -1,4 +1,4 @@
-using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;

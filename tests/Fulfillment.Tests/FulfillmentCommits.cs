@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Payments;
+using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.Messaging.Inbox;
 
 namespace PuffinOffset.Fulfillment.Tests;

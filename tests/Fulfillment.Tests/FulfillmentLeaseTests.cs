@@ -1,4 +1,4 @@
-using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.Messaging.Contracts;
 
 namespace PuffinOffset.Fulfillment.Tests;

@@ -1,6 +1,6 @@
+using PuffinOffset.Fulfillment.Observability;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using PuffinOffset.Fulfillment.Telemetry;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;

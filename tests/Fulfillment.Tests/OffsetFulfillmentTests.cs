@@ -1,5 +1,5 @@
 using PuffinOffset.Fulfillment.Configuration;
-using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.Messaging.Contracts;
 
 namespace PuffinOffset.Fulfillment.Tests;

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;

@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Payments;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Purchases;
+using PuffinOffset.Fulfillment.Refunds;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;

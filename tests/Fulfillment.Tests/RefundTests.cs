@@ -1,8 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Purchases;
+using PuffinOffset.Fulfillment.Refunds;
 using PuffinOffset.Messaging.Inbox;
 using PuffinOffset.TestSupport;
 

@@ -1,7 +1,7 @@
+using PuffinOffset.Fulfillment.Purchases;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;

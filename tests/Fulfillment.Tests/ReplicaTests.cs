@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using PuffinOffset.Fulfillment.Telemetry;
 using Npgsql;
+using PuffinOffset.Fulfillment.Observability;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.Fulfillment.Restore;
 using PuffinOffset.Fulfillment.Wren;
 using PuffinOffset.TestSupport;

@@ -1,5 +1,5 @@
 using MassTransit;
-using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Payments;
 using PuffinOffset.Messaging;
 
 namespace PuffinOffset.Fulfillment.Tests;

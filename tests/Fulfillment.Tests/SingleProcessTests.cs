@@ -1,4 +1,4 @@
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests;

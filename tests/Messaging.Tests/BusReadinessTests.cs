@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Messaging.Tests;

@@ -3,6 +3,7 @@ using Npgsql;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Messaging.Tests;

@@ -5,8 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Api.Recovery;
-using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.StripeSandbox.HostedCheckout;
 using PuffinOffset.TestSupport;
 

@@ -1,8 +1,8 @@
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.StripeSandbox.HostedCheckout;
 using PuffinOffset.TestSupport;
 

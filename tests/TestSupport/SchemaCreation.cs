@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.TestSupport;
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.Api.Security;
 using PuffinOffset.Messaging.Outbox;
 
 namespace PuffinOffset.Api.Admin;

@@ -1,3 +1,5 @@
+using PuffinOffset.Api.Security;
+
 namespace PuffinOffset.Api.Admin;
 
 /// <summary>

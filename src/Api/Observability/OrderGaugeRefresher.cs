@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
-using PuffinOffset.Messaging;
+using PuffinOffset.Platform;
 
 namespace PuffinOffset.Api.Observability;
 

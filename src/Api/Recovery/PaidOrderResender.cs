@@ -4,10 +4,10 @@ using PuffinOffset.Api.Configuration;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
-using PuffinOffset.Messaging;
+using PuffinOffset.Platform;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Outbox;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Api.Recovery;
 

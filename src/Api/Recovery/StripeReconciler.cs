@@ -8,7 +8,7 @@ using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Api.Webhooks;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 using Stripe;
 using Stripe.Checkout;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using PuffinOffset.Api.Configuration;
-using PuffinOffset.Messaging.Configuration;
+using PuffinOffset.Platform.Configuration;
 
 namespace PuffinOffset.Api.Retention;
 

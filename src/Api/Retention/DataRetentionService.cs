@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PuffinOffset.Api.Persistence;
-using PuffinOffset.Messaging;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Api.Retention;
 

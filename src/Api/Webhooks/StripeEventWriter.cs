@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Messaging.Outbox;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Api.Webhooks;
 

@@ -1,4 +1,4 @@
-using PuffinOffset.Messaging.Configuration;
+using PuffinOffset.Platform.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace PuffinOffset.Fulfillment.Configuration;

@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.Fulfillment.Restore;
 using PuffinOffset.Messaging.Persistence;
 

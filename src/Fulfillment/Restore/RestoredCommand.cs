@@ -1,7 +1,8 @@
 using Microsoft.EntityFrameworkCore;
-using PuffinOffset.Fulfillment.Fulfillments;
+using PuffinOffset.Fulfillment.Payments;
 using PuffinOffset.Fulfillment.Persistence;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Fulfillment.Purchases;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Fulfillment.Restore;
 

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Messaging.Inbox;
 

@@ -7,6 +7,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
+using PuffinOffset.Platform;
 
 namespace PuffinOffset.Messaging.Outbox;
 

@@ -1,3 +1,5 @@
+using PuffinOffset.Platform;
+
 namespace PuffinOffset.Messaging.Outbox;
 
 /// <summary>Wakes the outbox dispatcher right after a commit that wrote outbox rows.</summary>

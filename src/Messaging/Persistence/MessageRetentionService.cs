@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PuffinOffset.Platform.Persistence;
+using PuffinOffset.Platform;
 
 namespace PuffinOffset.Messaging.Persistence;
 

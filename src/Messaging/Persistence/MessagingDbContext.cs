@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Messaging.Inbox;
 using PuffinOffset.Messaging.Outbox;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Messaging.Persistence;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using PuffinOffset.Api.Security;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Api.Tests.Admin;

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PuffinOffset.Api.Orders;
+using PuffinOffset.Api.Security;
 using PuffinOffset.Api.Tests.Support;
 using PuffinOffset.TestSupport;
 

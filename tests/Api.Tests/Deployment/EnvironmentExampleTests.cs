@@ -13,7 +13,7 @@ namespace PuffinOffset.Api.Tests.Deployment;
 /// </summary>
 public sealed partial class EnvironmentExampleTests
 {
-    private static readonly string[] ServiceSources = ["src/Api", "src/Fulfillment", "src/Messaging", "src/ServiceDefaults"];
+    private static readonly string[] ServiceSources = ["src/Api", "src/Fulfillment", "src/Messaging", "src/Platform", "src/ServiceDefaults"];
 
     /// <summary>Read by the AppHost or the sandboxes it runs, which .env.example also configures.</summary>
     private static readonly string[] HostSources = ["src/AppHost", "src/StripeSandbox", "src/WrenSandbox"];

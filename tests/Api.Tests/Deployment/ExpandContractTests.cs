@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Persistence;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Api.Tests.Deployment;
 

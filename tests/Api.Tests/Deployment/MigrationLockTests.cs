@@ -1,6 +1,6 @@
 using Npgsql;
 using PuffinOffset.Api.Tests.Support;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 using PuffinOffset.StripeSandbox;
 using PuffinOffset.TestSupport;
 

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Tests.Support;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Api.Tests.Http;
 

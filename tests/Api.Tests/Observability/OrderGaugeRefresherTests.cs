@@ -6,9 +6,9 @@ using Microsoft.Extensions.Time.Testing;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
-using PuffinOffset.Messaging;
+using PuffinOffset.Platform;
 using PuffinOffset.Api.Tests.Support;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Api.Tests.Observability;
 

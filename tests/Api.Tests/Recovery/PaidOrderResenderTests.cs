@@ -8,10 +8,11 @@ using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Api.Recovery;
-using PuffinOffset.Messaging;
+using PuffinOffset.Platform;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Api.Tests.Recovery;

@@ -14,7 +14,7 @@ using PuffinOffset.Api.Persistence;
 using PuffinOffset.Api.Recovery;
 using PuffinOffset.Api.Webhooks;
 using PuffinOffset.Messaging.Outbox;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Api.Tests.Recovery;

@@ -10,11 +10,12 @@ using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Api.Recovery;
-using PuffinOffset.Messaging;
+using PuffinOffset.Platform;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
 using PuffinOffset.Api.Tests.Support;
+using PuffinOffset.Platform.Persistence;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Api.Tests.Recovery;

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Api.Tests.Support;
 

@@ -1,7 +1,0 @@
-namespace PuffinOffset.Fulfillment.Fulfillments;
-
-/// <summary>This process, as the owner of the fulfilment leases it takes.</summary>
-public sealed class FulfillmentReplica
-{
-    public string Id { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
-}

@@ -1,0 +1,26 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using PuffinOffset.Fulfillment.Purchases;
+
+namespace PuffinOffset.Fulfillment.Persistence;
+
+public sealed class OffsetFulfillmentConfiguration : IEntityTypeConfiguration<OffsetFulfillment>
+{
+    public void Configure(EntityTypeBuilder<OffsetFulfillment> fulfillment)
+    {
+        fulfillment.ToTable("offset_fulfillments");
+        // One fulfilment per order, whatever number of messages announce the payment.
+        fulfillment.HasKey(f => f.OrderId);
+        fulfillment.Property(f => f.State).HasConversion<string>().HasMaxLength(20);
+        fulfillment.Property(f => f.Tons).HasPrecision(18, 3);
+        fulfillment.Property(f => f.LastError).HasMaxLength(1000);
+        fulfillment.Property(f => f.WrenOrderId).HasMaxLength(200);
+        fulfillment.Property(f => f.TraceParent).HasMaxLength(55);
+        fulfillment.Property(f => f.TraceState).HasMaxLength(512);
+        fulfillment.Property(f => f.Version).IsConcurrencyToken();
+        fulfillment.Property(f => f.LeaseOwner).HasMaxLength(200);
+        fulfillment.Ignore(f => f.Note);
+        // The worker's query: due fulfilments in order of due time.
+        fulfillment.HasIndex(f => new { f.State, f.NextAttemptAt });
+    }
+}

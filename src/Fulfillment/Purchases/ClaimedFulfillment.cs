@@ -1,0 +1,9 @@
+namespace PuffinOffset.Fulfillment.Purchases;
+
+/// <summary>
+/// A fulfilment as the worker's claim committed it, handed to the <see cref="FulfillmentProcessor"/>: its lease
+/// is this replica's and, when <paramref name="AttemptBegun"/>, the same commit moved it to Attempting for a
+/// plain new attempt, so the processor sends the POST at once. An Attempting row the claim found (not begun by it)
+/// is an interrupted attempt: its outcome is unknown.
+/// </summary>
+public sealed record ClaimedFulfillment(OffsetFulfillment Fulfillment, bool AttemptBegun);
