@@ -30,7 +30,7 @@ export PUFFIN_TEST_POSTGRES
 runs=(
   "AppHost sqlite" "Fulfillment postgres" "Fulfillment sqlite" "Api postgres" "Api sqlite"
   "Pipeline postgres" "Pipeline sqlite" "Replica postgres" "Messaging sqlite" "Messaging postgres"
-  "EndToEnd postgres" "EndToEnd sqlite" "StripeSandbox sqlite" "WrenSandbox sqlite"
+  "EndToEnd postgres" "EndToEnd sqlite" "StripeSandbox sqlite" "WrenSandbox sqlite" "Platform sqlite" "Platform postgres"
 )
 
 # run PROJECT ENGINE [ARGS...]: one test run, its output in $logs/PROJECT-ENGINE, its exit code in ….rc

@@ -9,7 +9,7 @@ using PuffinOffset.Messaging.Persistence;
 
 namespace PuffinOffset.Messaging.Tests;
 
-/// <summary>A malformed Outbox or MessageRetention variable is a configuration failure naming it, not the binder's exception.</summary>
+/// <summary>A malformed Outbox, MessageRetention or broker variable is a configuration failure naming it, not the binder's exception.</summary>
 [Trait("Engine", "Neutral")]
 public sealed class MessagingOptionsValidationTests
 {
@@ -75,6 +75,18 @@ public sealed class MessagingOptionsValidationTests
         {
             Assert.Equal(dispatcherEnabled, services.GetRequiredService<IOptions<OutboxOptions>>().Value.DispatcherEnabled);
         }
+    }
+
+    [Fact]
+    public void An_unknown_queue_type_is_a_startup_error_naming_it()
+    {
+        using var services = Services(new() { ["RABBITMQ_QUEUE_TYPE"] = "mirrored" });
+
+        var invalid = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<BrokerOptions>>().Value);
+
+        var failure = Assert.Single(invalid.Failures);
+        Assert.Contains("RABBITMQ_QUEUE_TYPE", failure, StringComparison.Ordinal);
+        Assert.Contains("'mirrored'", failure, StringComparison.Ordinal);
     }
 
     private static ServiceProvider Services(Dictionary<string, string?> values, string? environment = null)

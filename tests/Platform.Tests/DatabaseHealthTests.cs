@@ -1,10 +1,10 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using PuffinOffset.Messaging.Persistence;
 using PuffinOffset.Platform.Persistence;
 using PuffinOffset.TestSupport;
 
-namespace PuffinOffset.Messaging.Tests;
+namespace PuffinOffset.Platform.Tests;
 
 /// <summary>Readiness notices a database that is gone, even while pooled connections still hold it open.</summary>
 public sealed class DatabaseHealthTests
@@ -16,12 +16,12 @@ public sealed class DatabaseHealthTests
         var path = folder.File("health.db");
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSqliteDbContext<TestDbContext>(path);
-        services.AddHealthChecks().AddSqliteDatabaseCheck<TestDbContext>();
+        services.AddSqliteDbContext<RowsDbContext>(path);
+        services.AddHealthChecks().AddSqliteDatabaseCheck<RowsDbContext>((db, cancellationToken) => db.Rows.AnyAsync(cancellationToken));
         await using var provider = services.BuildServiceProvider();
         await using (var scope = provider.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<TestDbContext>().Database.EnsureCreatedAsync();
+            await scope.ServiceProvider.GetRequiredService<RowsDbContext>().Database.EnsureCreatedAsync();
         }
 
         var health = provider.GetRequiredService<HealthCheckService>();

@@ -2,24 +2,21 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using PuffinOffset.Messaging.Persistence;
+using Microsoft.EntityFrameworkCore;
+using PuffinOffset.Platform.Persistence;
 
-namespace PuffinOffset.Messaging.Tests;
+namespace PuffinOffset.Platform.Tests;
 
-/// <summary>DATABASE_PROVIDER and RABBITMQ_QUEUE_TYPE are validated at startup, with messages naming the variable.</summary>
+/// <summary>DATABASE_PROVIDER is validated at startup, with messages naming the variable.</summary>
 [Trait("Engine", "Neutral")]
 public sealed class ProviderConfigurationTests
 {
     private static IReadOnlyList<string> StartupFailures(Dictionary<string, string?> settings)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:messaging"] = "amqp://guest:guest@127.0.0.1:1/",
-        });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddServiceDatabase<TestDbContext, TestDbContext>("TEST_DATABASE_PATH", "data/test.db", "orders");
-        builder.Services.AddMessaging<TestDbContext>(builder.Configuration, _ => { });
+        builder.AddServiceDatabase<RowsDbContext, RowsDbContext>("TEST_DATABASE_PATH", "data/test.db", "orders",
+            (db, cancellationToken) => db.Rows.AnyAsync(cancellationToken));
         using var host = builder.Build();
         try
         {
@@ -59,14 +56,5 @@ public sealed class ProviderConfigurationTests
     {
         Assert.Empty(StartupFailures(new()));
         Assert.Empty(StartupFailures(new() { ["DATABASE_PROVIDER"] = "postgres", ["ConnectionStrings:orders"] = "Host=127.0.0.1;Database=orders" }));
-    }
-
-    [Fact]
-    public void An_unknown_queue_type_is_a_startup_error_naming_it()
-    {
-        var failure = Assert.Single(StartupFailures(new() { ["RABBITMQ_QUEUE_TYPE"] = "mirrored" }));
-
-        Assert.Contains("RABBITMQ_QUEUE_TYPE", failure, StringComparison.Ordinal);
-        Assert.Contains("'mirrored'", failure, StringComparison.Ordinal);
     }
 }
