@@ -27,6 +27,13 @@ public sealed class StripeEventWriter(
     ILogger<StripeEventWriter> logger)
     : DatabaseGroupCommitWriter<ApiDbContext, StripeEventWriter.PendingEvent, string>(scopes, logger, "Stripe events")
 {
+    /// <summary>
+    /// A refund whose payment intent no order has yet is recorded for the Checkout event that will name it, and that
+    /// event looks for such refunds: on two replicas at once each would find nothing and both commit (the order paid,
+    /// the refund never applied) unless the transactions are serializable.
+    /// </summary>
+    protected override bool DecidesOnAbsentRows => true;
+
     /// <summary>The event's outcome, once the transaction that recorded it (or found it recorded) committed.</summary>
     public Task<string> WriteAsync(StripeWebhookEvent stripeEvent) =>
         WriteAsync(new PendingEvent(stripeEvent, Activity.Current),

@@ -21,6 +21,13 @@ public abstract class DatabaseGroupCommitWriter<TContext, TChange, TResult>(ISer
     /// <summary>Applies the batch on <paramref name="db"/>, inside its write transaction; saving and committing are the base's.</summary>
     protected abstract Task<Applied> ApplyAsync(TContext db, IReadOnlyList<TChange> batch);
 
+    /// <summary>
+    /// Whether a batch decides on what a query did not find (an order no row names yet), which another replica's
+    /// concurrent batch can make true: then its transaction is serializable on PostgreSQL, which refuses one of two
+    /// such crossing batches (the rerun sees the other's commit) where repeatable read would commit both.
+    /// </summary>
+    protected virtual bool DecidesOnAbsentRows => false;
+
     /// <summary>Looks, on a fresh context, for the change applied by another writer: its result, or null.</summary>
     protected virtual Task<TResult?> FindAppliedAsync(TContext db, TChange change) => Task.FromResult<TResult?>(default);
 
@@ -29,9 +36,14 @@ public abstract class DatabaseGroupCommitWriter<TContext, TChange, TResult>(ISer
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         db.Database.AutoSavepointsEnabled = false; // the batch commits or rolls back as a whole
-        await using var transaction = await db.BeginWriteTransactionAsync(CancellationToken.None);
+        await using var transaction = await db.BeginWriteTransactionAsync(DecidesOnAbsentRows, CancellationToken.None);
         var applied = await ApplyAsync(db, batch);
         await db.SaveChangesAsync(CancellationToken.None);
+        if (BeforeCommit is { } beforeCommit)
+        {
+            await beforeCommit();
+        }
+
         await transaction.CommitAsync(CancellationToken.None);
         applied.AfterCommit?.Invoke();
         return applied.Results;

@@ -35,6 +35,12 @@ public abstract class GroupCommitWriter<TChange, TResult>(ILogger logger, string
     /// </summary>
     public Func<Task>? BeforeTransaction { get; set; }
 
+    /// <summary>
+    /// The test seam inside the transaction: awaited once the batch is written and before it commits, so a test can
+    /// let another replica's transaction cross this one. Null outside tests.
+    /// </summary>
+    public Func<Task>? BeforeCommit { get; set; }
+
     /// <summary>The change's result, once the transaction that holds it committed.</summary>
     protected Task<TResult> WriteAsync(TChange change, string stopping)
     {

@@ -5,15 +5,18 @@ using PuffinOffset.Platform.Persistence;
 namespace PuffinOffset.Api.Tests.Support;
 
 /// <summary>
-/// Holds and counts a group-commit writer's transactions through its test seam
-/// (<see cref="GroupCommitWriter{TChange, TResult}.BeforeTransaction"/>), and fails every commit while
+/// Holds and counts a group-commit writer's transactions through its test seams
+/// (<see cref="GroupCommitWriter{TChange, TResult}.BeforeTransaction"/>, <see cref="GroupCommitWriter{TChange, TResult}.BeforeCommit"/>), and fails every commit while
 /// <see cref="FailCommits"/> is set (as a lost connection or a full disk would).
 /// </summary>
 public sealed class WriterControl : DbTransactionInterceptor
 {
     private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _commitHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _commitRelease = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _armed;
+    private int _commitArmed;
     private int _started;
 
     public bool FailCommits { get; set; }
@@ -21,7 +24,11 @@ public sealed class WriterControl : DbTransactionInterceptor
 
     /// <summary>From now on the writer's transactions are counted, and the one after <see cref="HoldNext"/> held.</summary>
     public void Attach<TChange, TResult>(GroupCommitWriter<TChange, TResult> writer)
-        where TResult : class => writer.BeforeTransaction = BeforeTransactionAsync;
+        where TResult : class
+    {
+        writer.BeforeTransaction = BeforeTransactionAsync;
+        writer.BeforeCommit = BeforeCommitAsync;
+    }
 
     /// <summary>The writer's next transaction waits until <see cref="Release"/>.</summary>
     public void HoldNext() => Volatile.Write(ref _armed, 1);
@@ -30,6 +37,23 @@ public sealed class WriterControl : DbTransactionInterceptor
     public Task Held => _held.Task;
 
     public void Release() => _release.TrySetResult();
+
+    /// <summary>The writer's next transaction waits, written and not yet committed, until <see cref="ReleaseCommit"/>.</summary>
+    public void HoldNextCommit() => Volatile.Write(ref _commitArmed, 1);
+
+    /// <summary>Completes once the held transaction had written its batch.</summary>
+    public Task CommitHeld => _commitHeld.Task;
+
+    public void ReleaseCommit() => _commitRelease.TrySetResult();
+
+    private async Task BeforeCommitAsync()
+    {
+        if (Interlocked.Exchange(ref _commitArmed, 0) == 1)
+        {
+            _commitHeld.TrySetResult();
+            await _commitRelease.Task;
+        }
+    }
 
     private async Task BeforeTransactionAsync()
     {
