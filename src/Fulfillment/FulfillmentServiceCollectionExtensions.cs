@@ -2,6 +2,7 @@ using MassTransit;
 using PuffinOffset.Fulfillment.Configuration;
 using PuffinOffset.Fulfillment.Fulfillments;
 using PuffinOffset.Fulfillment.Persistence;
+using PuffinOffset.Fulfillment.Refunds;
 using PuffinOffset.Fulfillment.Telemetry;
 using PuffinOffset.Fulfillment.Wren;
 using PuffinOffset.Messaging;
@@ -24,6 +25,7 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddMigration<FulfillmentDbContext>();
 
         services.AddWrenClient();
+        services.AddRefundCheck();
         services.AddSingleton<WrenRateLimit>();
         services.AddSingleton<FulfillmentTelemetry>();
         // Created with the meter provider, not at the first fulfilment: its counters are exported from the
