@@ -4,7 +4,8 @@ namespace PuffinOffset.Fulfillment.Configuration;
 
 /// <summary>
 /// Where Fulfillment asks the Api whether an order was refunded before a delayed purchase: <c>API_INTERNAL_URLS</c>
-/// (the Api instances' management listeners, comma separated, asked in turn) with the service key
+/// (the Api instances' management listeners, comma separated, asked in turn; loopback or a private network, as
+/// every management listener) with the service key
 /// <c>API_SERVICE_KEY</c> (or <c>API_SERVICE_KEY_FILE</c>). Unset, there is no check: allowed outside Production, said
 /// once at startup on SQLite in Production, and refused with PostgreSQL in Production (replicas and a broker that fail
 /// independently are where a refund is held up).
@@ -49,11 +50,6 @@ public sealed class ApiRefundCheckOptions
             if (options.Enabled && options.ServiceKey.Length < NamedKeys.MinimumKeyLength)
             {
                 failures.Add($"{KeyVariable} (or {KeyVariable}_FILE) is required with {UrlsVariable}: a service key of at least {NamedKeys.MinimumKeyLength} characters whose SHA-256 is listed in the Api's SERVICE_API_KEYS_FILE.");
-            }
-
-            if (options.ApiUrls.Any(url => ClearTextUpstream.IsRefused(url, environment)))
-            {
-                failures.Add(ClearTextUpstream.Refusal(UrlsVariable));
             }
 
             if (!options.Enabled && options.MalformedUrls.Count == 0 && RequiredIn(configuration, environment))
