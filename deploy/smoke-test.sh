@@ -174,6 +174,9 @@ printf 'admin-SMOKEONLY-%s\n' "$(openssl rand -hex 16)" >"$tmp/secrets/api/admin
 printf 'Host=127.0.0.1;Port=%s;Database=puffin_orders;Username=puffin_api;Password=%s\n' "$pg_port" "$api_db_password" \
   >"$tmp/secrets/api/orders-connection-string"
 printf '%s\n' "$wren_token" >"$tmp/secrets/fulfillment/wren-api-token"
+# Fulfillment's service key (it asks the Api about refunds); the Api holds only its SHA-256 (api.env's SERVICE_API_KEYS_FILE).
+printf 'fulfillment-SMOKEONLY-%s\n' "$(openssl rand -hex 16)" >"$tmp/secrets/fulfillment/api-service-key"
+printf 'fulfillment %s\n' "$(tr -d '\n' <"$tmp/secrets/fulfillment/api-service-key" | sha256sum | cut -d' ' -f1)" >"$tmp/etc/service-keys"
 printf 'Host=127.0.0.1;Port=%s;Database=puffin_fulfillment;Username=puffin_fulfillment;Password=%s\n' "$pg_port" "$fulfillment_db_password" \
   >"$tmp/secrets/fulfillment/fulfillment-connection-string"
 for service in api fulfillment; do
@@ -193,6 +196,7 @@ done
   echo "FRONTEND_URL=https://shop.smoke.test"
   echo "CHECKOUT_RATE_LIMIT_PER_MINUTE=3"
   echo "TRUSTED_PROXIES=127.0.0.1"
+  echo "SERVICE_API_KEYS_FILE=$tmp/etc/service-keys"
 } >"$tmp/etc/api.env"
 for instance in 1 2; do
   {
@@ -208,6 +212,7 @@ done
   echo "# --- smoke test: this machine's values"
   echo "WREN_API_BASE=http://127.0.0.1:$wren_port"
   echo "WREN_DRY_RUN=false"
+  echo "API_INTERNAL_URLS=http://127.0.0.1:$api_management_port,http://127.0.0.1:$api2_management_port"
 } >"$tmp/etc/fulfillment.env"
 
 # A unit's command lines and environment, read from deploy/systemd: its EnvironmentFile= lines (this machine's
@@ -475,6 +480,21 @@ done
 code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$api_management_port/api/admin/orders")
 [ "$code" = 401 ] || fail "the admin API on the management port answered $code without a key, not 401"
 pass "the admin API, console, /metrics and the health endpoints answer only on the management port (404 on the proxied one)"
+
+# The internal refund status (Fulfillment asks it before a delayed purchase): Fulfillment's service key opens it, an
+# admin key does not, and it is not on the proxied port.
+service_key=$(cat "$tmp/secrets/fulfillment/api-service-key")
+refund_status() { # key port → HTTP status
+  curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" -H 'content-type: application/json' \
+    --data "{\"orderIds\":[\"$(cat /proc/sys/kernel/random/uuid)\"]}" "http://127.0.0.1:$2/api/internal/refund-status"
+}
+code=$(refund_status "$admin_key" "$api_management_port")
+[ "$code" = 401 ] || fail "the internal refund status answered $code to the admin key, not 401"
+code=$(refund_status "$service_key" "$api_management_port")
+[ "$code" = 200 ] || fail "the internal refund status answered $code to Fulfillment's service key, not 200"
+code=$(refund_status "$service_key" "$api_port")
+[ "$code" = 404 ] || fail "the internal refund status answered $code on the Api's proxied port, not 404"
+pass "the internal refund status answers Fulfillment's service key on the management port only, and refuses the admin key"
 
 head -c 600000 /dev/zero | tr '\0' 'a' >"$tmp/too-large.json"
 code=$(curl_public -o /dev/null -w '%{http_code}' -H 'content-type: application/json' --data-binary "@$tmp/too-large.json" "$public/api/webhooks/stripe")

@@ -103,6 +103,13 @@ public sealed class SoakCluster : IAsyncDisposable
             ["Fulfillment__LateOrderCheckAfter"] = Span(LateOrderCheckAfter),
             ["Fulfillment__MaxConcurrency"] = "8",
         };
+        // Fulfillment asks every Api replica about refunds: their ports are fixed before any starts.
+        for (var slot = 0; slot < _apiPorts.Length; slot++)
+        {
+            _apiPorts[slot] = RabbitMqBroker.FreeTcpPort();
+        }
+
+        RefundCheckWiring.Apply(_apiVariables, _fulfillmentVariables, folder.File("service-keys"), _apiPorts.Select(port => port!.Value));
     }
 
     public SoakOptions Options { get; }
@@ -155,7 +162,7 @@ public sealed class SoakCluster : IAsyncDisposable
         try
         {
             await Task.WhenAll(
-                Enumerable.Range(0, options.ApiReplicas).Select(slot => cluster.StartAsync(Role.Api, slot, port: null))
+                Enumerable.Range(0, options.ApiReplicas).Select(slot => cluster.StartAsync(Role.Api, slot, cluster._apiPorts[slot]))
                     .Concat(Enumerable.Range(0, options.FulfillmentReplicas).Select(slot => cluster.StartAsync(Role.Fulfillment, slot, port: null))));
         }
         catch

@@ -3,6 +3,7 @@ using PuffinOffset.Api.Admin;
 using PuffinOffset.Api.Checkout;
 using PuffinOffset.Api.Configuration;
 using PuffinOffset.Api.FulfillmentOutcomes;
+using PuffinOffset.Api.Internal;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
@@ -84,6 +85,7 @@ public static class ApiServiceCollectionExtensions
         api.MapConfigApi();
         api.MapStripeWebhook();
         api.MapAdminApi(app.Configuration);
+        api.MapInternalApi(app.Configuration);
         app.MapAdminConsole();
         app.MapDefaultEndpoints();
         return app;

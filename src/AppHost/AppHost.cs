@@ -25,6 +25,7 @@ var fulfillment = builder.AddProject<Projects.Fulfillment>("fulfillment")
 // Stripe and Wren, or their local sandboxes when no keys are configured (run mode only).
 var sandboxes = builder.AddSandboxes(variables, api);
 api.WithApiVariables(variables, sandboxes);
-fulfillment.WithFulfillmentVariables(variables, sandboxes);
+fulfillment.WithFulfillmentVariables(variables, sandboxes)
+    .WithRefundCheckOf(api, builder);
 
 builder.Build().Run();

@@ -28,6 +28,7 @@ public static class FulfillmentServiceCollectionExtensions
         services.AddMigration<FulfillmentDbContext>();
 
         services.AddWrenClient();
+        services.AddRefundCheck();
         services.AddSingleton<WrenRateLimit>();
         services.AddSingleton<FulfillmentTelemetry>();
         // Created with the meter provider, not at the first fulfilment: its counters are exported from the

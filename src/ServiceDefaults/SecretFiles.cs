@@ -21,7 +21,7 @@ public static class SecretFiles
     /// </summary>
     public static readonly IReadOnlyList<string> Names =
     [
-        "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "WREN_API_TOKEN", "ADMIN_API_KEY",
+        "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "WREN_API_TOKEN", "ADMIN_API_KEY", "API_SERVICE_KEY",
         "ConnectionStrings__orders", "ConnectionStrings__fulfillment", "ConnectionStrings__messaging",
     ];
 

@@ -28,6 +28,8 @@ public sealed class ReplicaCluster : IAsyncDisposable
     private readonly List<ServiceProcess> _retired = [];
     private readonly Dictionary<string, string> _apiVariables;
     private readonly Dictionary<string, string> _fulfillmentVariables;
+    private readonly int[] _apiPorts;
+    private readonly TempFolder _folder = new();
 
     private ReplicaCluster(RabbitMqBroker broker, string brokerUri, string ordersDatabase, string fulfillmentDatabase,
         StripeSandboxHost stripe, WrenSandboxServer wren, int apis, int fulfillments)
@@ -81,6 +83,9 @@ public sealed class ReplicaCluster : IAsyncDisposable
             ["Fulfillment__LeaseDuration"] = LeaseDuration.ToString("c", CultureInfo.InvariantCulture),
             ["Fulfillment__MaxConcurrency"] = "8",
         };
+        // Fulfillment knows every Api replica's address before any has started.
+        _apiPorts = [.. Enumerable.Range(0, apis).Select(_ => RabbitMqBroker.FreeTcpPort())];
+        RefundCheckWiring.Apply(_apiVariables, _fulfillmentVariables, _folder.File("service-keys"), _apiPorts);
     }
 
     public RabbitMqBroker Broker { get; }
@@ -127,7 +132,7 @@ public sealed class ReplicaCluster : IAsyncDisposable
     public Task RestartFulfillmentAsync(int slot) => StartFulfillmentAsync(slot, _fulfillments[slot]?.BaseAddress.Port);
 
     private Task StartApiAsync(int slot, int? port = null) =>
-        StartAsync(_apis, slot, typeof(ApiEntryPoint).Assembly.Location, _apiVariables, "api", port);
+        StartAsync(_apis, slot, typeof(ApiEntryPoint).Assembly.Location, _apiVariables, "api", port ?? _apiPorts[slot]);
 
     private Task StartFulfillmentAsync(int slot, int? port = null) =>
         StartAsync(_fulfillments, slot, typeof(FulfillmentEntryPoint).Assembly.Location, _fulfillmentVariables, "fulfillment", port);
@@ -142,7 +147,7 @@ public sealed class ReplicaCluster : IAsyncDisposable
             }
         }
 
-        var name = port is null ? $"{role}-{slot}" : $"{role}-{slot} (restarted)";
+        var name = slots[slot] is null ? $"{role}-{slot}" : $"{role}-{slot} (restarted)";
         slots[slot] = await ServiceProcess.StartAsync(assembly, variables, name, port: port);
     }
 
@@ -158,5 +163,6 @@ public sealed class ReplicaCluster : IAsyncDisposable
         await Task.WhenAll(_apis.Concat(_fulfillments).OfType<ServiceProcess>().Concat(_retired).Select(service => service.DisposeAsync().AsTask()));
         await Wren.DisposeAsync();
         await Stripe.DisposeAsync();
+        _folder.Dispose();
     }
 }

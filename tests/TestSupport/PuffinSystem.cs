@@ -31,6 +31,9 @@ public sealed class PuffinSystem : IAsyncDisposable
     /// <summary>The Api's <c>ADMIN_API_KEY</c>: the admin endpoints and the console at <c>/admin</c> exist.</summary>
     public const string AdminKey = "admin-TESTONLY-system-0123456789abcdef";
 
+    /// <summary>Fulfillment's <c>API_SERVICE_KEY</c>, listed in the Api's <c>SERVICE_API_KEYS_FILE</c>: it asks the Api about refunds.</summary>
+    public const string ServiceKey = "fulfillment-TESTONLY-system-0123456789abcdef";
+
     private readonly TempFolder _folder = new();
     private string _brokerUri = "";
     private bool _dryRun;
@@ -107,6 +110,10 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["Outbox:MinRetryDelay"] = "00:00:00.100",
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
             }.With(await TestDatabase.SettingsAsync("DATABASE_PATH", _folder.File("orders.db"), "orders"));
+        var serviceKeys = _folder.File("service-keys");
+        await File.WriteAllTextAsync(serviceKeys,
+            $"fulfillment {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(ServiceKey)))}\n");
+        api["SERVICE_API_KEYS_FILE"] = serviceKeys;
         foreach (var (key, value) in apiSettings)
         {
             api[key] = value;
@@ -114,6 +121,8 @@ public sealed class PuffinSystem : IAsyncDisposable
 
         _apiSettings = api;
         await StartApiAsync();
+        // A restarted Api comes back at the address Fulfillment asks about refunds.
+        _apiSettings[Microsoft.AspNetCore.Hosting.WebHostDefaults.ServerUrlsKey] = Api.BaseAddress.ToString();
         await StartFulfillmentAsync();
         StripeOptions.WebhookSecret = WebhookSecret;
     }
@@ -158,6 +167,9 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["ConnectionStrings:messaging"] = _brokerUri,
                 ["Outbox:MinRetryDelay"] = "00:00:00.100",
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
+                // As deployed: a delayed purchase is confirmed with the Api first (no MANAGEMENT_URLS here: the main listener).
+                ["API_INTERNAL_URLS"] = _apiSettings[Microsoft.AspNetCore.Hosting.WebHostDefaults.ServerUrlsKey],
+                ["API_SERVICE_KEY"] = ServiceKey,
             }.With(await TestDatabase.SettingsAsync("FULFILLMENT_DATABASE_PATH", _folder.File("fulfillment.db"), "fulfillment"));
         _configureFulfillment?.Invoke(settings);
         Fulfillment = await ServiceHost.StartFulfillmentAsync(settings, _configureFulfillmentServices, _logs?.For("Fulfillment"));

@@ -55,7 +55,8 @@ public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
         {
             EnvironmentName = settings.GetValueOrDefault(HostDefaults.EnvironmentKey) ?? TestEnvironment,
         });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // A setting "urls" keeps a service at one address across restarts (another service is configured with it).
+        builder.WebHost.UseUrls(settings.GetValueOrDefault(WebHostDefaults.ServerUrlsKey) ?? "http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
         if (logs is not null)

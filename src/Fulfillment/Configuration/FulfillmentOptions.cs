@@ -65,6 +65,19 @@ public sealed class FulfillmentOptions
     public TimeSpan BacklogRefundGrace { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// A purchase that begins this long or longer after its payment (the earlier of <c>PaymentCompleted.paidAt</c> and
+    /// when Fulfillment scheduled it) is first confirmed with the Api (<c>API_INTERNAL_URLS</c>): the refund may have been
+    /// accepted there and not have reached Fulfillment yet. Below 10 s: no offset is ever bought from a POST sent more
+    /// than 10 s after the Api accepted a full refund. Zero checks every purchase.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:09.999", ErrorMessage = "Fulfillment__RefundCheckAfter must be between {1} and {2} (under 10 s).")]
+    public TimeSpan RefundCheckAfter { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one question to one Api instance may take before the next instance is asked.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00", ErrorMessage = "Fulfillment__RefundCheckTimeout must be between {1} and {2}.")]
+    public TimeSpan RefundCheckTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
     /// Wren calls in flight at once per process (<c>WREN_MAX_CONCURRENCY</c>, default 16): different orders
     /// fulfilled at once; one order is never processed twice at the same time.
     /// </summary>

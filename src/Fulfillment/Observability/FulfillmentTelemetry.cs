@@ -17,6 +17,7 @@ public sealed class FulfillmentTelemetry : IDisposable
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _retryAfterCapped;
     private readonly Counter<long> _lookupsAfterRestore;
+    private readonly Counter<long> _refundChecks;
 
     public FulfillmentTelemetry(IMeterFactory meters)
     {
@@ -27,6 +28,7 @@ public sealed class FulfillmentTelemetry : IDisposable
         _duplicates = _meter.CreateCounter<long>("puffin.wren.duplicate_orders_detected", "{order}", "Extra Wren orders found with the note of an order that already has one (zero tolerance: each is paid twice).");
         _retryAfterCapped = _meter.CreateCounter<long>("puffin.wren.retry_after_capped", "{answer}", "Wren 429s whose Retry-After was longer than WREN_MAX_RETRY_AFTER and was cut to it.");
         _lookupsAfterRestore = _meter.CreateCounter<long>("puffin.offsets.restore_lookups", "{order}", "Fulfilments scheduled to look their note up at Wren before the first POST because the order predates a restore of the database.");
+        _refundChecks = _meter.CreateCounter<long>("puffin.fulfillment.refund_checks", "{order}", "Delayed purchases confirmed with the Api before their attempt, by outcome (not_refunded, refunded, unavailable).");
         _paymentToPlaced = _meter.CreateHistogram<double>("puffin.offsets.payment_to_placed.duration", "s", "Time from payment to the placed Wren order.");
         // Exported from the first scrape, so an alert on their increase sees the very first one.
         _duplicates.Add(0);
@@ -46,6 +48,14 @@ public sealed class FulfillmentTelemetry : IDisposable
 
     /// <summary>Counted once the commit that scheduled the fulfilment is durable; those the restored database holds are reported by the <c>restored</c> command.</summary>
     public void LookupAfterRestore() => _lookupsAfterRestore.Add(1);
+
+    /// <summary>Counted once the transaction that acted on the Api's answer has committed.</summary>
+    public void RefundChecked(Refunds.RefundCheckOutcome outcome) => _refundChecks.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
+    {
+        Refunds.RefundCheckOutcome.NotRefunded => "not_refunded",
+        Refunds.RefundCheckOutcome.Refunded => "refunded",
+        _ => "unavailable",
+    }));
 
     public void Failed(string kind) => _failed.Add(1, new KeyValuePair<string, object?>("reason", kind));
 

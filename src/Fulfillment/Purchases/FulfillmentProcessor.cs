@@ -28,6 +28,7 @@ public sealed partial class FulfillmentProcessor(
     WrenRateLimit rateLimit,
     FulfillmentOutcomeWriter outcomes,
     LostLeaseOrders lostLeaseOrders,
+    RefundCheck refundCheck,
     TimeProvider time,
     ILogger<FulfillmentProcessor> logger)
 {
@@ -163,6 +164,9 @@ public sealed partial class FulfillmentProcessor(
     /// </summary>
     private async Task<bool> ClaimAttemptAsync(OffsetFulfillment fulfillment, bool dryRun, CancellationToken cancellationToken)
     {
+        // Before the transaction: no lock is held while the Api is asked.
+        var refunds = await refundCheck.AskAsync([fulfillment], time.GetUtcNow(), cancellationToken);
+        RefundVerdict? verdict = refunds.TryGetValue(fulfillment.OrderId, out var answer) ? answer : null;
         await using var transaction = await db.BeginWriteTransactionAsync(cancellationToken);
         await db.Entry(fulfillment).ReloadAsync(cancellationToken);
         var now = time.GetUtcNow();
@@ -177,12 +181,23 @@ public sealed partial class FulfillmentProcessor(
             return false;
         }
 
-        var start = AttemptStart.Claim(fulfillment, replica.Id, dryRun, now, now + options.Value.LeaseDuration, lookedUp: true);
+        var start = AttemptStart.Claim(fulfillment, replica.Id, dryRun, now, now + options.Value.LeaseDuration, lookedUp: true, verdict, _retryPolicy);
+        if (start == StepStart.Postponed)
+        {
+            // Failed at the horizon: its outcome goes to the Api in the same commit.
+            fulfillment.EnqueueOutcome(db, now);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (start == StepStart.Cancelled)
         {
             AttemptStart.LogCancelled(logger, fulfillment.OrderId, fulfillment.Attempts);
+        }
+
+        if (verdict is { } asked)
+        {
+            refundCheck.LogApplied(fulfillment.OrderId, asked, fulfillment);
         }
 
         return start == StepStart.Begun;

@@ -17,7 +17,8 @@ namespace PuffinOffset.Fulfillment.Purchases;
 /// new starts. Any number of replicas may share a PostgreSQL database: each claims due fulfilments with a
 /// lease (owner, expiry) under FOR UPDATE SKIP LOCKED, so two replicas never claim the same one, and works
 /// only on what it holds (see <see cref="FulfillmentProcessor"/>). The claim's commit also begins the attempt of
-/// every plain new one (Attempting, the refund checked), so a burst of orders costs one commit before their POSTs.
+/// every plain new one (Attempting, the refund checked), so a burst of orders costs one commit before their POSTs; the
+/// delayed ones among them are first confirmed with the Api, in one question (<see cref="RefundCheck"/>).
 /// </summary>
 public sealed partial class FulfillmentWorker(
     IServiceScopeFactory scopes,
@@ -25,6 +26,7 @@ public sealed partial class FulfillmentWorker(
     FulfillmentReplica replica,
     WrenRateLimit rateLimit,
     RefundBacklog refundBacklog,
+    RefundCheck refundCheck,
     IOptions<FulfillmentOptions> options,
     IOptions<WrenOptions> wrenOptions,
     TimeProvider time,
@@ -77,10 +79,18 @@ public sealed partial class FulfillmentWorker(
         var busy = _inProgress.Keys.ToList();
         var free = maxConcurrency - busy.Count;
         var refundsDrainedAt = await RefundsDrainedAtAsync(db, now, stoppingToken);
-        // A read first: SQLite's write lock (and PostgreSQL's row locks) are taken only when something is due.
-        if (free > 0 && await Claimable(db, busy, now, refundsDrainedAt).TagWith(DueQueryTag).AnyAsync(stoppingToken))
+        // A read first: SQLite's write lock (and PostgreSQL's row locks) are taken only when something is due. What it
+        // found is what the claim may take, so that every attempt the claim begins had its refund check.
+        var candidates = free > 0
+            ? await Claimable(db, busy, now, refundsDrainedAt).AsNoTracking().TagWith(DueQueryTag)
+                .OrderBy(f => f.NextAttemptAt).Take(free).ToListAsync(stoppingToken)
+            : [];
+        if (candidates.Count > 0)
         {
-            var (claimed, found) = await ClaimDueAsync(db, busy, free, refundsDrainedAt, stoppingToken);
+            var dryRun = wrenOptions.Value.DryRun;
+            // Outside any transaction: no lock is held while the Api is asked.
+            var refunds = await refundCheck.AskAsync(candidates.Where(f => f.IsDue(now) && !f.MustLookUpFirst(dryRun)), now, stoppingToken);
+            var (claimed, found) = await ClaimDueAsync(db, [.. candidates.Select(f => f.OrderId)], free, refundsDrainedAt, refunds, stoppingToken);
             foreach (var claim in claimed)
             {
                 Start(claim, stoppingToken);
@@ -161,8 +171,8 @@ public sealed partial class FulfillmentWorker(
     /// records the refund). Never a POST after a committed refund. Rows locked by another replica's claim are
     /// skipped, not waited for. Returns the claimed fulfilments and how many due ones were found.
     /// </summary>
-    private async Task<(List<ClaimedFulfillment> Claimed, int Found)> ClaimDueAsync(
-        FulfillmentDbContext db, List<Guid> busy, int free, DateTimeOffset refundsDrainedAt, CancellationToken stoppingToken)
+    private async Task<(List<ClaimedFulfillment> Claimed, int Found)> ClaimDueAsync(FulfillmentDbContext db, List<Guid> candidates, int free,
+        DateTimeOffset refundsDrainedAt, IReadOnlyDictionary<Guid, RefundVerdict> refunds, CancellationToken stoppingToken)
     {
         var owner = replica.Id;
         var dryRun = wrenOptions.Value.DryRun;
@@ -175,7 +185,8 @@ public sealed partial class FulfillmentWorker(
             return ([], 0);
         }
 
-        var due = await Claimable(db, busy, now, refundsDrainedAt)
+        var due = await Claimable(db, [], now, refundsDrainedAt)
+            .Where(f => candidates.Contains(f.OrderId))
             .OrderBy(f => f.NextAttemptAt)
             .Take(free)
             .ForUpdateSkipLocked()
@@ -183,14 +194,27 @@ public sealed partial class FulfillmentWorker(
         var until = now + options.Value.LeaseDuration;
         var claimed = new List<ClaimedFulfillment>(due.Count);
         var cancelled = new List<OffsetFulfillment>();
+        var checkedWithApi = new List<(OffsetFulfillment Fulfillment, RefundVerdict Verdict)>();
+        var policy = options.Value.RetryPolicy;
         foreach (var fulfillment in due)
         {
-            switch (AttemptStart.Claim(fulfillment, owner, dryRun, now, until))
+            RefundVerdict? verdict = refunds.TryGetValue(fulfillment.OrderId, out var answer) ? answer : null;
+            var start = AttemptStart.Claim(fulfillment, owner, dryRun, now, until, refundCheck: verdict, policy: policy);
+            if (verdict is { } asked && start != StepStart.Leased)
+            {
+                checkedWithApi.Add((fulfillment, asked));
+            }
+
+            switch (start)
             {
                 case StepStart.Cancelled:
                     cancelled.Add(fulfillment);
                     break;
-                case var start:
+                case StepStart.Postponed:
+                    // Failed at the horizon: its outcome goes to the Api in the same commit.
+                    fulfillment.EnqueueOutcome(db, now);
+                    break;
+                default:
                     claimed.Add(new ClaimedFulfillment(fulfillment, AttemptBegun: start == StepStart.Begun));
                     break;
             }
@@ -203,6 +227,11 @@ public sealed partial class FulfillmentWorker(
         foreach (var fulfillment in cancelled)
         {
             AttemptStart.LogCancelled(logger, fulfillment.OrderId, fulfillment.Attempts);
+        }
+
+        foreach (var (fulfillment, verdict) in checkedWithApi)
+        {
+            refundCheck.LogApplied(fulfillment.OrderId, verdict, fulfillment);
         }
 
         return (claimed, due.Count);

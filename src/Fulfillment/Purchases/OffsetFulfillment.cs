@@ -215,6 +215,27 @@ public sealed class OffsetFulfillment
     public bool MustLookUpFirst(bool dryRun) => OutcomeUnknown && !(dryRun && DryRun);
 
     /// <summary>
+    /// Whether the Api must confirm there is no refund before this attempt begins (<see cref="Refunds.RefundCheck"/>):
+    /// it begins <paramref name="after"/> or longer after the payment, taken as the earlier of the Api's
+    /// <see cref="PaidAt"/> and when it was scheduled here (a clock ahead on either side then checks more, never less).
+    /// </summary>
+    public bool NeedsRefundCheck(DateTimeOffset now, TimeSpan after) =>
+        RefundedAt is null && now - (PaidAt < CreatedAt ? PaidAt : CreatedAt) >= after;
+
+    /// <summary>
+    /// The Api could not confirm that the payment is not refunded: no POST now; tried again on the retry schedule,
+    /// within the same horizon as a failing Wren (then failed, for an operator). Nothing was sent, so whether an
+    /// earlier outcome is unknown stays as it was.
+    /// </summary>
+    public void PostponeForRefundCheck(RetryPolicy policy, DateTimeOffset now)
+    {
+        RecordTransientFailure(RefundCheckUnavailable, OutcomeUnknown, policy, now);
+        ReleaseLease();
+    }
+
+    public const string RefundCheckUnavailable = "The Api could not be asked whether the payment was refunded; the purchase waits for its answer.";
+
+    /// <summary>
     /// The last step before a POST, in the transaction that checks for a refund: Attempting, unless the payment
     /// was refunded (then Cancelled, and no POST ever). Returns true when the attempt began.
     /// </summary>
