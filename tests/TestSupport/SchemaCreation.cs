@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.TestSupport;
 

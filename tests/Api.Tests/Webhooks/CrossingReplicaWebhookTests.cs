@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Tests.Support;
 using PuffinOffset.Api.Webhooks;
-using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 using PuffinOffset.StripeSandbox;
 using PuffinOffset.TestSupport;
 
