@@ -5,6 +5,8 @@ namespace PuffinOffset.Fulfillment.Fulfillments;
 
 public sealed class OffsetFulfillmentConfiguration : IEntityTypeConfiguration<OffsetFulfillment>
 {
+    public const string LateOrderChecksByAge = "IX_offset_fulfillments_LateOrderCheck";
+
     public void Configure(EntityTypeBuilder<OffsetFulfillment> fulfillment)
     {
         fulfillment.ToTable("offset_fulfillments");
@@ -21,5 +23,8 @@ public sealed class OffsetFulfillmentConfiguration : IEntityTypeConfiguration<Of
         fulfillment.Ignore(f => f.Note);
         // The worker's query: due fulfilments in order of due time.
         fulfillment.HasIndex(f => new { f.State, f.NextAttemptAt });
+        // The late-order check's query: the few fulfilments still waiting for it, by state, not every placed one of the
+        // history (see LateWrenOrderCheck.Due for why each of its branches repeats the filter).
+        fulfillment.HasIndex(f => new { f.State, f.UpdatedAt }, LateOrderChecksByAge).HasFilter("\"LateOrderCheckPending\"");
     }
 }
