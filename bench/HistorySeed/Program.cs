@@ -23,7 +23,7 @@ var postgres = options.GetValueOrDefault("provider", "sqlite") switch
 };
 
 var folder = options.GetValueOrDefault("out") is { Length: > 0 } path ? Directory.CreateDirectory(path).FullName
-    : Directory.CreateTempSubdirectory("puffin-history-").FullName;
+    : postgres ? "" : Directory.CreateTempSubdirectory("puffin-history-").FullName;
 var (apiDatabase, fulfillmentDatabase) = postgres
     ? (await (await PostgresServer.Shared).CreateDatabaseAsync("history_api"), await (await PostgresServer.Shared).CreateDatabaseAsync("history_fulfillment"))
     : ($"Data Source={Path.Combine(folder, "orders.db")}", $"Data Source={Path.Combine(folder, "fulfillment.db")}");
