@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.HistorySeed;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.TestSupport;
 
@@ -25,11 +26,18 @@ public sealed class ApiUnderTest(string name, ServiceProcess process, IBusContro
     public int Received => received.Count;
 
     public static async Task<ApiUnderTest> StartAsync(string name, string apiDll, bool postgres, string folder,
-        IReadOnlyList<(Guid OrderId, string SessionId)> orders, IReadOnlyDictionary<string, string> variables)
+        IReadOnlyList<(Guid OrderId, string SessionId)> orders, IReadOnlyDictionary<string, string> variables, long history = 0)
     {
         var brokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
         var sqlitePath = Path.Combine(folder, $"orders-{name}.db");
         var connectionString = postgres ? await (await PostgresServer.Shared).CreateDatabaseAsync("ingest") : null;
+        if (history > 0)
+        {
+            Console.WriteLine($"{name}: seeding {history:N0} past orders (bench/HistorySeed)");
+            await HistorySeeder.SeedApiAsync(new HistoryShape(history, DateTimeOffset.UtcNow), history, postgres,
+                connectionString ?? $"Data Source={sqlitePath}", Console.Out);
+        }
+
         await SeedAsync(postgres, connectionString, sqlitePath, orders);
 
         var received = new ConcurrentDictionary<Guid, byte>();

@@ -6,7 +6,7 @@ using PuffinOffset.TestSupport;
 
 // Usage: dotnet run -c Release --project bench/IngestBench -- requestpath [iterations=20000] [a=DIR]   (RequestPathBench.cs)
 //    or: dotnet run -c Release --project bench/IngestBench -- [rounds=3] [seconds=8] [concurrency=16] [pool=40000] [trace=FILE] [provider=sqlite|postgres]
-//        [a=DIR|.] [Section__Key=value ...] [a:KEY=value ...] [b:KEY=value ...]
+//        [a=DIR|.] [Section__Key=value ...] [a:KEY=value ...] [b:KEY=value ...] [history=1000000]
 // Section__Key=value and DOTNET_*=value arguments are set in the Api's environment (settings to compare, e.g. Outbox__MarkInterval=00:00:00).
 // a=DIR adds build A (the Api.dll in DIR, e.g. a copy of src/Api/bin/Release/net10.0 made before a change; "." for this
 // build) to every round beside this build (B); a:KEY=value / b:KEY=value set a variable for one of them only (GC A/B).
@@ -68,14 +68,25 @@ Dictionary<string, string> ApiVariables(string? only) => new Dictionary<string, 
 // a=DIR (a build of the Api elsewhere, e.g. the commit before a change) or a=. (this build, e.g. with other a:DOTNET_* settings):
 // A is measured in the same rounds as this build (B), alternating, each with its own database, vhost and consumer.
 var apis = new List<ApiUnderTest>();
-if (options.TryGetValue("a", out var alternative))
+// history=N (issue 21, "cost flat with history"): this build twice, "seeded" on a database already holding N past orders,
+// N stripe_events rows and the outbox/inbox rows retention keeps (bench/HistorySeed), beside "empty", in the same rounds.
+var history = Option("history", 0);
+if (history > 0)
+{
+    apis.Add(await ApiUnderTest.StartAsync("seeded", Built("src/Api", "Api.dll"), postgres, folder.Path, orders, ApiVariables(null), history));
+    apis.Add(await ApiUnderTest.StartAsync("empty", Built("src/Api", "Api.dll"), postgres, folder.Path, orders, ApiVariables(null)));
+}
+else if (options.TryGetValue("a", out var alternative))
 {
     var dll = alternative == "." ? Built("src/Api", "Api.dll") : Path.Combine(Path.GetFullPath(alternative), "Api.dll");
     apis.Add(await ApiUnderTest.StartAsync("a", dll, postgres, folder.Path, orders, ApiVariables("a")));
 }
 
-apis.Add(await ApiUnderTest.StartAsync(apis.Count == 0 ? "system" : "b", Built("src/Api", "Api.dll"), postgres, folder.Path, orders,
-    ApiVariables(apis.Count == 0 ? null : "b")));
+if (history == 0)
+{
+    apis.Add(await ApiUnderTest.StartAsync(apis.Count == 0 ? "system" : "b", Built("src/Api", "Api.dll"), postgres, folder.Path, orders,
+        ApiVariables(apis.Count == 0 ? null : "b")));
+}
 await using var floor = await ServiceProcess.StartAsync(Built("bench/WebhookFloor", "WebhookFloor.dll"), new Dictionary<string, string>
 {
     ["STRIPE_WEBHOOK_SECRET"] = secret,

@@ -6,6 +6,8 @@ namespace PuffinOffset.Api.Persistence;
 
 public sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
 {
+    public const string OrdersWithEmailByAge = "IX_orders_CreatedAt_CustomerEmail";
+
     public void Configure(EntityTypeBuilder<Order> order)
     {
         order.ToTable("orders");
@@ -29,5 +31,11 @@ public sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         order.HasIndex(o => o.PaymentIntentId);
         // The retention pass and the finance export read orders by age.
         order.HasIndex(o => o.CreatedAt);
+        // The gauges, the resender and the reconciler look for the few orders in a live status (paid, pending,
+        // failed…) among years of fulfilled ones: by status, then age, they read only those.
+        order.HasIndex(o => new { o.Status, o.CreatedAt });
+        // The email retention pass reads the oldest orders that still have an email: without the filter it would
+        // step over every order already erased (all history older than the retention) on every pass.
+        order.HasIndex(o => o.CreatedAt, OrdersWithEmailByAge).HasFilter("\"CustomerEmail\" IS NOT NULL");
     }
 }

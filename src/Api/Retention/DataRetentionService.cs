@@ -36,9 +36,7 @@ public sealed partial class DataRetentionService(
         var eventCutoff = now - Options.StripeEvents;
         var batchSize = Options.BatchSize;
 
-        var emails = await InBatchesAsync(EmailJobName, (db, ct) => db.Orders
-                .Where(o => o.CustomerEmail != null && o.CreatedAt < emailCutoff)
-                .OrderBy(o => o.CreatedAt).Take(batchSize)
+        var emails = await InBatchesAsync(EmailJobName, (db, ct) => OrdersWithEmailBefore(db, emailCutoff, batchSize)
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(o => o.CustomerEmail, (string?)null)
                     .SetProperty(o => o.CustomerEmailErasedAt, now), ct),
@@ -57,6 +55,13 @@ public sealed partial class DataRetentionService(
 
         return (emails, events);
     }
+
+    /// <summary>
+    /// The next batch of orders whose email is due for erasure, oldest first: read through the partial index of the
+    /// orders that still have one (<see cref="OrderConfiguration.OrdersWithEmailByAge"/>), not past every order erased before.
+    /// </summary>
+    public static IQueryable<Orders.Order> OrdersWithEmailBefore(ApiDbContext db, DateTimeOffset? cutoff, int batchSize) =>
+        db.Orders.Where(o => o.CustomerEmail != null && o.CreatedAt < cutoff).OrderBy(o => o.CreatedAt).Take(batchSize);
 
     /// <summary>Batches until one comes back short; counted only once each batch has committed.</summary>
     private async Task<int> InBatchesAsync(string job, Func<ApiDbContext, CancellationToken, Task<int>> batch,

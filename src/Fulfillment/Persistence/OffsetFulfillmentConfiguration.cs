@@ -6,6 +6,8 @@ namespace PuffinOffset.Fulfillment.Persistence;
 
 public sealed class OffsetFulfillmentConfiguration : IEntityTypeConfiguration<OffsetFulfillment>
 {
+    public const string LateOrderChecksByAge = "IX_offset_fulfillments_LateOrderCheck";
+
     public void Configure(EntityTypeBuilder<OffsetFulfillment> fulfillment)
     {
         fulfillment.ToTable("offset_fulfillments");
@@ -22,5 +24,8 @@ public sealed class OffsetFulfillmentConfiguration : IEntityTypeConfiguration<Of
         fulfillment.Ignore(f => f.Note);
         // The worker's query: due fulfilments in order of due time.
         fulfillment.HasIndex(f => new { f.State, f.NextAttemptAt });
+        // The late-order check's query: the few fulfilments still waiting for it, by state, not every placed one of the
+        // history (see LateWrenOrderCheck.Due for why each of its branches repeats the filter).
+        fulfillment.HasIndex(f => new { f.State, f.UpdatedAt }, LateOrderChecksByAge).HasFilter("\"LateOrderCheckPending\"");
     }
 }

@@ -28,6 +28,21 @@ public sealed partial class LateWrenOrderCheck(
 {
     private const int Batch = 16;
 
+    /// <summary>
+    /// The fulfilments whose last lookup is due, oldest first, read through the partial index of the pending ones
+    /// (<see cref="OffsetFulfillmentConfiguration.LateOrderChecksByAge"/>), not through the (State, NextAttemptAt)
+    /// index that holds every placed fulfilment of the history. Each branch repeats the pending filter because
+    /// SQLite matches a partial index to each branch of an OR on its own.
+    /// </summary>
+    public static IQueryable<Guid> Due(FulfillmentDbContext db, DateTimeOffset cutoff, int batch) =>
+        db.Fulfillments.AsNoTracking()
+            .Where(f => (f.LateOrderCheckPending && f.State == FulfillmentState.Placed && f.PlacedAt <= cutoff)
+                || (f.LateOrderCheckPending && f.State == FulfillmentState.Cancelled && f.CancelledAt <= cutoff)
+                || (f.LateOrderCheckPending && f.State == FulfillmentState.Failed && f.FailedAt <= cutoff))
+            .OrderBy(f => f.UpdatedAt)
+            .Select(f => f.OrderId)
+            .Take(batch);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -65,15 +80,7 @@ public sealed partial class LateWrenOrderCheck(
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
-            due = await db.Fulfillments.AsNoTracking()
-                .Where(f => f.LateOrderCheckPending)
-                .Where(f => (f.State == FulfillmentState.Placed && f.PlacedAt <= cutoff)
-                    || (f.State == FulfillmentState.Cancelled && f.CancelledAt <= cutoff)
-                    || (f.State == FulfillmentState.Failed && f.FailedAt <= cutoff))
-                .OrderBy(f => f.UpdatedAt)
-                .Select(f => f.OrderId)
-                .Take(Batch)
-                .ToListAsync(stoppingToken);
+            due = await Due(db, cutoff, Batch).ToListAsync(stoppingToken);
         }
 
         foreach (var orderId in due)

@@ -135,6 +135,11 @@ namespace PuffinOffset.Api.Persistence.Migrations
 
                     b.HasIndex("PaymentIntentId");
 
+                    b.HasIndex("Status", "CreatedAt");
+
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_orders_CreatedAt_CustomerEmail")
+                        .HasFilter("\"CustomerEmail\" IS NOT NULL");
+
                     b.ToTable("orders", (string)null);
                 });
 

@@ -140,6 +140,11 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
 
                     b.HasIndex("PaymentIntentId");
 
+                    b.HasIndex("Status", "CreatedAt");
+
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_orders_CreatedAt_CustomerEmail")
+                        .HasFilter("\"CustomerEmail\" IS NOT NULL");
+
                     b.ToTable("orders", (string)null);
                 });
 

@@ -133,6 +133,9 @@ namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
 
                     b.HasIndex("State", "NextAttemptAt");
 
+                    b.HasIndex(new[] { "State", "UpdatedAt" }, "IX_offset_fulfillments_LateOrderCheck")
+                        .HasFilter("\"LateOrderCheckPending\"");
+
                     b.ToTable("offset_fulfillments", (string)null);
                 });
 
