@@ -130,7 +130,8 @@ public sealed class SoakCluster : IAsyncDisposable
 
     public static async Task<SoakCluster> StartAsync(SoakOptions options)
     {
-        var broker = await RabbitMqBroker.Shared;
+        // A node of its own, killable (its own epmd, its own process group, a watchdog): SIGKILL of the node is one of the faults.
+        var broker = await RabbitMqBroker.StartAsync("chaos", killable: true);
         var brokerUri = await broker.CreateVirtualHostAsync("chaos");
         var folder = new TempFolder();
         PostgresServer? postgres = null;
@@ -176,6 +177,7 @@ public sealed class SoakCluster : IAsyncDisposable
     {
         var previous = Replicas(role)[slot];
         Replicas(role)[slot] = null;
+        ProcessWatchdog.Shared.Release(Name(role, slot));
         if (previous is not null)
         {
             await previous.DisposeAsync();
@@ -195,6 +197,8 @@ public sealed class SoakCluster : IAsyncDisposable
             logPath: _folder.File($"{Name(role, slot)}-{DateTime.UtcNow:HHmmss.fff}.log"), readinessTimeout: TimeSpan.FromMinutes(5));
         Ports(role)[slot] = process.BaseAddress.Port;
         Replicas(role)[slot] = process;
+        // Killed with the soak however it ends (a SIGKILL of the soak runs no exit handler).
+        ProcessWatchdog.Shared.GuardProcess(Name(role, slot), process.Id);
     }
 
     /// <summary>The base address of an Api slot, whatever state its process is in.</summary>
@@ -222,8 +226,17 @@ public sealed class SoakCluster : IAsyncDisposable
             await service.ResumeAsync(); // a stopped process cannot die of SIGKILL until it runs again
             await service.DisposeAsync();
         }));
+        foreach (var role in new[] { Role.Api, Role.Fulfillment })
+        {
+            for (var slot = 0; slot < Slots(role); slot++)
+            {
+                ProcessWatchdog.Shared.Release(Name(role, slot));
+            }
+        }
+
         await Wren.DisposeAsync();
         await Stripe.DisposeAsync();
+        await Broker.DisposeAsync();
     }
 
     /// <summary>Keeps the replicas' logs (the soak found something to trace) instead of deleting them with the run.</summary>
