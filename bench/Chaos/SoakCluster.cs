@@ -210,6 +210,12 @@ public sealed class SoakCluster : IAsyncDisposable
     public string Outputs(int lines) => string.Join("\n\n", _apis.Concat(_fulfillments).OfType<ServiceProcess>()
         .Select(service => $"--- {service}{(service.HasExited ? " (exited)" : "")}\n{string.Join('\n', service.Output.Split('\n').TakeLast(lines))}"));
 
+    /// <summary>CPU time of each replica's current process ("api-0 41 s, …"): where the machine's time went.</summary>
+    public string CpuTimes() => string.Join(", ", new[] { Role.Api, Role.Fulfillment }
+        .SelectMany(role => Enumerable.Range(0, Slots(role)).Select(slot => (Name: Name(role, slot), Process: this[role, slot])))
+        .Where(replica => replica.Process is { HasExited: false })
+        .Select(replica => $"{replica.Name} {replica.Process!.CpuTime.TotalSeconds:0} s"));
+
     /// <summary>Where every replica's full output is kept (deleted at the end unless the soak found violations).</summary>
     public string LogFolder => _folder.Path;
 
