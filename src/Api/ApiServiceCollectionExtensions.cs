@@ -47,7 +47,6 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<StripeEventWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<StripeEventWriter>());
         services.AddSingleton<StripeEventIngest>();
-        services.AddSingleton<MissedPaymentEvents>();
 
         services.AddSingleton<PaidOrderResender>();
         services.AddHostedService(provider => provider.GetRequiredService<PaidOrderResender>());

@@ -48,7 +48,7 @@ public sealed partial class StripeEventBatch
     /// failed and Stripe is still retrying it): it was recorded as <c>unknown_order</c> with its payment intent.
     /// When the order learns the payment intent, an operator is asked to look, since the payment may be gone.
     /// </summary>
-    private async Task FlagEarlierPaymentEventsAsync(Order order, string paymentIntentId, DateTimeOffset now, bool refundApplied = false)
+    private void FlagEarlierPaymentEvents(Order order, string paymentIntentId, DateTimeOffset now, bool refundApplied = false)
     {
         var earlier = _earlierPaymentEvents
             .Where(e => e.PaymentIntentId == paymentIntentId && !(refundApplied && e.Type == ChargeEvent.ChargeRefunded))
@@ -58,8 +58,6 @@ public sealed partial class StripeEventBatch
             order.RequireAttention(OrderAttention.PaymentEventsBeforeCheckout(earlier.Distinct()), now);
             LogEarlierPaymentEvents(logger, order.Id, paymentIntentId, string.Join(", ", earlier));
         }
-
-        await ClaimEarlierPaymentEventsAsync(order, paymentIntentId);
     }
 
     /// <summary>The largest full refund Stripe reported for the payment before any order knew it; null when none was full.</summary>
@@ -90,7 +88,7 @@ public sealed partial class StripeEventBatch
         }
 
         // Disputes that overtook the Checkout event still need an operator; the refund itself is settled.
-        await FlagEarlierPaymentEventsAsync(order, stripeEvent.PaymentIntentId!, now, refundApplied: true);
+        FlagEarlierPaymentEvents(order, stripeEvent.PaymentIntentId!, now, refundApplied: true);
         await WithdrawPaymentAsync(order);
         db.Enqueue(new OrderRefunded(order.Id, order.AmountRefunded, now), now);
         _afterCommit.Add(metrics.OrderRefunded);

@@ -170,7 +170,7 @@ public sealed partial class StripeEventBatch
             {
                 if (learnsPaymentIntent)
                 {
-                    await FlagEarlierPaymentEventsAsync(order, stripeEvent.PaymentIntentId!, now);
+                    FlagEarlierPaymentEvents(order, stripeEvent.PaymentIntentId!, now);
                 }
 
                 return FlagPaymentForUnfulfillableOrder(stripeEvent, order, now);
@@ -187,7 +187,7 @@ public sealed partial class StripeEventBatch
             // so that the order agrees with Stripe however the two events were ordered.
             var refundApplied = target == OrderStatus.Paid && EarlierPartialRefund(stripeEvent.PaymentIntentId!) is { } partial
                 && order.ApplyRefund(partial.AmountRefunded, fullRefund: false, now) == RefundChange.Recorded;
-            await FlagEarlierPaymentEventsAsync(order, stripeEvent.PaymentIntentId!, now, refundApplied);
+            FlagEarlierPaymentEvents(order, stripeEvent.PaymentIntentId!, now, refundApplied);
         }
 
         if (target == OrderStatus.Paid)

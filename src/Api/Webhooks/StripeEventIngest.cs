@@ -10,7 +10,6 @@ namespace PuffinOffset.Api.Webhooks;
 public sealed partial class StripeEventIngest(
     StripeEventWriter writer,
     RecentStripeEvents recent,
-    MissedPaymentEvents missed,
     ApiMetrics metrics,
     ILogger<StripeEventIngest> logger)
 {
@@ -18,12 +17,6 @@ public sealed partial class StripeEventIngest(
     public async Task<string> ProcessAsync(StripeWebhookEvent stripeEvent, bool fromWebhook = true)
     {
         var outcome = recent.Contains(stripeEvent.EventId) ? WebhookOutcome.Duplicate : await writer.WriteAsync(stripeEvent);
-        // Before the answer, so that Stripe delivers the event again if this process dies first.
-        if (MissedPaymentEvents.PaymentIntentToCheck(stripeEvent, outcome) is { } paymentIntentId)
-        {
-            await missed.CatchUpAsync(paymentIntentId);
-        }
-
         if (fromWebhook)
         {
             metrics.WebhookEvent(stripeEvent.Type, outcome);
