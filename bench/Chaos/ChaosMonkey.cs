@@ -7,7 +7,8 @@ namespace PuffinOffset.Chaos;
 /// inside (replicas, broker, database) and of the outside (Wren, Stripe) overlap freely:
 /// <list type="bullet">
 /// <item>inside: SIGKILL (restarted 0.5–3 s later, as systemd would), SIGTERM (restarted once it has exited), SIGSTOP held
-/// past the fulfilment lease then SIGCONT, of any replica; RabbitMQ stopped and restarted; PostgreSQL restarted;</item>
+/// past the fulfilment lease then SIGCONT, of any replica; RabbitMQ stopped and restarted, or killed (SIGKILL of the Erlang VM,
+/// its children and its epmd) and restarted on the same data; PostgreSQL restarted;</item>
 /// <item>outside: Wren answering 503, 429 with Retry-After, slowly (past Fulfillment's timeout too), storing an order
 /// and losing the answer, or storing it after the client gave up; Stripe's API down during checkout and reconciliation.</item>
 /// </list>
@@ -19,15 +20,15 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
     private readonly Random _inside = new(seed);
     private readonly Random _outside = new(seed + 1);
 
-    private enum Inside { Kill, Terminate, Pause, Broker, Postgres }
+    private enum Inside { Kill, Terminate, Pause, Broker, BrokerKill, Postgres }
 
     private enum Outside { Wren503, Wren429, WrenSlow, WrenStoreAfterTimeout, WrenLostAnswer, StripeOutage }
 
     public async Task InsideAsync(CancellationToken stop)
     {
         Inside[] kinds = cluster.Postgres is null
-            ? [Inside.Kill, Inside.Kill, Inside.Terminate, Inside.Pause, Inside.Broker]
-            : [Inside.Kill, Inside.Kill, Inside.Terminate, Inside.Pause, Inside.Broker, Inside.Postgres];
+            ? [Inside.Kill, Inside.Kill, Inside.Terminate, Inside.Pause, Inside.Broker, Inside.BrokerKill]
+            : [Inside.Kill, Inside.Kill, Inside.Terminate, Inside.Pause, Inside.Broker, Inside.BrokerKill, Inside.Postgres];
         var insideDeck = new Deck<Inside>(kinds, _inside);
         while (await RestAsync(_inside, 4, 12, stop))
         {
@@ -70,6 +71,9 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
                 break;
             case Inside.Broker:
                 await RestartBrokerAsync();
+                break;
+            case Inside.BrokerKill:
+                await KillBrokerAsync();
                 break;
             default:
                 await RestartPostgresAsync();
@@ -187,6 +191,24 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
         log.Record("rabbitmq restart", $"RabbitMQ stopped for {down.TotalSeconds:0.0} s");
         await cluster.Broker.StopAsync();
         await Task.Delay(down);
+        await StartBrokerAgainAsync();
+    }
+
+    /// <summary>
+    /// The node dies as on a power cut: nothing flushed beyond what it had confirmed, no connection closed cleanly.
+    /// It must come back with its durable queues and every message it confirmed (the ledger sees any it lost).
+    /// </summary>
+    private async Task KillBrokerAsync()
+    {
+        var down = TimeSpan.FromMilliseconds(_inside.Next(1000, 8000));
+        log.Record("rabbitmq SIGKILL", $"SIGKILL RabbitMQ (process group {cluster.Broker.ProcessGroup}: beam.smp, its children and its epmd); restarted in {down.TotalSeconds:0.0} s");
+        await cluster.Broker.KillAsync();
+        await Task.Delay(down);
+        await StartBrokerAgainAsync();
+    }
+
+    private async Task StartBrokerAgainAsync()
+    {
         try
         {
             await cluster.Broker.RestartAsync();
@@ -194,7 +216,7 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
         catch (TimeoutException)
         {
             // A loaded machine can take longer than the broker's own readiness wait: keep waiting, start no second node.
-            log.Record("slow broker start", "RabbitMQ not ready within 90 s of its restart; still waiting");
+            log.Record("slow broker start", "RabbitMQ not ready within its readiness wait (3 min) of its restart; still waiting");
             await Eventually.TrueAsync(async () =>
             {
                 try

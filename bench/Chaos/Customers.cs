@@ -28,11 +28,23 @@ public sealed class Customers(SoakCluster cluster, SoakLog log, int seed) : IDis
         (Plan.Abandon, 4),
     ];
 
-    private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(15) };
+    /// <summary>
+    /// Orders under way at once, at most: at 28 orders/s a story lasts up to a minute or two (pauses, late refunds, a
+    /// checkout retried through an outage), so this leaves room for several times that; when it is reached the driver
+    /// waits, and its lag behind the requested rate shows in <see cref="Pace"/> rather than in memory.
+    /// </summary>
+    private const int MaxLiveOrders = 8000;
+
+    private readonly HttpClient _http = new(Handler()) { Timeout = TimeSpan.FromSeconds(15) };
     private readonly Random _random = new(seed);
     private readonly ConcurrentDictionary<Guid, OrderStory> _stories = new();
     private readonly ConcurrentBag<string> _problems = [];
+    private readonly SemaphoreSlim _liveOrders = new(MaxLiveOrders);
+    private readonly ConcurrentQueue<Exception> _crashes = new();
     private int _checkoutsGivenUp;
+    private int _started;
+    private TimeSpan _driving;
+    private TimeSpan _worstLag;
 
     public IReadOnlyCollection<OrderStory> Stories => [.. _stories.Values];
 
@@ -41,32 +53,79 @@ public sealed class Customers(SoakCluster cluster, SoakLog log, int seed) : IDis
 
     public int CheckoutsGivenUp => Volatile.Read(ref _checkoutsGivenUp);
 
-    /// <summary>Starts orders at <paramref name="perSecond"/> until <paramref name="stop"/>, then waits for every story to end.</summary>
+    /// <summary>How fast the driver started orders against the rate it was asked for, and how far it fell behind its schedule.</summary>
+    public string Pace(double perSecond) =>
+        $"{_started} orders started in {_driving.TotalSeconds:0} s: {_started / Math.Max(_driving.TotalSeconds, 1):0.0}/s of {perSecond:0.#}/s requested, at worst {_worstLag.TotalSeconds:0.0} s behind schedule";
+
+    /// <summary>
+    /// Starts orders at <paramref name="perSecond"/> until <paramref name="stop"/>, then waits for every story to end.
+    /// Each story holds a slot of <see cref="MaxLiveOrders"/> and gives it back when it ends, so no list of tasks grows
+    /// with the run; the first story that crashed (a soak defect, not a fault) is thrown once all have ended.
+    /// </summary>
     public async Task RunAsync(double perSecond, CancellationToken stop)
     {
-        var running = new List<Task>();
         var interval = TimeSpan.FromSeconds(1 / perSecond);
-        var next = log.Now;
-        for (var n = 0; !stop.IsCancellationRequested; n++)
+        var began = log.Now;
+        var next = began;
+        try
         {
-            var plan = Draw();
-            running.Add(LiveAsync(n, plan, new Random(_random.Next())));
-            next += interval;
-            if (next > log.Now)
+            for (var n = 0; !stop.IsCancellationRequested; n++)
             {
-                try
+                await _liveOrders.WaitAsync(stop);
+                var lag = log.Now - next;
+                _worstLag = lag > _worstLag ? lag : _worstLag;
+                _ = LiveInSlotAsync(n, Draw(), new Random(_random.Next()));
+                _started++;
+                next += interval;
+                if (next > log.Now)
                 {
                     await Task.Delay(next - log.Now, stop);
                 }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
             }
         }
+        catch (OperationCanceledException)
+        {
+            // The workload's time is up.
+        }
 
-        await Task.WhenAll(running);
+        _driving = log.Now - began;
+        for (var slot = 0; slot < MaxLiveOrders; slot++)
+        {
+            await _liveOrders.WaitAsync(CancellationToken.None);
+        }
+
+        if (_crashes.TryDequeue(out var crash))
+        {
+            throw new InvalidOperationException("An order's story crashed (a defect of the soak, not a fault it injected).", crash);
+        }
     }
+
+    private async Task LiveInSlotAsync(int n, Plan plan, Random random)
+    {
+        try
+        {
+            await LiveAsync(n, plan, random);
+        }
+        catch (Exception ex)
+        {
+            _crashes.Enqueue(ex);
+        }
+        finally
+        {
+            _liveOrders.Release();
+        }
+    }
+
+    /// <summary>
+    /// One connection pool per target (each Api replica, Stripe), with a bound: a paused replica holds the requests
+    /// sent to it until they time out, and without a bound every new order would open another connection to it.
+    /// </summary>
+    public static SocketsHttpHandler Handler() => new()
+    {
+        AllowAutoRedirect = false,
+        MaxConnectionsPerServer = 256,
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+    };
 
     /// <summary>Every 10 to 20 s an operator replays whatever failed, through a random Api replica, until <paramref name="stop"/>.</summary>
     public async Task OperatorAsync(CancellationToken stop)
@@ -273,5 +332,9 @@ public sealed class Customers(SoakCluster cluster, SoakLog log, int seed) : IDis
 
     private static string Email(int n) => $"captain{n}@example.com";
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _liveOrders.Dispose();
+    }
 }

@@ -39,6 +39,9 @@ public sealed class Ledger(SoakCluster cluster, SoakLog log, Customers customers
 {
     private readonly List<Violation> _violations = [];
 
+    /// <summary>Wren POSTs that stored an order (answered 200, or dropped after storing), by note: read once, not once per order.</summary>
+    private Dictionary<string, List<DateTimeOffset>> _storingPostsByNote = [];
+
     public IReadOnlyList<Violation> Violations => _violations;
 
     public async Task<LedgerReport> JudgeAsync()
@@ -48,6 +51,8 @@ public sealed class Ledger(SoakCluster cluster, SoakLog log, Customers customers
         var payments = cluster.Stripe.Services.GetRequiredService<PaidPayments>();
         var wrenOrders = cluster.Wren.State.Orders;
         var wrenByNote = wrenOrders.GroupBy(o => o.Note ?? "").ToDictionary(g => g.Key, g => g.OrderBy(o => o.CreatedAt).ToList());
+        _storingPostsByNote = cluster.Wren.State.ReceivedPosts.Where(p => p.Answer is 200 or 0)
+            .GroupBy(p => p.Note ?? "").ToDictionary(g => g.Key, g => g.Select(p => p.At).ToList());
         var stories = customers.Stories.OrderBy(s => s.Steps.FirstOrDefault().At).ToList();
         var report = new LedgerReport();
 
@@ -169,9 +174,9 @@ public sealed class Ledger(SoakCluster cluster, SoakLog log, Customers customers
     private static readonly TimeSpan RefundGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>When the POST that stored <paramref name="stored"/> reached Wren (a slow one is stored later than that).</summary>
-    private TimeSpan? PurchasedAt(OrderStory story, StoredOrder stored) => cluster.Wren.State.ReceivedPosts
-        .Where(p => p.Note == $"puffin-offset order {story.OrderId}" && p.Answer is 200 or 0 && p.At <= stored.CreatedAt)
-        .Select(p => (TimeSpan?)log.At(p.At)).Max();
+    private TimeSpan? PurchasedAt(OrderStory story, StoredOrder stored) =>
+        _storingPostsByNote.GetValueOrDefault($"puffin-offset order {story.OrderId}")?
+            .Where(at => at <= stored.CreatedAt).Select(at => (TimeSpan?)log.At(at)).Max();
 
     private static string RefundPath(List<EventDelivery> refundEvents) => refundEvents.Count == 0
         ? "no charge.refunded event was raised"

@@ -56,11 +56,19 @@ static async Task<int> SoakAsync(SoakOptions options)
 
     var settled = await Settling.WaitAsync(cluster, options.SettleTimeout, log);
     var ledger = new Ledger(cluster, log, customers, courier);
+    var judging = System.Diagnostics.Stopwatch.StartNew();
     var report = await ledger.JudgeAsync();
+    judging.Stop();
 
     Console.WriteLine();
     Console.WriteLine($"ledger (seed {options.Seed}, {options.Provider}, {(settled ? "settled" : $"NOT settled within {options.SettleTimeout:c}")} at {SoakLog.Format(log.Now)}):");
     Console.Write(report.Print(log.Entries.Where(e => e.Kind != "operator replay").ToList()));
+    Console.WriteLine($"  driver:      {customers.Pace(options.OrdersPerSecond)}; the ledger judged in {judging.Elapsed.TotalSeconds:0.0} s");
+    using (var soak = System.Diagnostics.Process.GetCurrentProcess())
+    {
+        Console.WriteLine($"  CPU:         the soak {soak.TotalProcessorTime.TotalSeconds:0} s (peak working set {soak.PeakWorkingSet64 >> 20} MiB); {cluster.CpuTimes()}");
+    }
+
     Console.WriteLine($"  violations:  {ledger.Violations.Count} ({ledger.Violations.Count(v => v.OrderId is not null)} orders)");
     foreach (var group in ledger.Violations.SelectMany(v => v.Rules).GroupBy(rule => rule))
     {

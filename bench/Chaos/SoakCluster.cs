@@ -137,7 +137,8 @@ public sealed class SoakCluster : IAsyncDisposable
 
     public static async Task<SoakCluster> StartAsync(SoakOptions options)
     {
-        var broker = await RabbitMqBroker.Shared;
+        // A node of its own, killable (its own epmd, its own process group, a watchdog): SIGKILL of the node is one of the faults.
+        var broker = await RabbitMqBroker.StartAsync("chaos", killable: true);
         var brokerUri = await broker.CreateVirtualHostAsync("chaos");
         var folder = new TempFolder();
         PostgresServer? postgres = null;
@@ -183,6 +184,7 @@ public sealed class SoakCluster : IAsyncDisposable
     {
         var previous = Replicas(role)[slot];
         Replicas(role)[slot] = null;
+        ProcessWatchdog.Shared.Release(Name(role, slot));
         if (previous is not null)
         {
             await previous.DisposeAsync();
@@ -202,6 +204,8 @@ public sealed class SoakCluster : IAsyncDisposable
             logPath: _folder.File($"{Name(role, slot)}-{DateTime.UtcNow:HHmmss.fff}.log"), readinessTimeout: TimeSpan.FromMinutes(5));
         Ports(role)[slot] = process.BaseAddress.Port;
         Replicas(role)[slot] = process;
+        // Killed with the soak however it ends (a SIGKILL of the soak runs no exit handler).
+        ProcessWatchdog.Shared.GuardProcess(Name(role, slot), process.Id);
     }
 
     /// <summary>The base address of an Api slot, whatever state its process is in.</summary>
@@ -212,6 +216,12 @@ public sealed class SoakCluster : IAsyncDisposable
     /// <summary>The last lines of every replica's output, for a failed start or a violation that needs them.</summary>
     public string Outputs(int lines) => string.Join("\n\n", _apis.Concat(_fulfillments).OfType<ServiceProcess>()
         .Select(service => $"--- {service}{(service.HasExited ? " (exited)" : "")}\n{string.Join('\n', service.Output.Split('\n').TakeLast(lines))}"));
+
+    /// <summary>CPU time of each replica's current process ("api-0 41 s, …"): where the machine's time went.</summary>
+    public string CpuTimes() => string.Join(", ", new[] { Role.Api, Role.Fulfillment }
+        .SelectMany(role => Enumerable.Range(0, Slots(role)).Select(slot => (Name: Name(role, slot), Process: this[role, slot])))
+        .Where(replica => replica.Process is { HasExited: false })
+        .Select(replica => $"{replica.Name} {replica.Process!.CpuTime.TotalSeconds:0} s"));
 
     /// <summary>Where every replica's full output is kept (deleted at the end unless the soak found violations).</summary>
     public string LogFolder => _folder.Path;
@@ -229,8 +239,17 @@ public sealed class SoakCluster : IAsyncDisposable
             await service.ResumeAsync(); // a stopped process cannot die of SIGKILL until it runs again
             await service.DisposeAsync();
         }));
+        foreach (var role in new[] { Role.Api, Role.Fulfillment })
+        {
+            for (var slot = 0; slot < Slots(role); slot++)
+            {
+                ProcessWatchdog.Shared.Release(Name(role, slot));
+            }
+        }
+
         await Wren.DisposeAsync();
         await Stripe.DisposeAsync();
+        await Broker.DisposeAsync();
     }
 
     /// <summary>Keeps the replicas' logs (the soak found something to trace) instead of deleting them with the run.</summary>

@@ -46,9 +46,12 @@ public sealed class WebhookCourier(SoakCluster cluster, SoakLog log, int seed) :
 {
     public const string Never = "never";
 
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly HttpClient _http = new(Customers.Handler()) { Timeout = TimeSpan.FromSeconds(10) };
     private readonly Random _random = new(seed);
     private readonly ConcurrentDictionary<string, EventDelivery> _deliveries = new();
+
+    // By Checkout session, for the ledger: one lookup per order instead of a scan of every event (50,000 orders raise ~150,000).
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<EventDelivery>> _bySession = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
 
     public IReadOnlyCollection<EventDelivery> Deliveries => [.. _deliveries.Values];
@@ -56,7 +59,7 @@ public sealed class WebhookCourier(SoakCluster cluster, SoakLog log, int seed) :
     public int InFlight => _inFlight.Count;
 
     public IReadOnlyList<EventDelivery> For(string sessionId) =>
-        [.. _deliveries.Values.Where(d => d.Event.SessionId == sessionId).OrderBy(d => d.RaisedAt)];
+        _bySession.TryGetValue(sessionId, out var deliveries) ? [.. deliveries.OrderBy(d => d.RaisedAt)] : [];
 
     /// <summary>Picks up new events until <paramref name="stop"/>, then waits for every planned delivery to be accepted.</summary>
     public async Task RunAsync(CancellationToken stop)
@@ -64,13 +67,12 @@ public sealed class WebhookCourier(SoakCluster cluster, SoakLog log, int seed) :
         var seen = 0;
         while (true)
         {
-            var events = cluster.StripeEvents.Events;
-            foreach (var stripeEvent in events.Skip(seen))
+            foreach (var stripeEvent in cluster.StripeEvents.EventsAfter(seen))
             {
                 Plan(stripeEvent);
+                seen++;
             }
 
-            seen = events.Count;
             if (stop.IsCancellationRequested)
             {
                 break;
@@ -95,6 +97,7 @@ public sealed class WebhookCourier(SoakCluster cluster, SoakLog log, int seed) :
         var twice = !never && _random.NextDouble() < 0.25;
         var plan = never ? Never : $"after {delay.TotalSeconds:0.0} s{(twice ? ", twice" : "")}";
         var delivery = _deliveries[stripeEvent.Id] = new EventDelivery(stripeEvent, log.Now, plan);
+        _bySession.GetOrAdd(stripeEvent.SessionId, _ => new ConcurrentQueue<EventDelivery>()).Enqueue(delivery);
         if (never)
         {
             return;

@@ -10,6 +10,9 @@ namespace PuffinOffset.TestSupport;
 /// A real, isolated RabbitMQ node (Debian's rabbitmq-server) with its own data folder and free ports,
 /// started and stopped by the tests. Several can run at once; each test gets its own virtual host
 /// (through the management API) so parallel tests never consume each other's messages.
+/// A node started <c>killable</c> (the chaos soak's) runs with an epmd of its own, both in a process group of their
+/// own, so that <see cref="KillAsync"/> can SIGKILL the whole node as a crashed host would, and a watchdog kills that
+/// group if the process that started it ends without stopping it (<see cref="ProcessWatchdog"/>).
 /// </summary>
 public sealed class RabbitMqBroker : IAsyncDisposable
 {
@@ -22,18 +25,23 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     private readonly string _baseFolder;
     private readonly string _nodeName;
     private readonly HttpClient _management;
+
+    /// <summary>The port of the node's own epmd when it is killable; null: the machine's shared epmd (started by the first node).</summary>
+    private readonly int? _epmdPort;
+
     private Process? _process;
 
     public int AmqpPort { get; }
     public int ManagementPort { get; }
 
-    private RabbitMqBroker(string name)
+    private RabbitMqBroker(string name, bool killable)
     {
         var unique = $"{name}-{Guid.NewGuid().ToString("N")[..10]}";
         _baseFolder = Path.Combine(Path.GetTempPath(), "puffin-rabbitmq", unique);
         _nodeName = $"puffin-{unique}@localhost";
         AmqpPort = FreeTcpPort();
         ManagementPort = FreeTcpPort();
+        _epmdPort = killable ? FreeTcpPort() : null;
         _management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ManagementPort}/api/") };
         _management.DefaultRequestHeaders.Authorization =
             new AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
@@ -42,11 +50,15 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     /// <summary>One broker for the whole test run, stopped when the process exits.</summary>
     public static Task<RabbitMqBroker> Shared => SharedBroker.Value;
 
-    public static async Task<RabbitMqBroker> StartAsync(string name = "broker")
+    /// <param name="killable">
+    /// The node and an epmd of its own in a process group of their own, for <see cref="KillAsync"/>: the machine's
+    /// shared epmd serves every other test's node and must not be killed with this one.
+    /// </param>
+    public static async Task<RabbitMqBroker> StartAsync(string name = "broker", bool killable = false)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var broker = new RabbitMqBroker(name);
+            var broker = new RabbitMqBroker(name, killable);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => broker.StopAsync().GetAwaiter().GetResult();
             try
             {
@@ -159,18 +171,22 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         File.WriteAllText(Path.Combine(_baseFolder, "advanced.config"), "[].");
         File.WriteAllText(Path.Combine(_baseFolder, "rabbitmq-env.conf"), "");
 
-        var start = new ProcessStartInfo(ServerScript)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = _epmdPort is null ? new ProcessStartInfo(ServerScript) : OwnGroupStart();
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         foreach (var (key, value) in Environment())
         {
             start.Environment[key] = value;
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("rabbitmq-server did not start.");
+        if (_epmdPort is not null)
+        {
+            // setsid made the shell (which becomes rabbitmq-server) the leader of a new session and process group.
+            ProcessWatchdog.Shared.GuardGroup(_nodeName, _process.Id);
+        }
+
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
@@ -180,8 +196,34 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         await WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
     }
 
+    /// <summary>
+    /// <c>setsid</c>: a new process group holding epmd (in the foreground, so it stays in the group instead of
+    /// daemonizing out of it) and then, once epmd answers, rabbitmq-server in the same process; the node is told not
+    /// to start an epmd of its own.
+    /// </summary>
+    private static ProcessStartInfo OwnGroupStart()
+    {
+        var start = new ProcessStartInfo("setsid");
+        foreach (var argument in new[]
+                 {
+                     "sh", "-c",
+                     $"""epmd -port "$ERL_EPMD_PORT" & until epmd -port "$ERL_EPMD_PORT" -names >/dev/null 2>&1; do sleep 0.1; done; exec {ServerScript}""",
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
+    }
+
     private IEnumerable<(string, string)> Environment()
     {
+        if (_epmdPort is { } epmdPort)
+        {
+            yield return ("ERL_EPMD_PORT", epmdPort.ToString());
+            yield return ("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-start_epmd false");
+        }
+
         yield return ("HOME", _baseFolder);
         yield return ("RABBITMQ_NODENAME", _nodeName);
         yield return ("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1");
@@ -250,7 +292,48 @@ public sealed class RabbitMqBroker : IAsyncDisposable
             process.Kill(entireProcessTree: true);
         }
 
+        if (_epmdPort is not null)
+        {
+            // Its epmd (and a child a hung stop left behind) goes with it; the watchdog has nothing left to kill.
+            await KillGroupAsync(process);
+        }
+
         await WaitForPortClosedAsync(AmqpPort, TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>
+    /// SIGKILL of the whole node, as a host that loses power: the Erlang VM (beam.smp), its port programs and its
+    /// epmd at once, nothing flushed, nothing deregistered. <see cref="RestartAsync"/> starts it again on the same
+    /// data; durable queues and the persistent messages they had confirmed must still be there. Only for a node
+    /// started <c>killable</c>.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (_epmdPort is null)
+        {
+            throw new InvalidOperationException("Only a node started killable (its own epmd and process group) may be killed.");
+        }
+
+        if (_process is { } process)
+        {
+            await KillGroupAsync(process);
+        }
+
+        await WaitForPortClosedAsync(AmqpPort, TimeSpan.FromSeconds(15));
+        await WaitForPortClosedAsync(_epmdPort.Value, TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>The node's process group id (the shell that became rabbitmq-server), or null when it is not running.</summary>
+    public int? ProcessGroup => _epmdPort is not null && _process is { HasExited: false } process ? process.Id : null;
+
+    /// <summary>The port its own epmd listens on; null for a node on the machine's shared epmd.</summary>
+    public int? EpmdPort => _epmdPort;
+
+    private async Task KillGroupAsync(Process process)
+    {
+        ProcessSignals.KillGroup(process.Id);
+        await process.WaitForExitAsync();
+        ProcessWatchdog.Shared.Release(_nodeName);
     }
 
     public async ValueTask DisposeAsync()

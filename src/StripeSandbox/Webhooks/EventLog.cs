@@ -17,6 +17,9 @@ public sealed class EventLog
 
     public IReadOnlyList<StripeEvent> Events => _events.ToArray();
 
+    /// <summary>The events raised after the first <paramref name="count"/>, without copying the log (a reader polling a long run).</summary>
+    public IEnumerable<StripeEvent> EventsAfter(int count) => _events.Skip(count);
+
     public IReadOnlyList<WebhookAttempt> Attempts => _attempts.ToArray();
 
     public void Add(StripeEvent stripeEvent) => _events.Enqueue(stripeEvent);
