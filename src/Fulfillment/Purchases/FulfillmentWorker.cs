@@ -79,8 +79,8 @@ public sealed partial class FulfillmentWorker(
         var busy = _inProgress.Keys.ToList();
         var free = maxConcurrency - busy.Count;
         var refundsDrainedAt = await RefundsDrainedAtAsync(db, now, stoppingToken);
-        // A read first: SQLite's write lock (and PostgreSQL's row locks) are taken only when something is due. What it
-        // found is what the claim may take, so that every attempt the claim begins had its refund check.
+        // A read first: SQLite's write lock (and PostgreSQL's row locks) are taken only when something is due; the
+        // delayed purchases it found are confirmed with the Api before the claim.
         var candidates = free > 0
             ? await Claimable(db, busy, now, refundsDrainedAt).AsNoTracking().TagWith(DueQueryTag)
                 .OrderBy(f => f.NextAttemptAt).Take(free).ToListAsync(stoppingToken)
@@ -90,7 +90,7 @@ public sealed partial class FulfillmentWorker(
             var dryRun = wrenOptions.Value.DryRun;
             // Outside any transaction: no lock is held while the Api is asked.
             var refunds = await refundCheck.AskAsync(candidates.Where(f => f.IsDue(now) && !f.MustLookUpFirst(dryRun)), now, stoppingToken);
-            var (claimed, found) = await ClaimDueAsync(db, [.. candidates.Select(f => f.OrderId)], free, refundsDrainedAt, refunds, stoppingToken);
+            var (claimed, found) = await ClaimDueAsync(db, busy, free, refundsDrainedAt, refunds, stoppingToken);
             foreach (var claim in claimed)
             {
                 Start(claim, stoppingToken);
@@ -171,7 +171,7 @@ public sealed partial class FulfillmentWorker(
     /// records the refund). Never a POST after a committed refund. Rows locked by another replica's claim are
     /// skipped, not waited for. Returns the claimed fulfilments and how many due ones were found.
     /// </summary>
-    private async Task<(List<ClaimedFulfillment> Claimed, int Found)> ClaimDueAsync(FulfillmentDbContext db, List<Guid> candidates, int free,
+    private async Task<(List<ClaimedFulfillment> Claimed, int Found)> ClaimDueAsync(FulfillmentDbContext db, List<Guid> busy, int free,
         DateTimeOffset refundsDrainedAt, IReadOnlyDictionary<Guid, RefundVerdict> refunds, CancellationToken stoppingToken)
     {
         var owner = replica.Id;
@@ -185,12 +185,15 @@ public sealed partial class FulfillmentWorker(
             return ([], 0);
         }
 
-        var due = await Claimable(db, [], now, refundsDrainedAt)
-            .Where(f => candidates.Contains(f.OrderId))
-            .OrderBy(f => f.NextAttemptAt)
-            .Take(free)
-            .ForUpdateSkipLocked()
-            .ToListAsync(stoppingToken);
+        var due = (await Claimable(db, busy, now, refundsDrainedAt)
+                .OrderBy(f => f.NextAttemptAt)
+                .Take(free)
+                .ForUpdateSkipLocked()
+                .ToListAsync(stoppingToken))
+            // Every attempt this claim begins had its refund check: a delayed purchase that became due (or delayed)
+            // since the question was asked waits for the next round's.
+            .Where(f => refunds.ContainsKey(f.OrderId) || !(f.IsDue(now) && !f.MustLookUpFirst(dryRun) && refundCheck.MustAsk(f, now)))
+            .ToList();
         var until = now + options.Value.LeaseDuration;
         var claimed = new List<ClaimedFulfillment>(due.Count);
         var cancelled = new List<OffsetFulfillment>();

@@ -29,9 +29,8 @@ public sealed partial class RefundCheck(
     public async Task<IReadOnlyDictionary<Guid, RefundVerdict>> AskAsync(IEnumerable<OffsetFulfillment> aboutToBegin, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        var after = options.Value.RefundCheckAfter;
-        var ids = aboutToBegin.Where(f => f.NeedsRefundCheck(now, after)).Select(f => f.OrderId).Distinct().ToList();
-        if (ids.Count == 0 || !apiOptions.Value.Enabled)
+        var ids = aboutToBegin.Where(f => MustAsk(f, now)).Select(f => f.OrderId).Distinct().ToList();
+        if (ids.Count == 0)
         {
             return NoneAsked;
         }
@@ -62,6 +61,10 @@ public sealed partial class RefundCheck(
 
         return verdicts;
     }
+
+    /// <summary>Whether a purchase of <paramref name="fulfillment"/> beginning at <paramref name="now"/> needs the Api's verdict first.</summary>
+    public bool MustAsk(OffsetFulfillment fulfillment, DateTimeOffset now) =>
+        apiOptions.Value.Enabled && fulfillment.NeedsRefundCheck(now, options.Value.RefundCheckAfter);
 
     /// <summary>Counted once the transaction that acted on the verdict has committed.</summary>
     public void Count(RefundVerdict verdict) => telemetry.RefundChecked(verdict.Outcome);
