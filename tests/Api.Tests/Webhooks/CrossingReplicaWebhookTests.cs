@@ -13,10 +13,10 @@ namespace PuffinOffset.Api.Tests.Webhooks;
 
 /// <summary>
 /// Two Api replicas record a payment and its full refund at the same moment: one replica's transaction has applied
-/// the Checkout event (no earlier refund found, the order paid) and waits to commit, while the other records the
-/// refund (no order found for its payment intent). On PostgreSQL each transaction decided on a row the other was
-/// writing; whichever commits second must see the first, or Stripe has refunded an order we go on to fulfil. On
-/// SQLite the file's write lock puts one wholly after the other.
+/// its event and waits to commit while the other records the other event. The Checkout event found no earlier refund
+/// and the refund found no order with its payment intent: on PostgreSQL each decided on a row the other was writing,
+/// and whichever commits second must see the first, or Stripe has refunded an order we go on to fulfil. Both orders of
+/// commit are tried. On SQLite the file's write lock puts one wholly after the other.
 /// </summary>
 public sealed class CrossingReplicaWebhookTests : ApiTestBase
 {
@@ -24,9 +24,22 @@ public sealed class CrossingReplicaWebhookTests : ApiTestBase
     protected override void Configure(Dictionary<string, string?> settings) => settings["Outbox:DispatcherEnabled"] = "false";
 
     [Fact]
-    public async Task A_full_refund_recorded_while_another_replica_commits_its_payment_leaves_the_order_refunded()
+    public Task A_full_refund_recorded_while_another_replica_commits_its_payment_leaves_the_order_refunded() =>
+        CrossAsync(holdThePayment: true);
+
+    [Fact]
+    public Task A_payment_recorded_while_another_replica_commits_its_full_refund_leaves_the_order_refunded() =>
+        CrossAsync(holdThePayment: false);
+
+    /// <summary>
+    /// The second replica takes one of the two events and is held with it written and not committed; the first
+    /// replica records the other event meanwhile (on PostgreSQL it commits; on SQLite it waits for the file's lock).
+    /// </summary>
+    private async Task CrossAsync(bool holdThePayment)
     {
         var created = await CreateOrderAsync();
+        var payment = StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId);
+        var refund = StripeEventFixture.Raw(StripeEventFixture.ChargeRefundedFull);
         var control = new WriterControl();
         await using var replica = await Api.StartAnotherAsync(services =>
         {
@@ -38,22 +51,23 @@ public sealed class CrossingReplicaWebhookTests : ApiTestBase
         using var client = Api.CreateClient();
 
         control.HoldNextCommit();
-        var payment = PostAsync(replicaClient, StripeEventFixture.For(StripeEventFixture.CompletedPaid, created.SessionId, created.OrderId));
+        var held = PostAsync(replicaClient, holdThePayment ? payment : refund);
         await control.CommitHeld.WaitAsync(TimeSpan.FromSeconds(60));
-        var refund = PostAsync(client, StripeEventFixture.Raw(StripeEventFixture.ChargeRefundedFull));
+        var crossing = PostAsync(client, holdThePayment ? refund : payment);
         if (TestDatabase.IsPostgres)
         {
-            // The refund's transaction reads no order for its payment intent and commits while the payment's is open.
-            using var first = await refund.WaitAsync(TimeSpan.FromSeconds(60));
+            // Each decided on what it did not find: the refund no order with its payment intent, the payment no
+            // refund recorded before it. The crossing one commits while the held one is open.
+            using var first = await crossing.WaitAsync(TimeSpan.FromSeconds(60));
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-            Assert.Equal(WebhookOutcome.UnknownOrder, await OutcomeAsync("charge.refunded"));
+            Assert.Equal(holdThePayment ? WebhookOutcome.UnknownOrder : WebhookOutcome.Applied, await OutcomeAsync(holdThePayment ? "charge.refunded" : "checkout.session.completed"));
         }
 
         control.ReleaseCommit();
-        using var paid = await payment;
-        using var refunded = await refund;
+        using var heldResponse = await held;
+        using var crossingResponse = await crossing;
 
-        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (paid.StatusCode, refunded.StatusCode));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (heldResponse.StatusCode, crossingResponse.StatusCode));
         var order = await OrderAsync(created.OrderId);
         Assert.Equal((OrderStatus.Refunded, 2500L, StripeEventFixture.PaymentIntentId, null),
             (order.Status, order.AmountRefunded, order.PaymentIntentId, order.OpenAttention()));
