@@ -40,6 +40,8 @@ public sealed class BrokerKillTests
     {
         // A process group of its own, as the killable node's; closing the pipe is what the kernel does when the owner dies.
         using var sleeper = Process.Start(new ProcessStartInfo("setsid", ["sleep", "600"]))!;
+        // The group exists only once setsid has run in the new process: a kill of it before then would find nothing.
+        await Eventually.TrueAsync(() => ProcessGroupOf(sleeper.Id) == sleeper.Id, because: "the sleeper leads a process group of its own");
         var watchdog = new ProcessWatchdog();
         watchdog.GuardGroup("sleeper", sleeper.Id);
         watchdog.GuardProcess("gone", 1 << 22); // a pid no process has (pid_max is at most 2^22): the rest are still killed
@@ -65,6 +67,21 @@ public sealed class BrokerKillTests
         await Eventually.TrueAsync(() => !Directory.Exists($"/proc/{watchdogId}"), because: "the watchdog has done its work and exited");
         Assert.False(sleeper.HasExited);
         sleeper.Kill();
+    }
+
+    /// <summary>The process group of <paramref name="pid"/> (the field after the state in /proc/PID/stat); 0 once it is gone.</summary>
+    private static int ProcessGroupOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[2], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     private static async Task PublishConfirmedAsync(string uri, string queue)
