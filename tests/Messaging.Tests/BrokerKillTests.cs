@@ -70,18 +70,22 @@ public sealed class BrokerKillTests
         sleeper.Kill();
     }
 
-    /// <summary>The process group of <paramref name="pid"/> (the field after the state in /proc/PID/stat); 0 once it is gone.</summary>
-    private static int ProcessGroupOf(int pid)
+    /// <summary>The process group of <paramref name="pid"/>; 0 once it is gone.</summary>
+    private static int ProcessGroupOf(int pid) => Stat($"/proc/{pid}") is { } stat ? stat.Group : 0;
+
+    /// <summary>/proc/PID/stat's name, state and process group (pid (comm) state ppid pgrp ...); null when it is gone.</summary>
+    private static (string Name, string State, int Group)? Stat(string folder)
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[2], CultureInfo.InvariantCulture);
+            var stat = File.ReadAllText(Path.Combine(folder, "stat"));
+            var close = stat.LastIndexOf(')');
+            var fields = stat[(close + 2)..].Split(' ');
+            return (stat[(stat.IndexOf('(') + 1)..close], fields[0], int.Parse(fields[2], CultureInfo.InvariantCulture));
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
         {
-            return 0;
+            return null; // not a process, or gone meanwhile
         }
     }
 
@@ -113,20 +117,10 @@ public sealed class BrokerKillTests
         var names = new List<string>();
         foreach (var folder in Directory.EnumerateDirectories("/proc"))
         {
-            try
+            // A zombie has not been reaped yet but is dead.
+            if (Stat(folder) is { } stat && stat.State != "Z" && stat.Group == group)
             {
-                var stat = File.ReadAllText(Path.Combine(folder, "stat"));
-                var close = stat.LastIndexOf(')');
-                // pid (comm) state ppid pgrp ...; a zombie has not been reaped yet but is dead.
-                var fields = stat[(close + 2)..].Split(' ');
-                if (fields[0] != "Z" && int.Parse(fields[2], CultureInfo.InvariantCulture) == group)
-                {
-                    names.Add(stat[(stat.IndexOf('(') + 1)..close]);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
-            {
-                // Not a process, or gone meanwhile.
+                names.Add(stat.Name);
             }
         }
 
