@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PuffinOffset.Fulfillment.Tests.Support;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests.Configuration;
