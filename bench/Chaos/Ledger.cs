@@ -31,7 +31,8 @@ public sealed record StripeTruth(string SessionStatus, string PaymentStatus, lon
 /// attention); refunded in full before the Api could stop the purchase → zero Wren orders and <c>refunded</c>; bought
 /// before the refund reached the Api → one Wren order, <c>refunded</c> and an attention; never a purchase after the Api
 /// accepted the full refund; not paid → zero Wren orders; a second Wren order for one order reported by an attention;
-/// no paid order without an outcome. Then the system as a whole: no message in any
+/// no paid order without an outcome. Then the
+/// system as a whole: every published message applied exactly once (<see cref="MessageLedger"/>), no message in any
 /// queue (<c>_error</c> and <c>_skipped</c> included), no unpublished or parked outbox row, no webhook refused, no
 /// Idempotency-Key answered with two orders, no Wren order for an order nobody placed.
 /// </summary>
@@ -201,6 +202,28 @@ public sealed class Ledger(SoakCluster cluster, SoakLog log, Customers customers
         return string.Join("\n      ", lines.Where(l => l.Length > 0));
     }
 
+    /// <summary>Exactly-once processing of every message between the services (<see cref="MessageLedger"/>).</summary>
+    private async Task JudgeMessagesAsync(SoakDatabases databases, LedgerReport report)
+    {
+        List<SentMessage> sent = [.. await databases.PublishedAsync(cluster.OrdersDatabase), .. await databases.PublishedAsync(cluster.FulfillmentDatabase)];
+        List<RecordedMessage> applied = [.. await databases.AppliedAsync(cluster.OrdersDatabase), .. await databases.AppliedAsync(cluster.FulfillmentDatabase)];
+        var (findings, counts) = MessageLedger.Judge(sent, applied);
+        report.Messages = counts;
+        foreach (var finding in findings)
+        {
+            var lines = new List<string> { $"{finding.Subject}: {finding.Count} message(s)" };
+            foreach (var example in finding.Examples)
+            {
+                var at = log.At(example.DispatchedAt);
+                lines.Add($"message {example.MessageId} ({example.MessageType}) published at {SoakLog.Format(at)}");
+                lines.AddRange(log.Between(at - TimeSpan.FromSeconds(10), at + TimeSpan.FromSeconds(10)).Select(f => $"fault:  {f}"));
+            }
+
+            lines.AddRange(finding.OtherIds.Select(id => $"message {id}"));
+            _violations.Add(new Violation(finding.Rule, null, string.Join("\n      ", lines)));
+        }
+    }
+
     private async Task JudgeSystemAsync(SoakDatabases databases, LedgerReport report)
     {
         foreach (var queue in await cluster.Broker.QueuesAsync(cluster.VirtualHost))
@@ -218,6 +241,8 @@ public sealed class Ledger(SoakCluster cluster, SoakLog log, Customers customers
         {
             _violations.Add(new Violation("outbox row left unpublished or parked", null, report.Outboxes));
         }
+
+        await JudgeMessagesAsync(databases, report);
 
         foreach (var rejected in courier.Deliveries.Where(d => d.Rejection is not null))
         {

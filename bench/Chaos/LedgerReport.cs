@@ -19,6 +19,7 @@ public sealed class LedgerReport
     public int Late { get; set; }
     public int CheckoutsGivenUp { get; set; }
     public string Outboxes { get; set; } = "";
+    public string Messages { get; set; } = "";
     public List<string> Queues { get; } = [];
 
     public int Duplicates { get; private set; }
@@ -49,6 +50,7 @@ public sealed class LedgerReport
         text.AppendLine($"  faults:      {faults.Count}: {string.Join(", ", faults.GroupBy(f => f.Kind).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"))}");
         text.AppendLine($"  outboxes:    {Outboxes}");
         text.AppendLine($"  queues:      {string.Join(", ", Queues)}");
+        text.AppendLine($"  messages:    {Messages}");
         return text.ToString();
     }
 }

@@ -71,6 +71,10 @@ public sealed class SoakCluster : IAsyncDisposable
             ["Outbox__MinRetryDelay"] = "00:00:00.100",
             ["Outbox__MaxRetryDelay"] = "00:00:01",
             ["Outbox__PublishTimeout"] = "00:00:05",
+            // The ledger reads every published outbox row and every inbox row of the run (MessageLedger): none may be
+            // deleted before it is judged. These are the defaults, stated because the ledger depends on them.
+            ["MessageRetention__DispatchedOutbox"] = "7.00:00:00",
+            ["MessageRetention__Inbox"] = "30.00:00:00",
             // Five processes logging every request would cost the shared machine more than the work itself.
             ["Logging__LogLevel__Default"] = "Warning",
         };

@@ -52,6 +52,46 @@ public sealed class SoakDatabases(SoakCluster cluster)
          await ScalarAsync(cluster.FulfillmentDatabase, """SELECT count(*) FROM outbox_messages WHERE "DispatchedAt" IS NULL"""),
          await ScalarAsync(cluster.FulfillmentDatabase, """SELECT count(*) FROM outbox_messages WHERE "ParkedAt" IS NOT NULL"""));
 
+    /// <summary>Every outbox row of the service's database that the broker confirmed.</summary>
+    public async Task<List<SentMessage>> PublishedAsync(string database)
+    {
+        await using var connection = await OpenAsync(database);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """SELECT "MessageId", "MessageType", "DispatchedAt" FROM outbox_messages WHERE "DispatchedAt" IS NOT NULL""";
+        await using var reader = await command.ExecuteReaderAsync();
+        var sent = new List<SentMessage>();
+        while (await reader.ReadAsync())
+        {
+            sent.Add(new SentMessage(reader.GetGuid(0), reader.GetString(1), ReadTime(reader, 2)));
+        }
+
+        return sent;
+    }
+
+    /// <summary>Every inbox row of the service's database.</summary>
+    public async Task<List<RecordedMessage>> AppliedAsync(string database)
+    {
+        await using var connection = await OpenAsync(database);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """SELECT "MessageId", "Consumer" FROM inbox_messages""";
+        await using var reader = await command.ExecuteReaderAsync();
+        var recorded = new List<RecordedMessage>();
+        while (await reader.ReadAsync())
+        {
+            recorded.Add(new RecordedMessage(reader.GetGuid(0), reader.GetString(1)));
+        }
+
+        return recorded;
+    }
+
+    /// <summary>PostgreSQL's timestamptz, or SQLite's UTC text ("2026-11-27 20:42:17.1234567").</summary>
+    private static DateTimeOffset ReadTime(DbDataReader reader, int column) => reader.GetValue(column) switch
+    {
+        DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)),
+        DateTimeOffset time => time,
+        var text => DateTimeOffset.Parse(Convert.ToString(text, CultureInfo.InvariantCulture)!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+    };
+
     /// <summary>Fulfilment rows by state ("12 Placed, 1 Failed").</summary>
     public async Task<string> FulfillmentStatesAsync()
     {
