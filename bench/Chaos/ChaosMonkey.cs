@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Chaos;
@@ -7,7 +8,8 @@ namespace PuffinOffset.Chaos;
 /// inside (replicas, broker, database) and of the outside (Wren, Stripe) overlap freely:
 /// <list type="bullet">
 /// <item>inside: SIGKILL (restarted 0.5–3 s later, as systemd would), SIGTERM (restarted once it has exited), SIGSTOP held
-/// past the fulfilment lease then SIGCONT, of any replica; RabbitMQ stopped and restarted, or killed (SIGKILL of the Erlang VM,
+/// past the fulfilment lease then SIGCONT, of any replica; SIGSTOP of a Fulfillment replica between its claim of an attempt
+/// and its lease fence, held until another replica has finished the attempt (PostgreSQL); RabbitMQ stopped and restarted, or killed (SIGKILL of the Erlang VM,
 /// its children and its epmd) and restarted on the same data; PostgreSQL restarted;</item>
 /// <item>outside: Wren answering 503, 429 with Retry-After, slowly (past Fulfillment's timeout too), storing an order
 /// and losing the answer, or storing it after the client gave up; Stripe's API down during checkout and reconciliation.</item>
@@ -19,8 +21,12 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
 {
     private readonly Random _inside = new(seed);
     private readonly Random _outside = new(seed + 1);
+    private readonly ConcurrentQueue<StalledClaim> _stalledClaims = new();
 
-    private enum Inside { Kill, Terminate, Pause, Broker, BrokerKill, Postgres }
+    private enum Inside { Kill, Terminate, Pause, Broker, BrokerKill, Postgres, ClaimStall }
+
+    /// <summary>The attempts whose replica was stopped between their claim and their lease fence (<see cref="StallAtClaimAsync"/>).</summary>
+    public IReadOnlyList<StalledClaim> StalledClaims => [.. _stalledClaims];
 
     private enum Outside { Wren503, Wren429, WrenSlow, WrenStoreAfterTimeout, WrenLostAnswer, StripeOutage }
 
@@ -28,7 +34,7 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
     {
         Inside[] kinds = cluster.Postgres is null
             ? [Inside.Kill, Inside.Kill, Inside.Terminate, Inside.Pause, Inside.Broker, Inside.BrokerKill]
-            : [Inside.Kill, Inside.Kill, Inside.Terminate, Inside.Pause, Inside.Broker, Inside.BrokerKill, Inside.Postgres];
+            : [Inside.Kill, Inside.Kill, Inside.Terminate, Inside.Pause, Inside.Broker, Inside.BrokerKill, Inside.Postgres, Inside.ClaimStall];
         var insideDeck = new Deck<Inside>(kinds, _inside);
         while (await RestAsync(_inside, 4, 12, stop))
         {
@@ -47,7 +53,7 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
 
                 await InflictAsync(insideDeck.Draw(), role, slot, name);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException)
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException or Npgsql.NpgsqlException)
             {
                 // A fault whose recovery failed (a broker or replica that would not come back in time) is itself
                 // part of the run: log it and go on; AllClearAsync brings back what is still down.
@@ -74,6 +80,9 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
                 break;
             case Inside.BrokerKill:
                 await KillBrokerAsync();
+                break;
+            case Inside.ClaimStall:
+                await StallAtClaimAsync(role == Role.Fulfillment ? slot : slot % cluster.Slots(Role.Fulfillment));
                 break;
             default:
                 await RestartPostgresAsync();
@@ -184,6 +193,81 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
         await victim.ResumeAsync();
         log.Note($"SIGCONT {name}");
     }
+
+    /// <summary>
+    /// The stall the lease fence is for, on purpose: a Fulfillment replica stopped after its claim of an attempt committed
+    /// and before it read that commit (<see cref="ClaimGate"/>), so before its fence; held until another replica has taken
+    /// the attempt over after the lease and finished it, then continued. With the fence it sends no POST for those orders;
+    /// without it, a second Wren order (the ledger's "bought again by a replica stalled before its lease fence").
+    /// </summary>
+    private async Task StallAtClaimAsync(int slot)
+    {
+        var name = SoakCluster.Name(Role.Fulfillment, slot);
+        if (cluster[Role.Fulfillment, slot] is not { HasExited: false } victim)
+        {
+            return;
+        }
+
+        var paused = false;
+        var gate = await ClaimGate.CloseAsync(cluster.FulfillmentDatabase, victim.Id);
+        try
+        {
+            if (!await gate.WaitForClaimAsync(ClaimWait))
+            {
+                log.Record("claim stall", $"{name} claimed no attempt within {ClaimWait.TotalSeconds:0} s: nothing stalled");
+                return;
+            }
+
+            var heldAt = log.Now;
+            var underWay = await gate.AttemptingAsync();
+            await victim.PauseAsync();
+            paused = true;
+            await gate.OpenAsync();
+            var held = new HashSet<Guid>();
+            var committedBy = log.Now + TimeSpan.FromSeconds(10);
+            while (held.Count == 0 && log.Now < committedBy)
+            {
+                await Task.Delay(100);
+                held = [.. (await gate.AttemptingAsync()).Except(underWay)];
+            }
+
+            if (held.Count == 0)
+            {
+                log.Record("claim stall", $"SIGSTOP {name} (pid {victim.Id}) at its claim, but the claim did not commit: nothing stalled");
+                return;
+            }
+
+            _stalledClaims.Enqueue(new StalledClaim(name, heldAt, held));
+            log.Record("claim stall", $"SIGSTOP {name} (pid {victim.Id}) before it read the commit of its claim of {held.Count} attempt(s) ({string.Join(", ", held)}), " +
+                $"until another replica has finished them after the {SoakCluster.LeaseDuration.TotalSeconds:0} s lease");
+            var finished = 0L;
+            while (log.Now < heldAt + StallLimit && (finished = await gate.FinishedAsync(held)) < held.Count)
+            {
+                await Task.Delay(200);
+            }
+
+            log.Note($"SIGCONT {name}: {finished} of {held.Count} attempt(s) finished by another replica, {(log.Now - heldAt).TotalSeconds:0.0} s after the claim");
+        }
+        finally
+        {
+            if (paused)
+            {
+                await victim.ResumeAsync();
+            }
+
+            // Releases the gate if it is still closed: a session's advisory lock ends with the session.
+            await gate.DisposeAsync();
+        }
+    }
+
+    /// <summary>How long a claim stall waits for the replica to claim something (Wren's 429s pause every claim).</summary>
+    private static readonly TimeSpan ClaimWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The longest stall from the held claim: the replica's read of its COMMIT's answer gives up after Npgsql's 30 s command
+    /// timeout, counted while it was stopped too, and a replica that never learns its claim committed posts nothing.
+    /// </summary>
+    private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(25);
 
     private async Task RestartBrokerAsync()
     {

@@ -31,12 +31,12 @@ public sealed record StripeTruth(string SessionStatus, string PaymentStatus, lon
 /// attention); refunded in full before the Api could stop the purchase → zero Wren orders and <c>refunded</c>; bought
 /// before the refund reached the Api → one Wren order, <c>refunded</c> and an attention; never a purchase after the Api
 /// accepted the full refund; not paid → zero Wren orders; a second Wren order for one order reported by an attention;
-/// no paid order without an outcome. Then the
+/// no paid order without an outcome; never a second Wren order from a replica stopped before its lease fence. Then the
 /// system as a whole: every published message applied exactly once (<see cref="MessageLedger"/>), no message in any
 /// queue (<c>_error</c> and <c>_skipped</c> included), no unpublished or parked outbox row, no webhook refused, no
 /// Idempotency-Key answered with two orders, no Wren order for an order nobody placed.
 /// </summary>
-public sealed class Ledger(SoakCluster cluster, SoakLog log, Customers customers, WebhookCourier courier)
+public sealed class Ledger(SoakCluster cluster, SoakLog log, Customers customers, WebhookCourier courier, IReadOnlyList<StalledClaim> stalledClaims)
 {
     private readonly List<Violation> _violations = [];
 
@@ -92,6 +92,9 @@ public sealed class Ledger(SoakCluster cluster, SoakLog log, Customers customers
         report.Twice = courier.Deliveries.Count(d => d.Accepted.Count > 1);
         report.Late = courier.Deliveries.Count(d => d.FirstAcceptedAt - d.RaisedAt > TimeSpan.FromSeconds(1));
         report.CheckoutsGivenUp = customers.CheckoutsGivenUp;
+        var stalled = stalledClaims.SelectMany(s => s.Orders).ToHashSet();
+        report.StalledClaims = $"{stalledClaims.Count} claim(s) held with their replica stopped before its fence: {stalled.Count} attempt(s), " +
+            $"{stalled.Count(o => wrenByNote.GetValueOrDefault($"puffin-offset order {o}")?.Count > 1)} bought twice";
         return report;
     }
 
@@ -108,6 +111,14 @@ public sealed class Ledger(SoakCluster cluster, SoakLog log, Customers customers
         if (wren.Count > 1 && api.Attention?.Contains("two Wren orders", StringComparison.Ordinal) != true)
         {
             yield return ("second Wren order for one order not reported", $"{wren.Count} Wren orders; the Api raised no attention for them");
+        }
+
+        // The fence's promise: a replica that stalled past its lease before reading it sends no POST (the attempt is
+        // someone else's by then). Reported even with an attention: this second order should not exist.
+        if (wren.Count > 1 && stalledClaims.FirstOrDefault(s => s.Orders.Contains(story.OrderId)) is { } stall)
+        {
+            yield return ("bought again by a replica stalled before its lease fence",
+                $"{stall.Replica} was stopped at {SoakLog.Format(stall.At)} before it read the commit of its claim; Wren holds {wren.Count} orders");
         }
 
         var refundEvents = courier.For(story.SessionId).Where(d => d.Event.Type == "charge.refunded").ToList();

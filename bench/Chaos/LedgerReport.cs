@@ -20,6 +20,7 @@ public sealed class LedgerReport
     public int CheckoutsGivenUp { get; set; }
     public string Outboxes { get; set; } = "";
     public string Messages { get; set; } = "";
+    public string StalledClaims { get; set; } = "";
     public List<string> Queues { get; } = [];
 
     public int Duplicates { get; private set; }
@@ -48,6 +49,7 @@ public sealed class LedgerReport
         text.AppendLine($"  Wren says:   {WrenOrders} orders, {Duplicates} order(s) bought twice ({WrenPosts} POSTs, {WrenLookups} lookups by note); fulfilments: {Fulfillments}");
         text.AppendLine($"  webhooks:    {Events} events; {Twice} accepted more than once, {Late} accepted more than 1 s late, {Dropped} never delivered");
         text.AppendLine($"  faults:      {faults.Count}: {string.Join(", ", faults.GroupBy(f => f.Kind).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"))}");
+        text.AppendLine($"  stalls:      {StalledClaims}");
         text.AppendLine($"  outboxes:    {Outboxes}");
         text.AppendLine($"  queues:      {string.Join(", ", Queues)}");
         text.AppendLine($"  messages:    {Messages}");

@@ -55,7 +55,7 @@ static async Task<int> SoakAsync(SoakOptions options)
     log.Note("every planned webhook delivered");
 
     var settled = await Settling.WaitAsync(cluster, options.SettleTimeout, log);
-    var ledger = new Ledger(cluster, log, customers, courier);
+    var ledger = new Ledger(cluster, log, customers, courier, monkey.StalledClaims);
     var judging = System.Diagnostics.Stopwatch.StartNew();
     var report = await ledger.JudgeAsync();
     judging.Stop();

@@ -169,6 +169,11 @@ public sealed class SoakCluster : IAsyncDisposable
             await Task.WhenAll(
                 Enumerable.Range(0, options.ApiReplicas).Select(slot => cluster.StartAsync(Role.Api, slot, cluster._apiPorts[slot]))
                     .Concat(Enumerable.Range(0, options.FulfillmentReplicas).Select(slot => cluster.StartAsync(Role.Fulfillment, slot, port: null))));
+            if (options.Postgres)
+            {
+                // The soak's instrument for the claim stall, in the database the replicas have just migrated.
+                await ClaimGate.InstallAsync(fulfillment);
+            }
         }
         catch
         {
