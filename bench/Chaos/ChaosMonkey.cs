@@ -82,7 +82,7 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
                 await KillBrokerAsync();
                 break;
             case Inside.ClaimStall:
-                await StallAtClaimAsync(role == Role.Fulfillment ? slot : slot % cluster.Slots(Role.Fulfillment));
+                await StallAtClaimAsync();
                 break;
             default:
                 await RestartPostgresAsync();
@@ -200,45 +200,45 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
     /// the attempt over after the lease and finished it, then continued. With the fence it sends no POST for those orders;
     /// without it, a second Wren order (the ledger's "bought again by a replica stalled before its lease fence").
     /// </summary>
-    private async Task StallAtClaimAsync(int slot)
+    private async Task StallAtClaimAsync()
     {
-        var name = SoakCluster.Name(Role.Fulfillment, slot);
-        if (cluster[Role.Fulfillment, slot] is not { HasExited: false } victim)
-        {
-            return;
-        }
-
-        var paused = false;
-        var gate = await ClaimGate.CloseAsync(cluster.FulfillmentDatabase, victim.Id);
+        var replicas = Enumerable.Range(0, cluster.Slots(Role.Fulfillment))
+            .Select(slot => (Name: SoakCluster.Name(Role.Fulfillment, slot), Process: cluster[Role.Fulfillment, slot]))
+            .Where(r => r.Process is { HasExited: false })
+            .ToDictionary(r => r.Process!.Id, r => (r.Name, Process: r.Process!));
+        ServiceProcess? paused = null;
+        var gate = await ClaimGate.CloseAsync(cluster.FulfillmentDatabase, replicas.Keys);
         try
         {
-            if (!await gate.WaitForClaimAsync(ClaimWait))
+            if (await gate.WaitForClaimAsync(ClaimWait) is not { } pid)
             {
-                log.Record("claim stall", $"{name} claimed no attempt within {ClaimWait.TotalSeconds:0} s: nothing stalled");
+                log.Record("claim stall", $"no Fulfillment replica claimed an attempt within {ClaimWait.TotalSeconds:0} s: nothing stalled");
                 return;
             }
 
             var heldAt = log.Now;
-            var underWay = await gate.AttemptingAsync();
+            var (name, victim) = replicas[pid];
+            await gate.OpenAllButAsync(pid);
+            var underWay = await gate.AttemptingAsync(pid);
             await victim.PauseAsync();
-            paused = true;
-            await gate.OpenAsync();
+            paused = victim;
+            await gate.OpenAsync([pid]);
             var held = new HashSet<Guid>();
             var committedBy = log.Now + TimeSpan.FromSeconds(10);
             while (held.Count == 0 && log.Now < committedBy)
             {
                 await Task.Delay(100);
-                held = [.. (await gate.AttemptingAsync()).Except(underWay)];
+                held = [.. (await gate.AttemptingAsync(pid)).Except(underWay)];
             }
 
             if (held.Count == 0)
             {
-                log.Record("claim stall", $"SIGSTOP {name} (pid {victim.Id}) at its claim, but the claim did not commit: nothing stalled");
+                log.Record("claim stall", $"SIGSTOP {name} (pid {pid}) at its claim, but the claim did not commit: nothing stalled");
                 return;
             }
 
             _stalledClaims.Enqueue(new StalledClaim(name, heldAt, held));
-            log.Record("claim stall", $"SIGSTOP {name} (pid {victim.Id}) before it read the commit of its claim of {held.Count} attempt(s) ({string.Join(", ", held)}), " +
+            log.Record("claim stall", $"SIGSTOP {name} (pid {pid}) before it read the commit of its claim of {held.Count} attempt(s) ({string.Join(", ", held)}), " +
                 $"until another replica has finished them after the {SoakCluster.LeaseDuration.TotalSeconds:0} s lease");
             var finished = 0L;
             while (log.Now < heldAt + StallLimit && (finished = await gate.FinishedAsync(held)) < held.Count)
@@ -250,18 +250,18 @@ public sealed class ChaosMonkey(SoakCluster cluster, SoakLog log, int seed)
         }
         finally
         {
-            if (paused)
+            if (paused is not null)
             {
-                await victim.ResumeAsync();
+                await paused.ResumeAsync();
             }
 
-            // Releases the gate if it is still closed: a session's advisory lock ends with the session.
+            // Releases what is still closed: a session's advisory locks end with the session.
             await gate.DisposeAsync();
         }
     }
 
-    /// <summary>How long a claim stall waits for the replica to claim something (Wren's 429s pause every claim).</summary>
-    private static readonly TimeSpan ClaimWait = TimeSpan.FromSeconds(30);
+    /// <summary>How long a claim stall waits for a replica to claim something (Wren's 429s pause every claim).</summary>
+    private static readonly TimeSpan ClaimWait = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// The longest stall from the held claim: the replica's read of its COMMIT's answer gives up after Npgsql's 30 s command

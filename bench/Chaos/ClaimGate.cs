@@ -3,11 +3,11 @@ using Npgsql;
 namespace PuffinOffset.Chaos;
 
 /// <summary>
-/// Holds one Fulfillment replica's claim of an attempt (Scheduled → Attempting) at its COMMIT, so that the soak can
+/// Holds a Fulfillment replica's claim of an attempt (Scheduled → Attempting) at its COMMIT, so that the soak can
 /// stop the replica before it has read that the claim committed, and therefore before its lease fence. A deferred
 /// constraint trigger, added to the Fulfillment database by the soak (not by the service), takes a shared advisory
 /// lock keyed by the claiming replica's process id when the claim commits; while the soak holds that key exclusively,
-/// the replica's COMMIT waits. A random SIGSTOP lands in the milliseconds between a claim and its POST too rarely to
+/// the replica's COMMIT waits. The first replica to claim is held; the others' claims go on. A random SIGSTOP lands in the milliseconds between a claim and its POST too rarely to
 /// prove the fence; this lands there every time. PostgreSQL only (on SQLite one Fulfillment process has no rival).
 /// </summary>
 public sealed class ClaimGate : IAsyncDisposable
@@ -15,13 +15,12 @@ public sealed class ClaimGate : IAsyncDisposable
     private const int LockClass = 4242;
 
     private readonly NpgsqlConnection _connection;
-    private readonly int _pid;
-    private bool _closed;
+    private readonly HashSet<int> _closed;
 
-    private ClaimGate(NpgsqlConnection connection, int pid)
+    private ClaimGate(NpgsqlConnection connection, IEnumerable<int> pids)
     {
         _connection = connection;
-        _pid = pid;
+        _closed = [.. pids];
     }
 
     /// <summary>Once the service has migrated its database: the trigger, replaced if an earlier run left one.</summary>
@@ -47,39 +46,44 @@ public sealed class ClaimGate : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>From now on every claim of the replica with process id <paramref name="pid"/> waits at its COMMIT.</summary>
-    public static async Task<ClaimGate> CloseAsync(string database, int pid)
+    /// <summary>From now on every claim of the replicas with these process ids waits at its COMMIT.</summary>
+    public static async Task<ClaimGate> CloseAsync(string database, IReadOnlyCollection<int> pids)
     {
         var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        var gate = new ClaimGate(connection, pid);
-        await gate.ExecuteAsync($"SELECT pg_advisory_lock({LockClass}, {pid})");
-        gate._closed = true;
+        var gate = new ClaimGate(connection, pids);
+        foreach (var pid in pids)
+        {
+            await gate.ExecuteAsync($"SELECT pg_advisory_lock({LockClass}, {pid})");
+        }
+
         return gate;
     }
 
-    /// <summary>True once a claim of the replica waits at the gate; false when none came within <paramref name="timeout"/>.</summary>
-    public async Task<bool> WaitForClaimAsync(TimeSpan timeout)
+    /// <summary>The process id of the first replica whose claim waits at the gate; null when none came within <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForClaimAsync(TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (await CountAsync($"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = {LockClass} AND objid::bigint = {_pid} AND objsubid = 2 AND NOT granted") > 0)
+            await using var command = _connection.CreateCommand();
+            command.CommandText = $"SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = {LockClass} AND objsubid = 2 AND NOT granted LIMIT 1";
+            if (await command.ExecuteScalarAsync() is { } pid and not DBNull)
             {
-                return true;
+                return Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture);
             }
 
             await Task.Delay(20);
         }
 
-        return false;
+        return null;
     }
 
     /// <summary>The orders the replica has committed Attempting for and still holds (the POSTs it is making, or about to).</summary>
-    public async Task<HashSet<Guid>> AttemptingAsync()
+    public async Task<HashSet<Guid>> AttemptingAsync(int pid)
     {
         await using var command = _connection.CreateCommand();
-        command.CommandText = $"""SELECT "OrderId" FROM offset_fulfillments WHERE "State" = 'Attempting' AND "LeaseOwner" LIKE '%/{_pid}/%'""";
+        command.CommandText = $"""SELECT "OrderId" FROM offset_fulfillments WHERE "State" = 'Attempting' AND "LeaseOwner" LIKE '%/{pid}/%'""";
         await using var reader = await command.ExecuteReaderAsync();
         var orders = new HashSet<Guid>();
         while (await reader.ReadAsync())
@@ -94,15 +98,18 @@ public sealed class ClaimGate : IAsyncDisposable
     public async Task<long> FinishedAsync(IReadOnlyCollection<Guid> orders) =>
         await CountAsync($"""SELECT count(*) FROM offset_fulfillments WHERE "State" IN ('Placed', 'Cancelled', 'Failed') AND "OrderId" IN ({string.Join(", ", orders.Select(o => $"'{o}'"))})""");
 
-    /// <summary>Lets the held claim commit.</summary>
-    public async Task OpenAsync()
+    /// <summary>Lets the claims of these replicas commit.</summary>
+    public async Task OpenAsync(IEnumerable<int> pids)
     {
-        if (_closed)
+        foreach (var pid in pids.Where(_closed.Contains).ToList())
         {
-            _closed = false;
-            await ExecuteAsync($"SELECT pg_advisory_unlock({LockClass}, {_pid})");
+            _closed.Remove(pid);
+            await ExecuteAsync($"SELECT pg_advisory_unlock({LockClass}, {pid})");
         }
     }
+
+    /// <summary>Every replica but the one held.</summary>
+    public Task OpenAllButAsync(int held) => OpenAsync(_closed.Where(pid => pid != held));
 
     private async Task ExecuteAsync(string sql)
     {
