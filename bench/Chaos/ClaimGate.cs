@@ -67,7 +67,8 @@ public sealed class ClaimGate : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             await using var command = _connection.CreateCommand();
-            command.CommandText = $"SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = {LockClass} AND objsubid = 2 AND NOT granted LIMIT 1";
+            command.CommandText = $"SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = {LockClass} AND objsubid = 2 " +
+                $"AND objid::bigint IN ({string.Join(", ", _closed)}) AND NOT granted LIMIT 1";
             if (await command.ExecuteScalarAsync() is { } pid and not DBNull)
             {
                 return Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture);
