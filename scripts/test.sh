@@ -2,7 +2,9 @@
 # Runs every test of the solution on SQLite and the suites that touch a service database again on PostgreSQL.
 # Tests start their own RabbitMQ nodes (isolated data folders, free ports) and fake Stripe/Wren servers; for
 # the PostgreSQL runs this script starts one throwaway server (scripts/postgres-local.sh) and every test gets a
-# fresh database on it. The replica suite (tests/Replica.Tests: several processes, always PostgreSQL) runs once.
+# fresh database on it. The replica suite (tests/Replica.Tests: several processes, always PostgreSQL) runs once,
+# and so does the short chaos soak (bench/Chaos/ci.sh: two minutes of random faults, then its ledger; one test that
+# ends "Chaos soak: N passed, N failed"), as one of the runs beside the test projects.
 #
 # The PostgreSQL runs skip test classes marked [Trait("Engine", "Neutral")]: what they prove does not depend on
 # the engine (no database, or only what the SQLite run already proves the same way); see docs/testing.md.
@@ -28,7 +30,7 @@ export PUFFIN_TEST_POSTGRES
 # "project engine": longest first (durations measured on this machine, see docs/testing.md), so the long
 # runs start at once and the short ones fill the gaps at the end.
 runs=(
-  "AppHost sqlite" "Fulfillment postgres" "Fulfillment sqlite" "Api postgres" "Api sqlite"
+  "AppHost sqlite" "Fulfillment postgres" "Fulfillment sqlite" "Chaos soak" "Api postgres" "Api sqlite"
   "Pipeline postgres" "Pipeline sqlite" "Replica postgres" "Messaging sqlite" "Messaging postgres"
   "EndToEnd postgres" "EndToEnd sqlite" "StripeSandbox sqlite" "WrenSandbox sqlite" "Platform sqlite" "Platform postgres"
 )
@@ -37,6 +39,11 @@ runs=(
 run() {
   local project=$1 engine=$2 filter=()
   shift 2
+  if [ "$project" = Chaos ]; then
+    # The short chaos soak (bench/Chaos/ci.sh, one test): on a PostgreSQL of its own, since it restarts it.
+    env -u PUFFIN_TEST_POSTGRES bench/Chaos/ci.sh >"$logs/$project-$engine" 2>&1
+    return
+  fi
   [ "$engine" = sqlite ] || filter=(--filter "Engine!=Neutral")
   PUFFIN_TEST_DATABASE=$engine dotnet test "tests/$project.Tests/$project.Tests.csproj" --configuration Release \
     --no-build "${filter[@]}" "$@" >"$logs/$project-$engine" 2>&1

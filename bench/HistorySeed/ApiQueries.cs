@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.Api.Recovery;
 using PuffinOffset.Api.Retention;
 using PuffinOffset.Api.Webhooks;
 using static PuffinOffset.HistorySeed.HotQueries;
@@ -13,7 +14,6 @@ public static class ApiQueries
 {
     public static HotQuery<ApiDbContext>[] For(BatchSample batch, DateTimeOffset now)
     {
-        var dayAgo = now.AddDays(-1);
         return
         [
             new("webhook batch: recorded event ids", "Api/Webhooks/StripeEventWriter", db => db.StripeEvents
@@ -32,27 +32,9 @@ public static class ApiQueries
             new("resender: paid count", "Api/Recovery/PaidOrderResender", db => db.Orders.Where(o => o.Status == OrderStatus.Paid).CountAsync()),
             new("resender: oldest paid", "Api/Recovery/PaidOrderResender", db => db.Orders
                 .Where(o => o.Status == OrderStatus.Paid).OrderBy(o => o.PaidAt).Select(o => o.PaidAt).FirstOrDefaultAsync()),
-            new("resender: PaymentCompleted due", "Api/Recovery/PaidOrderResender", db =>
-            {
-                DateTimeOffset? firstDue = dayAgo, nowOrNull = now;
-                return db.Orders.Where(o => o.Status == OrderStatus.Paid)
-                    .Where(o => o.NextPaymentCompletedResendAt <= nowOrNull || (o.NextPaymentCompletedResendAt == null && o.PaidAt <= firstDue))
-                    .OrderBy(o => o.PaidAt).Take(100).ToListAsync();
-            }),
-            new("resender: OrderRefunded due", "Api/Recovery/PaidOrderResender", db =>
-            {
-                DateTimeOffset? firstDue = dayAgo, nowOrNull = now;
-                return db.Orders.Where(o => o.Status == OrderStatus.Refunded && o.RefundAcknowledgedAt == null)
-                    .Where(o => o.NextOrderRefundedResendAt <= nowOrNull || (o.NextOrderRefundedResendAt == null && (o.RefundedAt ?? o.UpdatedAt) <= firstDue))
-                    .OrderBy(o => o.RefundedAt ?? o.UpdatedAt).Take(100).ToListAsync();
-            }),
-            new("resender: replay requests due", "Api/Recovery/PaidOrderResender", db =>
-            {
-                DateTimeOffset? firstDue = dayAgo, nowOrNull = now;
-                return db.Orders.Where(o => o.Status == OrderStatus.FulfillmentFailed && o.PendingReplayRequestId != null)
-                    .Where(o => o.NextReplayRequestResendAt <= nowOrNull || (o.NextReplayRequestResendAt == null && o.ReplayRequestedAt <= firstDue))
-                    .OrderBy(o => o.ReplayRequestedAt).Take(100).ToListAsync();
-            }),
+            new("resender: PaymentCompleted due", "Api/Recovery/PaidOrderResender", db => PaidOrderResender.PaymentsDue(db, now, TimeSpan.FromDays(1)).ToListAsync()),
+            new("resender: OrderRefunded due", "Api/Recovery/PaidOrderResender", db => PaidOrderResender.RefundsDue(db, now, TimeSpan.FromDays(1)).ToListAsync()),
+            new("resender: replay requests due", "Api/Recovery/PaidOrderResender", db => PaidOrderResender.ReplayRequestsDue(db, now, TimeSpan.FromDays(1)).ToListAsync()),
             new("reconciler: candidates", "Api/Recovery/StripeReconciler", db =>
             {
                 var (createdBefore, pendingAfter, awaitingAfter) = (now.AddMinutes(-10), now.AddDays(-2), now.AddDays(-2));

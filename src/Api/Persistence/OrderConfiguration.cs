@@ -7,6 +7,8 @@ namespace PuffinOffset.Api.Persistence;
 public sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
 {
     public const string OrdersWithEmailByAge = "IX_orders_CreatedAt_CustomerEmail";
+    public const string UnacknowledgedRefunds = "IX_orders_UnacknowledgedRefunds";
+    public const string PendingReplayRequests = "IX_orders_PendingReplayRequests";
 
     public void Configure(EntityTypeBuilder<Order> order)
     {
@@ -37,5 +39,12 @@ public sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         // The email retention pass reads the oldest orders that still have an email: without the filter it would
         // step over every order already erased (all history older than the retention) on every pass.
         order.HasIndex(o => o.CreatedAt, OrdersWithEmailByAge).HasFilter("\"CustomerEmail\" IS NOT NULL");
+        // The resender's refunds and replay requests still waiting for Fulfillment: a few rows, where the status
+        // index would hold every refunded or failed order of the history. The refund filter names the status too,
+        // because every order that was never refunded has no acknowledgement either: without it the index would
+        // hold nearly every order and take a write with each one created and each change of status.
+        order.HasIndex(o => new { o.Status, o.RefundedAt }, UnacknowledgedRefunds)
+            .HasFilter("\"Status\" = 'Refunded' AND \"RefundAcknowledgedAt\" IS NULL");
+        order.HasIndex(o => new { o.Status, o.ReplayRequestedAt }, PendingReplayRequests).HasFilter("\"PendingReplayRequestId\" IS NOT NULL");
     }
 }

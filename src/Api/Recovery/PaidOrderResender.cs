@@ -95,17 +95,53 @@ public sealed partial class PaidOrderResender(
         return resent.Count;
     }
 
-    /// <summary>Paid, no outcome yet.</summary>
-    private async Task<IEnumerable<(Order, string)>> ResendPaymentsAsync(ApiDbContext db, DateTimeOffset now, CancellationToken ct)
+    /// <summary>The paid orders whose <see cref="PaymentCompleted"/> is due again, longest paid first.</summary>
+    public static IQueryable<Order> PaymentsDue(ApiDbContext db, DateTimeOffset now, TimeSpan resendAfter)
     {
-        DateTimeOffset? firstDue = now - ResendAfter;
+        DateTimeOffset? firstDue = now - resendAfter;
         DateTimeOffset? nowOrNull = now;
-        var due = await db.Orders
+        return db.Orders
             .Where(o => o.Status == OrderStatus.Paid)
             .Where(o => o.NextPaymentCompletedResendAt <= nowOrNull || (o.NextPaymentCompletedResendAt == null && o.PaidAt <= firstDue))
             .OrderBy(o => o.PaidAt)
-            .Take(BatchSize)
-            .ToListAsync(ct);
+            .Take(BatchSize);
+    }
+
+    /// <summary>
+    /// The refunded orders whose <see cref="OrderRefunded"/> is due again, longest refunded first, read through the
+    /// partial index of the unacknowledged refunds (<see cref="OrderConfiguration.UnacknowledgedRefunds"/>), not every
+    /// refunded order of the history.
+    /// </summary>
+    public static IQueryable<Order> RefundsDue(ApiDbContext db, DateTimeOffset now, TimeSpan resendAfter)
+    {
+        var firstDue = now - resendAfter;
+        DateTimeOffset? nowOrNull = now;
+        return db.Orders
+            .Where(o => o.Status == OrderStatus.Refunded && o.RefundAcknowledgedAt == null)
+            .Where(o => o.NextOrderRefundedResendAt <= nowOrNull || (o.NextOrderRefundedResendAt == null && (o.RefundedAt ?? o.UpdatedAt) <= firstDue))
+            .OrderBy(o => o.RefundedAt ?? o.UpdatedAt)
+            .Take(BatchSize);
+    }
+
+    /// <summary>
+    /// The failed orders whose replay request is due again, oldest request first, read through the partial index of
+    /// the pending requests (<see cref="OrderConfiguration.PendingReplayRequests"/>), not every failed order.
+    /// </summary>
+    public static IQueryable<Order> ReplayRequestsDue(ApiDbContext db, DateTimeOffset now, TimeSpan resendAfter)
+    {
+        DateTimeOffset? firstDue = now - resendAfter;
+        DateTimeOffset? nowOrNull = now;
+        return db.Orders
+            .Where(o => o.Status == OrderStatus.FulfillmentFailed && o.PendingReplayRequestId != null)
+            .Where(o => o.NextReplayRequestResendAt <= nowOrNull || (o.NextReplayRequestResendAt == null && o.ReplayRequestedAt <= firstDue))
+            .OrderBy(o => o.ReplayRequestedAt)
+            .Take(BatchSize);
+    }
+
+    /// <summary>Paid, no outcome yet.</summary>
+    private async Task<IEnumerable<(Order, string)>> ResendPaymentsAsync(ApiDbContext db, DateTimeOffset now, CancellationToken ct)
+    {
+        var due = await PaymentsDue(db, now, ResendAfter).ToListAsync(ct);
         foreach (var order in due)
         {
             db.Enqueue(order.ToPaymentCompleted(), now);
@@ -122,14 +158,7 @@ public sealed partial class PaidOrderResender(
     /// </summary>
     private async Task<IEnumerable<(Order, string)>> ResendRefundsAsync(ApiDbContext db, DateTimeOffset now, CancellationToken ct)
     {
-        var firstDue = now - ResendAfter;
-        DateTimeOffset? nowOrNull = now;
-        var due = await db.Orders
-            .Where(o => o.Status == OrderStatus.Refunded && o.RefundAcknowledgedAt == null)
-            .Where(o => o.NextOrderRefundedResendAt <= nowOrNull || (o.NextOrderRefundedResendAt == null && (o.RefundedAt ?? o.UpdatedAt) <= firstDue))
-            .OrderBy(o => o.RefundedAt ?? o.UpdatedAt)
-            .Take(BatchSize)
-            .ToListAsync(ct);
+        var due = await RefundsDue(db, now, ResendAfter).ToListAsync(ct);
         foreach (var order in due)
         {
             db.Enqueue(order.ToOrderRefunded(), now);
@@ -145,14 +174,7 @@ public sealed partial class PaidOrderResender(
     /// </summary>
     private async Task<IEnumerable<(Order, string)>> ResendReplayRequestsAsync(ApiDbContext db, DateTimeOffset now, CancellationToken ct)
     {
-        DateTimeOffset? firstDue = now - ResendAfter;
-        DateTimeOffset? nowOrNull = now;
-        var due = await db.Orders
-            .Where(o => o.Status == OrderStatus.FulfillmentFailed && o.PendingReplayRequestId != null)
-            .Where(o => o.NextReplayRequestResendAt <= nowOrNull || (o.NextReplayRequestResendAt == null && o.ReplayRequestedAt <= firstDue))
-            .OrderBy(o => o.ReplayRequestedAt)
-            .Take(BatchSize)
-            .ToListAsync(ct);
+        var due = await ReplayRequestsDue(db, now, ResendAfter).ToListAsync(ct);
         foreach (var order in due)
         {
             var request = await db.OrderHistory.AsNoTracking()

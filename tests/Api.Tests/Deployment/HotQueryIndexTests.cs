@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.Api.Recovery;
 using PuffinOffset.Api.Retention;
 
 namespace PuffinOffset.Api.Tests.Deployment;
@@ -61,6 +62,38 @@ public sealed class HotQueryIndexTests : IDisposable
 
         var plan = await QueryPlan.SqliteAsync(db, DataRetentionService.OrdersWithEmailBefore(db, DateTimeOffset.UtcNow.AddDays(-400), 1000).Select(o => o.Id));
         Assert.Equal(["SEARCH o USING INDEX IX_orders_CreatedAt_CustomerEmail (CreatedAt<?)"], plan);
+    }
+
+    [Fact]
+    public async Task The_refund_resend_reads_the_partial_index_of_unacknowledged_refunds_not_every_refunded_order()
+    {
+        await using var db = await MigratedAsync();
+        var due = PaidOrderResender.RefundsDue(db, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(15));
+        if (TestDatabase.IsPostgres)
+        {
+            Assert.Equal("""CREATE INDEX "IX_orders_UnacknowledgedRefunds" ON public.orders USING btree ("Status", "RefundedAt") WHERE ((("Status")::text = 'Refunded'::text) AND ("RefundAcknowledgedAt" IS NULL))""",
+                await QueryPlan.PostgresIndexAsync(db, OrderConfiguration.UnacknowledgedRefunds));
+            Assert.Contains(OrderConfiguration.UnacknowledgedRefunds, await QueryPlan.PostgresAsync(db, due));
+            return;
+        }
+
+        Assert.Contains("SEARCH o USING INDEX IX_orders_UnacknowledgedRefunds (Status=?)", await QueryPlan.SqliteAsync(db, due));
+    }
+
+    [Fact]
+    public async Task The_replay_request_resend_reads_the_partial_index_of_pending_requests_not_every_failed_order()
+    {
+        await using var db = await MigratedAsync();
+        var due = PaidOrderResender.ReplayRequestsDue(db, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(15));
+        if (TestDatabase.IsPostgres)
+        {
+            Assert.Equal("""CREATE INDEX "IX_orders_PendingReplayRequests" ON public.orders USING btree ("Status", "ReplayRequestedAt") WHERE ("PendingReplayRequestId" IS NOT NULL)""",
+                await QueryPlan.PostgresIndexAsync(db, OrderConfiguration.PendingReplayRequests));
+            Assert.Contains(OrderConfiguration.PendingReplayRequests, await QueryPlan.PostgresAsync(db, due));
+            return;
+        }
+
+        Assert.Contains("SEARCH o USING INDEX IX_orders_PendingReplayRequests (Status=?)", await QueryPlan.SqliteAsync(db, due));
     }
 
     private async Task<ApiDbContext> MigratedAsync()

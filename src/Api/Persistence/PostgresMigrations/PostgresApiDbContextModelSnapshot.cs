@@ -145,6 +145,12 @@ namespace PuffinOffset.Api.Persistence.PostgresMigrations
                     b.HasIndex(new[] { "CreatedAt" }, "IX_orders_CreatedAt_CustomerEmail")
                         .HasFilter("\"CustomerEmail\" IS NOT NULL");
 
+                    b.HasIndex(new[] { "Status", "ReplayRequestedAt" }, "IX_orders_PendingReplayRequests")
+                        .HasFilter("\"PendingReplayRequestId\" IS NOT NULL");
+
+                    b.HasIndex(new[] { "Status", "RefundedAt" }, "IX_orders_UnacknowledgedRefunds")
+                        .HasFilter("\"Status\" = 'Refunded' AND \"RefundAcknowledgedAt\" IS NULL");
+
                     b.ToTable("orders", (string)null);
                 });
 
