@@ -30,8 +30,8 @@ export PUFFIN_TEST_POSTGRES
 # "project engine": longest first (durations measured on this machine, see docs/testing.md), so the long
 # runs start at once and the short ones fill the gaps at the end.
 runs=(
-  "AppHost sqlite" "Fulfillment postgres" "Fulfillment sqlite" "Chaos soak" "Api postgres" "Api sqlite"
-  "Pipeline postgres" "Pipeline sqlite" "Replica postgres" "Messaging sqlite" "Messaging postgres"
+  "Api postgres" "Api sqlite" "Chaos soak" "Fulfillment sqlite" "Fulfillment postgres" "Pipeline postgres"
+  "Messaging sqlite" "Pipeline sqlite" "AppHost sqlite" "Messaging postgres" "Replica postgres"
   "EndToEnd postgres" "EndToEnd sqlite" "StripeSandbox sqlite" "WrenSandbox sqlite" "Platform sqlite" "Platform postgres"
 )
 

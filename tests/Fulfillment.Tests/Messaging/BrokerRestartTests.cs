@@ -6,6 +6,7 @@ using PuffinOffset.WrenSandbox;
 namespace PuffinOffset.Fulfillment.Tests.Messaging;
 
 /// <summary>RabbitMQ goes away while Wren is being called: the placed order waits in the outbox, nothing is posted twice.</summary>
+[Collection(BesideTheOthers.Name)] // a RabbitMQ node of its own, started twice: most of its time is the node booting
 public sealed class BrokerRestartTests : IAsyncLifetime
 {
     private readonly TempFolder _folder = new();

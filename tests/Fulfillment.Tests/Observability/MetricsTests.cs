@@ -6,6 +6,7 @@ using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Fulfillment.Tests.Observability;
 
+[Collection(RunsAlone.Name)] // counts every measurement of the Fulfillment meter
 public sealed class MetricsTests : FulfillmentScenario
 {
     [Fact]

@@ -5,6 +5,7 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.Fulfillment.Tests.Purchases;
 
 /// <summary>An attempt whose outcome we do not know is resolved by a lookup no earlier than it can have finished at Wren.</summary>
+[Collection(BesideTheOthers.Name)] // Wren holds or delays its answers for seconds: mostly waiting
 public sealed class UnknownOutcomeTests : FulfillmentScenario
 {
     [Fact]

@@ -8,6 +8,7 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.Fulfillment.Tests.Replays;
 
 /// <summary>An operator's replay arrives as <c>FulfillmentReplayRequested</c> from the Api (through the inbox).</summary>
+[Collection(BesideTheOthers.Name)] // condition-based: each test waits for its own order's outcome
 public sealed class ReplayTests : FulfillmentScenario
 {
     [Fact]

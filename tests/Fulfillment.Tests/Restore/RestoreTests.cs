@@ -14,6 +14,7 @@ namespace PuffinOffset.Fulfillment.Tests.Restore;
 /// <c>restored</c> command makes every order that predates the restore look its note up at Wren before its first POST,
 /// so no order is bought twice when its payment comes again (issue 20, item 4).
 /// </summary>
+[Collection(BesideTheOthers.Name)] // condition-based: each test waits for its own order's outcome
 public sealed class RestoreTests : FulfillmentScenario
 {
     [Fact]

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using PuffinOffset.Pipeline.Tests.Support;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Pipeline.Tests.Operations;
@@ -12,6 +13,7 @@ namespace PuffinOffset.Pipeline.Tests.Operations;
 /// PostgreSQL, so it does nothing unless asked, and is run alone:
 /// <c>PUFFIN_TEST_DATABASE=postgres PUFFIN_RECORD_INCIDENT=/tmp/incident dotnet test tests/Pipeline.Tests -c Release --filter FullyQualifiedName~DatabaseIncidentRecording</c>.
 /// </summary>
+[Collection(RunsAlone.Name)] // stops the shared PostgreSQL
 public sealed class DatabaseIncidentRecording
 {
     public const string FolderVariable = "PUFFIN_RECORD_INCIDENT";

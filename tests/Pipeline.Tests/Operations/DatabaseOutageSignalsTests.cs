@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using PuffinOffset.Pipeline.Tests.Support;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Pipeline.Tests.Operations;
@@ -10,6 +11,7 @@ namespace PuffinOffset.Pipeline.Tests.Operations;
 /// database check drops to 0, and the last-success time of the gauges read from the database stops, so the
 /// alerts on both fire even though the gauges themselves keep their last value. Both come back with it.
 /// </summary>
+[Collection(RunsAlone.Name)] // reads gauge values from /metrics
 public sealed class DatabaseOutageSignalsTests
 {
     private const string DatabaseCheck = "check=\"database\"";

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using PuffinOffset.Pipeline.Tests.Support;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Pipeline.Tests.Operations;
@@ -8,6 +9,7 @@ namespace PuffinOffset.Pipeline.Tests.Operations;
 /// docs/operations.md's metrics catalogue is the one list of what the services export under <c>puffin_</c>: a
 /// series added, renamed or given another type without its row, or a row whose series is gone, fails here.
 /// </summary>
+[Collection(RunsAlone.Name)] // reads /metrics
 public sealed class MetricsCatalogueTests
 {
     private sealed record OrderStatusView(string Status);

@@ -1,3 +1,4 @@
+using PuffinOffset.Pipeline.Tests.Support;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Pipeline.Tests.Operations;
@@ -7,6 +8,7 @@ namespace PuffinOffset.Pipeline.Tests.Operations;
 /// the start, under the name OpenTelemetry's exporter gives it: a renamed or uninitialised metric, or a
 /// typo in alerts.yml, breaks the build instead of silencing an alert.
 /// </summary>
+[Collection(RunsAlone.Name)] // reads /metrics
 public sealed class MetricsEndpointTests
 {
     /// <summary>
