@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PuffinOffset.Api;
@@ -75,13 +76,25 @@ public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
 
     /// <summary>
     /// As the AppHost's orchestrator does before starting what waits for a service: probe its readiness
-    /// from the moment it listens until it answers 200.
+    /// from the moment it listens until it answers 200. The bound is for a start beside several others on a loaded
+    /// machine (a fresh RabbitMQ node, three systems starting at once); a service that never gets ready fails with
+    /// the state of each of its checks, which /health itself does not tell.
     /// </summary>
     public async Task WaitUntilReadyAsync()
     {
         using var client = CreateClient();
-        await Eventually.TrueAsync(async () => (await client.GetAsync("/health")).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(60), $"{BaseAddress} answers /health with 200");
+        try
+        {
+            await Eventually.TrueAsync(async () => (await client.GetAsync("/health")).IsSuccessStatusCode,
+                TimeSpan.FromMinutes(3), $"{BaseAddress} answers /health with 200");
+        }
+        catch (TimeoutException timeout)
+        {
+            var report = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+            var checks = string.Join("; ", report.Entries.Select(entry =>
+                $"{entry.Key} {entry.Value.Status} {entry.Value.Description} {entry.Value.Exception?.Message}".TrimEnd()));
+            throw new TimeoutException($"{timeout.Message} Its checks now: {checks}", timeout);
+        }
     }
 
     public async ValueTask DisposeAsync()
