@@ -53,35 +53,28 @@ public sealed class SoakDatabases(SoakCluster cluster)
          await ScalarAsync(cluster.FulfillmentDatabase, """SELECT count(*) FROM outbox_messages WHERE "ParkedAt" IS NOT NULL"""));
 
     /// <summary>Every outbox row of the service's database that the broker confirmed.</summary>
-    public async Task<List<SentMessage>> PublishedAsync(string database)
-    {
-        await using var connection = await OpenAsync(database);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """SELECT "MessageId", "MessageType", "DispatchedAt" FROM outbox_messages WHERE "DispatchedAt" IS NOT NULL""";
-        await using var reader = await command.ExecuteReaderAsync();
-        var sent = new List<SentMessage>();
-        while (await reader.ReadAsync())
-        {
-            sent.Add(new SentMessage(reader.GetGuid(0), reader.GetString(1), ReadTime(reader, 2)));
-        }
-
-        return sent;
-    }
+    public Task<List<SentMessage>> PublishedAsync(string database) =>
+        RowsAsync(database, """SELECT "MessageId", "MessageType", "DispatchedAt" FROM outbox_messages WHERE "DispatchedAt" IS NOT NULL""",
+            reader => new SentMessage(reader.GetGuid(0), reader.GetString(1), ReadTime(reader, 2)));
 
     /// <summary>Every inbox row of the service's database.</summary>
-    public async Task<List<RecordedMessage>> AppliedAsync(string database)
+    public Task<List<RecordedMessage>> AppliedAsync(string database) =>
+        RowsAsync(database, """SELECT "MessageId", "Consumer" FROM inbox_messages""",
+            reader => new RecordedMessage(reader.GetGuid(0), reader.GetString(1)));
+
+    private async Task<List<T>> RowsAsync<T>(string database, string sql, Func<DbDataReader, T> read)
     {
         await using var connection = await OpenAsync(database);
         await using var command = connection.CreateCommand();
-        command.CommandText = """SELECT "MessageId", "Consumer" FROM inbox_messages""";
+        command.CommandText = sql;
         await using var reader = await command.ExecuteReaderAsync();
-        var recorded = new List<RecordedMessage>();
+        var rows = new List<T>();
         while (await reader.ReadAsync())
         {
-            recorded.Add(new RecordedMessage(reader.GetGuid(0), reader.GetString(1)));
+            rows.Add(read(reader));
         }
 
-        return recorded;
+        return rows;
     }
 
     /// <summary>PostgreSQL's timestamptz, or SQLite's UTC text ("2026-11-27 20:42:17.1234567").</summary>
