@@ -110,6 +110,9 @@ public static class MessagingServiceCollectionExtensions
                 rabbit.ConfigureEndpoints(context);
             });
         });
+        services.AddSingleton<BusStopAfterStart.StartObserver>();
+        services.AddBusObserver(provider => provider.GetRequiredService<BusStopAfterStart.StartObserver>());
+        services.AddHostedService<BusStopAfterStart>(); // after MassTransit's hosted service, so it stops before it
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<ErrorQueueMonitor>(provider, brokerUri, (IReadOnlyList<string>)consumerQueues));
         services.AddHostedService(provider => provider.GetRequiredService<ErrorQueueMonitor>());
         return services;

@@ -29,12 +29,12 @@ public sealed class ServiceHost(WebApplication app) : IAsyncDisposable
     /// <summary>An HTTP client of the service over <paramref name="handler"/> (e.g. one that connects from another address).</summary>
     public HttpClient CreateClient(HttpMessageHandler handler) => new(handler) { BaseAddress = BaseAddress };
 
-    /// <param name="settings">The service's variables (configuration keys), as its environment would give them.</param>
-    /// <param name="services">Registrations a test adds after the service's own (the last registration wins), e.g. interceptors.</param>
-    /// <param name="logs">Also receives the service's log records (Warning and above).</param>
     /// <summary>The environment of a service hosted in a test (setting <c>environment</c> overrides it).</summary>
     public const string TestEnvironment = "Testing";
 
+    /// <param name="settings">The service's variables (configuration keys), as its environment would give them.</param>
+    /// <param name="services">Registrations a test adds after the service's own (the last registration wins), e.g. interceptors.</param>
+    /// <param name="logs">Also receives the service's log records (Warning and above).</param>
     public static Task<ServiceHost> StartApiAsync(IReadOnlyDictionary<string, string?> settings,
         Action<IServiceCollection>? services = null, ILoggerProvider? logs = null) =>
         StartAsync(settings, builder => builder.AddApiServices(), app => app.UseApi(), services, logs);
