@@ -13,8 +13,10 @@ namespace PuffinOffset.Fulfillment.Wren;
 /// so retrying is the worker's decision, taken with the fulfilment's state in the database. Wren's
 /// error bodies are never passed on; results carry our own wording.
 /// </summary>
-public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logger)
+public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logger, WrenNoteLookups? lookups = null)
 {
+    private readonly WrenNoteLookups _lookups = lookups ?? new WrenNoteLookups();
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public async Task<WrenPlaceResult> PlaceOrderAsync(WrenOrderRequest order, CancellationToken cancellationToken)
@@ -63,40 +65,38 @@ public sealed partial class WrenClient(HttpClient http, ILogger<WrenClient> logg
     /// <summary>
     /// Looks for orders carrying <paramref name="note"/> in the account's full order list, read as a stream
     /// (headers first, then the body element by element): the list has no filter or pagination and grows
-    /// with every order ever placed. Several matches mean duplicates: the oldest is the order, all are reported.
+    /// with every order ever placed, so lookups asked for together share one read (<see cref="WrenNoteLookups"/>).
+    /// Several matches mean duplicates: the oldest is the order, all are reported.
     /// </summary>
-    public async Task<WrenLookupResult> FindOrderByNoteAsync(string note, CancellationToken cancellationToken)
+    public Task<WrenLookupResult> FindOrderByNoteAsync(string note, CancellationToken cancellationToken) =>
+        _lookups.FindAsync(note, ReadNotesAsync, http.Timeout, cancellationToken);
+
+    /// <summary>One read of the list for <paramref name="notes"/>, bounded by the client's timeout.</summary>
+    private async Task<NotesRead> ReadNotesAsync(IReadOnlyCollection<string> notes)
     {
         // HttpClient.Timeout stops at the headers when the body is streamed: the whole read gets the same bound.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(http.Timeout);
+        using var timeout = new CancellationTokenSource(http.Timeout);
         try
         {
             using var response = await http.GetAsync("api/offset-orders", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
                 var rateLimit = response.StatusCode == HttpStatusCode.TooManyRequests ? WrenRateLimited.From(response.Headers.RetryAfter) : null;
-                return new WrenLookupResult.Failed($"order lookup answered {(int)response.StatusCode} {response.StatusCode}{RetryAfterText(response)}", rateLimit);
+                return NotesRead.Failed(new WrenLookupResult.Failed(
+                    $"order lookup answered {(int)response.StatusCode} {response.StatusCode}{RetryAfterText(response)}", rateLimit));
             }
 
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-            var matches = await WrenOrderList.ReadMatchesAsync(stream, note, timeout.Token);
-            if (matches.Count == 0)
-            {
-                return new WrenLookupResult.NotFound();
-            }
-
-            var byAge = matches.OrderBy(m => m.CreatedAt ?? DateTimeOffset.MaxValue).ThenBy(m => m.Position).Select(m => m.Id).ToList();
-            return new WrenLookupResult.Found(byAge[0], byAge);
+            return NotesRead.Succeeded(await WrenOrderList.ReadMatchesAsync(stream, notes, timeout.Token));
         }
         catch (JsonException)
         {
-            return new WrenLookupResult.Failed("order lookup answered with an unreadable body");
+            return NotesRead.Failed(new WrenLookupResult.Failed("order lookup answered with an unreadable body"));
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
             LogLookupFailed(ex.GetType().Name);
-            return new WrenLookupResult.Failed($"order lookup failed: {Describe(ex)}");
+            return NotesRead.Failed(new WrenLookupResult.Failed($"order lookup failed: {Describe(ex)}"));
         }
     }
 

@@ -8,6 +8,7 @@ public static class WrenClientRegistration
 {
     public static IServiceCollection AddWrenClient(this IServiceCollection services)
     {
+        services.AddSingleton<WrenNoteLookups>(); // one per process: lookups share reads across every WrenClient
 #pragma warning disable EXTEXP0001 // Evaluation API, but the supported way to opt one client out of ConfigureHttpClientDefaults.
         services.AddHttpClient<WrenClient>((provider, http) =>
             {

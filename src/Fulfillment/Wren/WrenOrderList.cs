@@ -7,16 +7,18 @@ using System.Text.Json.Serialization.Metadata;
 namespace PuffinOffset.Fulfillment.Wren;
 
 /// <summary>
-/// Reads <c>GET /api/offset-orders</c> as a stream and keeps only the orders carrying one note. The
-/// serializer reads the array element by element (built-in converters resume across buffer refills) and
-/// hands each order to <see cref="MatchingOrders.Add"/>, which drops it unless its note matches: memory
-/// stays at one buffer plus the matches, however long the account's history is.
+/// Reads <c>GET /api/offset-orders</c> as a stream and keeps only the orders carrying one of the notes looked for.
+/// The serializer reads the array element by element (built-in converters resume across buffer refills) and hands
+/// each order to <see cref="MatchingOrders.Add"/>, which drops it unless its note matches: memory stays at one
+/// buffer plus the matches, however long the account's history is.
 /// </summary>
 internal static class WrenOrderList
 {
-    public static async Task<IReadOnlyList<WrenListedOrder>> ReadMatchesAsync(Stream body, string note, CancellationToken cancellationToken)
+    /// <summary>The matches of each of <paramref name="notes"/> (compared trimmed, ignoring case), in list order.</summary>
+    public static async Task<IReadOnlyDictionary<string, List<WrenListedOrder>>> ReadMatchesAsync(Stream body,
+        IReadOnlyCollection<string> notes, CancellationToken cancellationToken)
     {
-        var options = OptionsFor(note);
+        var options = OptionsFor(notes);
         // The documented {"offsetOrders": [...]}; an older shape was a bare array, told apart by its first byte.
         var prefixed = await PeekingStream.OpenAsync(body, cancellationToken);
         if (prefixed.FirstByte == (byte)'[')
@@ -29,8 +31,8 @@ internal static class WrenOrderList
         return page?.OffsetOrders?.Matches ?? throw new JsonException("No offsetOrders array.");
     }
 
-    /// <summary>A fresh contract per lookup: the collection needs the note before the first element arrives.</summary>
-    private static JsonSerializerOptions OptionsFor(string note) => new(JsonSerializerDefaults.Web)
+    /// <summary>A fresh contract per read: the collection needs the notes before the first element arrives.</summary>
+    private static JsonSerializerOptions OptionsFor(IReadOnlyCollection<string> notes) => new(JsonSerializerDefaults.Web)
     {
         // Fewer, larger reads from the response stream; still a fixed amount of memory.
         DefaultBufferSize = 64 * 1024,
@@ -42,7 +44,7 @@ internal static class WrenOrderList
                 {
                     if (info.Type == typeof(MatchingOrders))
                     {
-                        info.CreateObject = () => new MatchingOrders(note);
+                        info.CreateObject = () => new MatchingOrders(notes);
                     }
                 },
             },
@@ -82,29 +84,43 @@ internal static class WrenOrderList
     }
 
     /// <summary>Keeps the matches only; everything else is dropped as soon as it is read.</summary>
-    internal sealed class MatchingOrders(string note) : ICollection<ListedOrder>
+    internal sealed class MatchingOrders(IReadOnlyCollection<string> notes) : ICollection<ListedOrder>
     {
-        private readonly List<WrenListedOrder> _matches = [];
+        private readonly HashSet<string> _notes = new(notes.Select(n => n.Trim()), StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, List<WrenListedOrder>> _matches = new(StringComparer.OrdinalIgnoreCase);
+        private int _count;
 
-        public MatchingOrders() : this("") { }
+        public MatchingOrders() : this([]) { }
 
-        public IReadOnlyList<WrenListedOrder> Matches => _matches;
+        public IReadOnlyDictionary<string, List<WrenListedOrder>> Matches => _matches;
 
-        public int Count => _matches.Count;
+        public int Count => _count;
 
         public bool IsReadOnly => false;
 
         public void Add(ListedOrder item)
         {
-            if (item.Note is { } listed && string.Equals(listed.Trim(), note, StringComparison.OrdinalIgnoreCase))
+            if (item.Note is not { } listed || !_notes.TryGetValue(listed.Trim(), out var note))
             {
-                DateTimeOffset? createdAt = DateTimeOffset.TryParse(item.CreatedAt, System.Globalization.CultureInfo.InvariantCulture,
-                    System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : null;
-                _matches.Add(new WrenListedOrder(item.Id ?? "", createdAt, _matches.Count));
+                return;
             }
+
+            DateTimeOffset? createdAt = DateTimeOffset.TryParse(item.CreatedAt, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : null;
+            if (!_matches.TryGetValue(note, out var matches))
+            {
+                _matches[note] = matches = [];
+            }
+
+            matches.Add(new WrenListedOrder(item.Id ?? "", createdAt, matches.Count));
+            _count++;
         }
 
-        public void Clear() => _matches.Clear();
+        public void Clear()
+        {
+            _matches.Clear();
+            _count = 0;
+        }
 
         public bool Contains(ListedOrder item) => false;
 
