@@ -219,15 +219,34 @@ public sealed partial class StripeEventBatch
     {
         Guid? orderId = Guid.TryParse(stripeEvent.MetadataOrderId, out var parsed) ? parsed : null;
         if (stripeEvent.SessionId is { } sessionId
-            && (db.Orders.Local.FirstOrDefault(o => o.CheckoutSessionId == sessionId)
+            && (TrackedOrder(o => o.CheckoutSessionId == sessionId)
                 ?? await db.Orders.SingleOrDefaultAsync(o => o.CheckoutSessionId == sessionId, cancellationToken)) is { } bySession)
         {
             return bySession;
         }
 
         return orderId is { } id
-            ? db.Orders.Local.FirstOrDefault(o => o.Id == id) ?? await db.Orders.SingleOrDefaultAsync(o => o.Id == id, cancellationToken)
+            ? TrackedOrder(o => o.Id == id) ?? await db.Orders.SingleOrDefaultAsync(o => o.Id == id, cancellationToken)
             : null;
+    }
+
+    /// <summary>
+    /// A tracked order, read as its instance has it now. <c>Local</c> would first detect the changes of every entity the
+    /// context tracks (the batch's orders, events and outbox rows), once per event: quadratic in the batch, and the
+    /// writer's largest allocation. Detecting changes cannot add or remove a tracked order; SaveChanges still detects them.
+    /// </summary>
+    private Order? TrackedOrder(Func<Order, bool> match)
+    {
+        var tracker = db.ChangeTracker;
+        tracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            return db.Orders.Local.FirstOrDefault(match);
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = true;
+        }
     }
 
     private (string Outcome, Guid? OrderId) FlagPaymentForUnfulfillableOrder(CheckoutSessionEvent stripeEvent, Order order, DateTimeOffset now)
