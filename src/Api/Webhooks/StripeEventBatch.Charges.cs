@@ -17,7 +17,7 @@ public sealed partial class StripeEventBatch
 
         // Found by payment intent in the database: what the batch changed so far (a payment intent an order
         // just learned) is written first. Refunds and disputes are rare next to payments.
-        await db.SaveChangesAsync(cancellationToken);
+        await WriteRowsAsync();
         var order = stripeEvent.PaymentIntentId is { } paymentIntentId
             ? await db.Orders.OrderBy(o => o.CreatedAt).FirstOrDefaultAsync(o => o.PaymentIntentId == paymentIntentId, cancellationToken)
             : null;
@@ -90,7 +90,7 @@ public sealed partial class StripeEventBatch
         // Disputes that overtook the Checkout event still need an operator; the refund itself is settled.
         FlagEarlierPaymentEvents(order, stripeEvent.PaymentIntentId!, now, refundApplied: true);
         await WithdrawPaymentAsync(order);
-        db.Enqueue(new OrderRefunded(order.Id, order.AmountRefunded, now), now);
+        Enqueue(new OrderRefunded(order.Id, order.AmountRefunded, now), now);
         _afterCommit.Add(metrics.OrderRefunded);
         LogRefundedBeforePayment(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, from, order.AmountRefunded);
         return WebhookOutcome.Applied;
@@ -104,7 +104,7 @@ public sealed partial class StripeEventBatch
             case RefundChange.Refunded:
                 // Fulfillment cancels a purchase it has not started; one it has started is the attention above.
                 await WithdrawPaymentAsync(order);
-                db.Enqueue(order.ToOrderRefunded(), now);
+                Enqueue(order.ToOrderRefunded(), now);
                 _afterCommit.Add(metrics.OrderRefunded);
                 LogRefunded(logger, stripeEvent.EventId, order.Id, from, order.AmountRefunded);
                 return WebhookOutcome.Applied;
@@ -124,6 +124,8 @@ public sealed partial class StripeEventBatch
     /// </summary>
     private async Task WithdrawPaymentAsync(Order order)
     {
+        // A PaymentCompleted of this batch is held for the multi-row insert: on disk first, so the withdrawal finds it.
+        await WriteRowsAsync();
         var withdrawn = await db.WithdrawUnpublishedAsync<PaymentCompleted>(order.Id, CancellationToken.None);
         if (withdrawn > 0)
         {

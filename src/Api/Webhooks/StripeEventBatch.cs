@@ -1,9 +1,11 @@
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Api.Observability;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Outbox;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Api.Webhooks;
 
@@ -35,6 +37,13 @@ public sealed partial class StripeEventBatch
 
     /// <summary>Counted only once the transaction committed.</summary>
     private readonly List<Action> _afterCommit = [];
+
+    /// <summary>
+    /// The batch's event records and outbox rows, written as one multi-row insert per table (<see cref="WriteRowsAsync"/>)
+    /// rather than as tracked entities: they are only ever inserted, and the batch reads neither back.
+    /// </summary>
+    private readonly List<StripeEventRecord> _newEvents = [];
+    private readonly List<OutboxMessage> _newMessages = [];
 
     /// <summary>Payment events recorded before their order was known, oldest first.</summary>
     private readonly List<EarlierPaymentEvent> _earlierPaymentEvents = [];
@@ -94,7 +103,7 @@ public sealed partial class StripeEventBatch
         var (outcome, orderId) = await ApplyToOrderAsync(stripeEvent, now, cancellationToken);
         var charge = stripeEvent as ChargeEvent;
         var refund = charge?.Type == ChargeEvent.ChargeRefunded ? charge : null;
-        db.StripeEvents.Add(new StripeEventRecord
+        _newEvents.Add(new StripeEventRecord
         {
             EventId = stripeEvent.EventId,
             Type = stripeEvent.Type,
@@ -114,6 +123,23 @@ public sealed partial class StripeEventBatch
 
         return outcome;
     }
+
+    /// <summary>
+    /// Inside the writer's transaction: the batch's changes so far on disk, the tracked orders' and the rows held for
+    /// multi-row inserts, before a query that must see them (a refund looks its order up by payment intent) and at the end.
+    /// </summary>
+    internal async Task WriteRowsAsync()
+    {
+        await db.SaveChangesAsync(CancellationToken.None);
+        await MultiRowInsert.WriteAsync(db, _newEvents, CancellationToken.None);
+        _newEvents.Clear();
+        await db.EnqueueAsync(_newMessages, CancellationToken.None);
+        _newMessages.Clear();
+    }
+
+    /// <summary>Built now, so that the row carries the trace of the event's request; written by <see cref="WriteRowsAsync"/>.</summary>
+    private void Enqueue<T>(T message, DateTimeOffset now) where T : class =>
+        _newMessages.Add(OutboxMessage.Create(message, NewId.NextGuid(), now));
 
     /// <summary>After the writer's commit returned: what <see cref="ApplyAsync"/> left to report.</summary>
     internal void AfterCommit()
@@ -192,7 +218,7 @@ public sealed partial class StripeEventBatch
 
         if (target == OrderStatus.Paid)
         {
-            db.Enqueue(order.ToPaymentCompleted(), now);
+            Enqueue(order.ToPaymentCompleted(), now);
         }
 
         LogApplied(logger, stripeEvent.EventId, stripeEvent.Type, order.Id, from, target);
@@ -219,15 +245,34 @@ public sealed partial class StripeEventBatch
     {
         Guid? orderId = Guid.TryParse(stripeEvent.MetadataOrderId, out var parsed) ? parsed : null;
         if (stripeEvent.SessionId is { } sessionId
-            && (db.Orders.Local.FirstOrDefault(o => o.CheckoutSessionId == sessionId)
+            && (TrackedOrder(o => o.CheckoutSessionId == sessionId)
                 ?? await db.Orders.SingleOrDefaultAsync(o => o.CheckoutSessionId == sessionId, cancellationToken)) is { } bySession)
         {
             return bySession;
         }
 
         return orderId is { } id
-            ? db.Orders.Local.FirstOrDefault(o => o.Id == id) ?? await db.Orders.SingleOrDefaultAsync(o => o.Id == id, cancellationToken)
+            ? TrackedOrder(o => o.Id == id) ?? await db.Orders.SingleOrDefaultAsync(o => o.Id == id, cancellationToken)
             : null;
+    }
+
+    /// <summary>
+    /// A tracked order, read as its instance has it now. <c>Local</c> would first detect the changes of every entity the
+    /// context tracks (the batch's orders, events and outbox rows), once per event: quadratic in the batch, and the
+    /// writer's largest allocation. Detecting changes cannot add or remove a tracked order; SaveChanges still detects them.
+    /// </summary>
+    private Order? TrackedOrder(Func<Order, bool> match)
+    {
+        var tracker = db.ChangeTracker;
+        tracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            return db.Orders.Local.FirstOrDefault(match);
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = true;
+        }
     }
 
     private (string Outcome, Guid? OrderId) FlagPaymentForUnfulfillableOrder(CheckoutSessionEvent stripeEvent, Order order, DateTimeOffset now)

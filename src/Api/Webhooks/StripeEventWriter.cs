@@ -61,6 +61,8 @@ public sealed class StripeEventWriter(
                 : WebhookOutcome.Duplicate;
         }
 
+        await events.WriteRowsAsync();
+
         return new Applied(outcomes, () =>
         {
             events.AfterCommit();

@@ -1,5 +1,7 @@
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using PuffinOffset.Messaging.Persistence;
+using PuffinOffset.Platform.Persistence;
 
 namespace PuffinOffset.Messaging.Outbox;
 
@@ -11,5 +13,25 @@ public static class OutboxExtensions
         var messageId = NewId.NextGuid();
         db.OutboxMessages.Add(OutboxMessage.Create(message, messageId, now));
         return messageId;
+    }
+
+    /// <summary>
+    /// Rows made with <see cref="OutboxMessage.Create{T}"/> written at once, as multi-row inserts in the current transaction
+    /// (a batch writer's messages, without a tracked entity each); the dispatcher is woken once the transaction commits.
+    /// </summary>
+    public static async Task EnqueueAsync(this MessagingDbContext db, IReadOnlyList<OutboxMessage> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("Outbox rows written without SaveChanges need the caller's transaction: its commit wakes the dispatcher.");
+        }
+
+        await MultiRowInsert.WriteAsync(db, rows, cancellationToken);
+        db.HasUnsignaledOutboxRows = true;
     }
 }
