@@ -9,6 +9,7 @@ public sealed class SandboxState
     private readonly ConcurrentQueue<int> _lookupFaults = new();
     private readonly ConcurrentQueue<ReceivedPost> _posts = new();
     private readonly ConcurrentQueue<StoredOrder> _orders = new();
+    private readonly ListedOrders _listed = new();
     private readonly ConcurrentDictionary<long, InFlightPost> _inFlight = new();
     private long _sequence;
     private long _inFlightKeys;
@@ -32,6 +33,10 @@ public sealed class SandboxState
 
     /// <summary><c>GET /api/offset-orders</c> requests received (lookups by note).</summary>
     public int LookupsReceived => Volatile.Read(ref _lookupsReceived);
+
+    /// <summary>Writes <c>GET /api/offset-orders</c>'s body: every stored order, newest first (none for a test token).</summary>
+    internal Task WriteOrderListAsync(Stream body, bool testMode, CancellationToken cancellationToken) =>
+        _listed.WriteAsync(body, testMode, cancellationToken);
 
     /// <summary>In the order they were stored (oldest first).</summary>
     public IReadOnlyList<StoredOrder> Orders => [.. _orders];
@@ -108,6 +113,7 @@ public sealed class SandboxState
         Interlocked.Exchange(ref _lookupsReceived, 0);
         _posts.Clear();
         _orders.Clear();
+        _listed.Clear();
     }
 
     internal void PostStarted()
@@ -144,6 +150,7 @@ public sealed class SandboxState
     {
         var order = new StoredOrder($"ch_sandbox_{Interlocked.Increment(ref _sequence):D6}", tons, now, note);
         _orders.Enqueue(order);
+        _listed.Add(order);
         return order;
     }
 

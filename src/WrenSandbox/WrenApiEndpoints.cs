@@ -60,12 +60,7 @@ public static class WrenApiEndpoints
 
             // Test mode writes nothing, so it has nothing to list. Newest first: Wren documents no order,
             // and a client must not take "the first match" for "the original order".
-            var orders = mode == TokenMode.Test ? [] : state.Orders.Reverse().ToList();
-            return Results.Json(new
-            {
-                offsetOrders = orders.Select(o => new { id = o.Id, tons = o.Tons, createdAt = o.CreatedAt, note = o.Note }),
-                stats = new { totalTons = orders.Sum(o => o.Tons) },
-            });
+            return Results.Stream(body => state.WriteOrderListAsync(body, mode == TokenMode.Test, http.RequestAborted), "application/json; charset=utf-8");
         });
         return app;
     }

@@ -163,4 +163,30 @@ public sealed class WrenSandboxTests : IAsyncLifetime
         Assert.Equal("slow", Assert.Single(_wren.State.Orders).Note);
         Assert.Empty(_wren.State.InFlightPosts);
     }
+
+    [Fact]
+    public async Task The_order_list_holds_every_stored_order_newest_first_with_its_total_and_is_empty_after_a_reset()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var first = _wren.State.Seed(1.25m, "first", now.AddMinutes(-2));
+        var second = _wren.State.Seed(2.50m, null, now.AddMinutes(-1));
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "live-token");
+        using var created = await _http.PostAsJsonAsync("/api/offset-orders", new { tons = 0.5m, portfolioId = 21, note = "third" });
+        var third = Assert.Single(_wren.State.Orders, o => o.Note == "third");
+
+        using var response = await _http.GetAsync("/api/offset-orders");
+        using var list = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var orders = list.RootElement.GetProperty("offsetOrders").EnumerateArray().ToList();
+        Assert.Equal([third.Id, second.Id, first.Id], orders.Select(o => o.GetProperty("id").GetString()));
+        Assert.Equal((1.25m, "first", first.CreatedAt), (orders[2].GetProperty("tons").GetDecimal(), orders[2].GetProperty("note").GetString(), orders[2].GetProperty("createdAt").GetDateTimeOffset()));
+        Assert.Equal(JsonValueKind.Null, orders[1].GetProperty("note").ValueKind);
+        Assert.Equal(4.25m, list.RootElement.GetProperty("stats").GetProperty("totalTons").GetDecimal());
+
+        _wren.State.Reset();
+        using var empty = JsonDocument.Parse(await _http.GetStringAsync("/api/offset-orders"));
+        Assert.Empty(empty.RootElement.GetProperty("offsetOrders").EnumerateArray());
+        Assert.Equal(0m, empty.RootElement.GetProperty("stats").GetProperty("totalTons").GetDecimal());
+    }
 }
