@@ -15,6 +15,10 @@ public sealed partial class CheckoutJourneyTests : IAsyncLifetime
 {
     private static readonly LocatorAssertionsToHaveTextOptions Patiently = new() { Timeout = 60_000 };
 
+    // An assertion polls the address; page.WaitForURLAsync reads it once and then waits for a navigation event, so a
+    // navigation that commits between the two is missed and the wait times out on a page already there.
+    private static readonly PageAssertionsToHaveURLOptions Navigation = new() { Timeout = 60_000 };
+
     private PuffinSystem _shop = null!;
 
     public async Task InitializeAsync() => _shop = await PuffinSystem.StartAsync();
@@ -31,13 +35,13 @@ public sealed partial class CheckoutJourneyTests : IAsyncLifetime
         await chromium.ScreenshotAsync("storefront");
         await page.ClickAsync("#buy");
 
-        await page.WaitForURLAsync(CheckoutPage());
+        await Expect(page).ToHaveURLAsync(CheckoutPage(), Navigation);
         await Expect(page.Locator("#amount")).ToHaveTextAsync("$1,004.28"); // ceil(2.5 × 401.71 × 100) cents
         await Expect(page.Locator("#email")).ToHaveValueAsync("captain@example.com");
         await chromium.ScreenshotAsync("hosted-checkout");
         await page.ClickAsync("#pay-card");
 
-        await page.WaitForURLAsync(SuccessPage());
+        await Expect(page).ToHaveURLAsync(SuccessPage(), Navigation);
         await chromium.ScreenshotAsync("success-following");
         await Expect(page.Locator("#status")).ToHaveTextAsync("fulfilled", Patiently);
         var order = await OrderAsync(page);
@@ -62,11 +66,11 @@ public sealed partial class CheckoutJourneyTests : IAsyncLifetime
 
         await FillStorefrontAsync(page, portfolio: "7", tons: "10", email: "");
         await page.ClickAsync("#buy");
-        await page.WaitForURLAsync(CheckoutPage());
+        await Expect(page).ToHaveURLAsync(CheckoutPage(), Navigation);
         await page.FillAsync("#email", "navigator@example.com");
         await page.ClickAsync("#pay-delayed");
 
-        await page.WaitForURLAsync(SuccessPage());
+        await Expect(page).ToHaveURLAsync(SuccessPage(), Navigation);
         await Expect(page.Locator("#status")).ToHaveTextAsync("awaiting_payment", Patiently);
         await chromium.ScreenshotAsync("success-awaiting-payment");
         var sessionId = SessionId(page.Url);
@@ -75,7 +79,7 @@ public sealed partial class CheckoutJourneyTests : IAsyncLifetime
         await chromium.ScreenshotAsync("pending-payments");
         await page.ClickAsync($"#confirm-{sessionId}");
 
-        await page.WaitForURLAsync(SuccessPage());
+        await Expect(page).ToHaveURLAsync(SuccessPage(), Navigation);
         await Expect(page.Locator("#status")).ToHaveTextAsync("fulfilled", Patiently);
         await chromium.ScreenshotAsync("success-fulfilled");
         Assert.Equal(["checkout.session.completed", "checkout.session.async_payment_succeeded"], _shop.StripeEvents.Events.Select(e => e.Type));
@@ -93,10 +97,10 @@ public sealed partial class CheckoutJourneyTests : IAsyncLifetime
 
         await FillStorefrontAsync(page, portfolio: "21", tons: "1", email: "captain@example.com");
         await page.ClickAsync("#buy");
-        await page.WaitForURLAsync(CheckoutPage());
+        await Expect(page).ToHaveURLAsync(CheckoutPage(), Navigation);
         await page.ClickAsync("#cancel");
 
-        await page.WaitForURLAsync(new Regex("/checkout/cancel$"));
+        await Expect(page).ToHaveURLAsync(new Regex("/checkout/cancel$"), Navigation);
         await Expect(page.Locator("h1")).ToHaveTextAsync("Checkout cancelled");
         await chromium.ScreenshotAsync("cancelled");
         Assert.Empty(_shop.StripeEvents.Events);
@@ -110,10 +114,10 @@ public sealed partial class CheckoutJourneyTests : IAsyncLifetime
 
         await FillStorefrontAsync(page, portfolio: "7", tons: "20", email: "captain@example.com");
         await page.ClickAsync("#buy");
-        await page.WaitForURLAsync(CheckoutPage());
+        await Expect(page).ToHaveURLAsync(CheckoutPage(), Navigation);
         await page.ClickAsync("#expire");
 
-        await page.WaitForURLAsync(SuccessPage());
+        await Expect(page).ToHaveURLAsync(SuccessPage(), Navigation);
         await Expect(page.Locator("#status")).ToHaveTextAsync("expired", Patiently);
         await chromium.ScreenshotAsync("success-expired");
         Assert.Equal(["checkout.session.expired"], _shop.StripeEvents.Events.Select(e => e.Type));
