@@ -4,7 +4,8 @@
 # the PostgreSQL runs this script starts one throwaway server (scripts/postgres-local.sh) and every test gets a
 # fresh database on it. The replica suite (tests/Replica.Tests: several processes, always PostgreSQL) runs once,
 # and so does the short chaos soak (bench/Chaos/ci.sh: two minutes of random faults, then its ledger; one test that
-# ends "Chaos soak: N passed, N failed"), as one of the runs beside the test projects.
+# ends "Chaos soak: N passed, N failed"), as one of the runs beside the test projects. The production smoke test (deploy/smoke-test.sh, "Smoke checks: N passed, N failed") is one of those runs too
+# (it waits on rolling upgrades, drains and restores far more than it computes); PUFFIN_TEST_SMOKE=0 leaves it out.
 #
 # The PostgreSQL runs skip test classes marked [Trait("Engine", "Neutral")]: what they prove does not depend on
 # the engine (no database, or only what the SQLite run already proves the same way); see docs/testing.md.
@@ -30,7 +31,7 @@ export PUFFIN_TEST_POSTGRES
 # "project engine": longest first (durations measured on this machine, see docs/testing.md), so the long
 # runs start at once and the short ones fill the gaps at the end.
 runs=(
-  "Api postgres" "Api sqlite" "Chaos soak" "Fulfillment sqlite" "Fulfillment postgres" "Pipeline postgres"
+  "Api postgres" "Api sqlite" "Chaos soak" "Smoke production" "Fulfillment sqlite" "Fulfillment postgres" "Pipeline postgres"
   "Messaging sqlite" "Pipeline sqlite" "AppHost sqlite" "Messaging postgres" "Replica postgres"
   "EndToEnd postgres" "EndToEnd sqlite" "StripeSandbox sqlite" "WrenSandbox sqlite" "Platform sqlite" "Platform postgres"
 )
@@ -44,15 +45,24 @@ run() {
     env -u PUFFIN_TEST_POSTGRES bench/Chaos/ci.sh >"$logs/$project-$engine" 2>&1
     return
   fi
+  if [ "$project" = Smoke ]; then
+    # Published services on a PostgreSQL, RabbitMQ and nginx of its own, free ports and its own folder.
+    env -u PUFFIN_TEST_POSTGRES deploy/smoke-test.sh >"$logs/$project-$engine" 2>&1
+    return
+  fi
   [ "$engine" = sqlite ] || filter=(--filter "Engine!=Neutral")
   PUFFIN_TEST_DATABASE=$engine dotnet test "tests/$project.Tests/$project.Tests.csproj" --configuration Release \
     --no-build "${filter[@]}" "$@" >"$logs/$project-$engine" 2>&1
 }
 
+[ "${PUFFIN_TEST_SMOKE:-1}" != 0 ] || runs=("${runs[@]/Smoke production}")
+
 status=0
-finish() {   # prints one finished run and records its failure
-  local name=$1
-  echo "== $name"
+suite_started=$(date +%s)
+finish() {   # prints one finished run (with when it ended and how long it took) and records its failure
+  local name=$1 now
+  now=$(date +%s)
+  echo "== $name (ended at $(( (now - suite_started) / 60 )) m $(( (now - suite_started) % 60 )) s, took $(( now - ${started_at[$name]} )) s)"
   cat "$logs/$name"
   [ "$(cat "$logs/$name.rc")" -eq 0 ] || status=1
 }
@@ -64,7 +74,7 @@ for folder in tests/*.Tests; do
   [[ " ${runs[*]} " == *" $project "* ]] || runs+=("$project sqlite")
 done
 
-declare -A running=()
+declare -A running=() started_at=()
 reap() {   # prints the runs that have ended
   local name
   for name in "${!running[@]}"; do
@@ -72,10 +82,12 @@ reap() {   # prints the runs that have ended
   done
 }
 for entry in "${runs[@]}"; do
+  [ -n "$entry" ] || continue
   read -r project engine <<<"$entry"
   while reap; [ "${#running[@]}" -ge "$jobs" ]; do sleep 1; done
   ( set +e; run "$project" "$engine" "$@"; echo $? >"$logs/$project-$engine.rc" ) &
   running["$project-$engine"]=1
+  started_at["$project-$engine"]=$(date +%s)
 done
 while reap; [ "${#running[@]}" -gt 0 ]; do sleep 1; done
 
