@@ -28,7 +28,7 @@ public sealed class AdminReplayTests : AdminTestBase
         Assert.Equal("fulfillment_failed", detail.GetProperty("order").GetProperty("status").GetString());
 
         var request = await Eventually.ValueAsync(() => Task.FromResult(fulfillment.ReplayRequests.SingleOrDefault()), r => r is not null,
-            TimeSpan.FromSeconds(30), "Fulfillment receives the replay request");
+            because: "Fulfillment receives the replay request");
         Assert.Equal((orderId, "admin", "Wren credits topped up"), (request!.OrderId, request.RequestedBy, request.Note));
     }
 

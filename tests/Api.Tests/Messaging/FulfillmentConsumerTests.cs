@@ -14,7 +14,7 @@ namespace PuffinOffset.Api.Tests.Messaging;
 [Collection(RunsAlone.Name)]
 public sealed class FulfillmentConsumerTests : ApiTestBase
 {
-    private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Delivery = Eventually.DefaultTimeout;
 
     [Fact]
     public async Task Offset_order_placed_fulfils_the_order_once_even_when_redelivered()

@@ -14,7 +14,7 @@ namespace PuffinOffset.Api.Tests.Messaging;
 public sealed class OutboxParkingTests : ApiTestBase
 {
     private const string AdminKey = "admin-TESTONLY-parking-0123456789abcdef";
-    private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Delivery = Eventually.DefaultTimeout;
 
     private sealed record ParkedView(Guid Id, string MessageType, int Attempts, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset ParkedAt);
 

@@ -42,14 +42,14 @@ public sealed class OrderGaugeRefresherTests : IDisposable
 
         await refresher.StartAsync(CancellationToken.None);
         await Eventually.TrueAsync(() => gauges.Read("puffin.orders.attention") == 2 && gauges.Read("puffin.orders.fulfillment_failed") == 1,
-            TimeSpan.FromSeconds(30), "the first count is reported");
+            because: "the first count is reported");
 
         await AddOrdersAsync(provider, time, attention: 1, failed: 2);
         Assert.Equal(2, gauges.Read("puffin.orders.attention")); // cached until the next refresh
 
         time.Advance(OrderGaugeRefresher.Interval);
         await Eventually.TrueAsync(() => gauges.Read("puffin.orders.attention") == 3 && gauges.Read("puffin.orders.fulfillment_failed") == 3,
-            TimeSpan.FromSeconds(30), "the next refresh reports the new orders");
+            because: "the next refresh reports the new orders");
 
         // An operator resolves one order's only item: it no longer needs attention.
         await using (var scope = provider.CreateAsyncScope())
@@ -60,7 +60,7 @@ public sealed class OrderGaugeRefresherTests : IDisposable
         }
 
         time.Advance(OrderGaugeRefresher.Interval);
-        await Eventually.TrueAsync(() => gauges.Read("puffin.orders.attention") == 2, TimeSpan.FromSeconds(30), "a resolved item is not counted");
+        await Eventually.TrueAsync(() => gauges.Read("puffin.orders.attention") == 2, because: "a resolved item is not counted");
         await refresher.StopAsync(CancellationToken.None);
     }
 

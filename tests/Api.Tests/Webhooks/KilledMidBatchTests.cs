@@ -97,8 +97,8 @@ public sealed partial class KilledMidBatchTests(ITestOutputHelper output) : IAsy
             var redelivered = await RedeliverAsync(stripe, bodies, phase1);
             Assert.All(answered, i => Assert.Equal(HttpStatusCode.OK, redelivered[i]));
             // Every event recorded before the redelivery (answered or not) was answered as a duplicate, and only those.
-            var outcomes = await Eventually.ValueAsync(WebhookOutcomesAsync, o => o.Values.Sum() >= Orders, TimeSpan.FromSeconds(30),
-                "the restarted Api counted every redelivery");
+            var outcomes = await Eventually.ValueAsync(WebhookOutcomesAsync, o => o.Values.Sum() >= Orders,
+                because: "the restarted Api counted every redelivery");
             Assert.Equal(recorded.Count, outcomes.GetValueOrDefault(WebhookOutcome.Duplicate));
             Assert.Equal(Orders - recorded.Count, outcomes.GetValueOrDefault(WebhookOutcome.Applied));
             output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: every event redelivered");
