@@ -104,6 +104,7 @@ public sealed partial class FulfillmentProcessor(
             return;
         }
 
+        fulfillment.PostLeaves(time.GetUtcNow());
         var result = await wren.PlaceOrderAsync(new WrenOrderRequest(fulfillment.Tons, fulfillment.PortfolioId, fulfillment.Note, dryRun), cancellationToken);
         // A request Wren answered: counted whatever becomes of the outcome's commit.
         telemetry.Attempt(result.Outcome);

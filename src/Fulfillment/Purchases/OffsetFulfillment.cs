@@ -275,6 +275,16 @@ public sealed class OffsetFulfillment
     }
 
     /// <summary>
+    /// The POST leaves now, perhaps seconds after the claim began the attempt (a refund check right before it, a loaded
+    /// machine): a lost answer's lookup by note then waits from the moment Wren could first have received it.
+    /// </summary>
+    public void PostLeaves(DateTimeOffset now)
+    {
+        Require(FulfillmentState.Attempting);
+        AttemptStartedAt = now;
+    }
+
+    /// <summary>
     /// The attempt is given up before its POST left (the Api, asked again right before it, did not say "not refunded"):
     /// Scheduled again as the claim found it, nothing sent, so that the Api's verdict is applied as at a claim.
     /// </summary>
