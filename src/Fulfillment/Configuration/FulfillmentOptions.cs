@@ -68,7 +68,8 @@ public sealed class FulfillmentOptions
     /// A purchase that begins this long or longer after its payment (the earlier of <c>PaymentCompleted.paidAt</c> and
     /// when Fulfillment scheduled it) is first confirmed with the Api (<c>API_INTERNAL_URLS</c>): the refund may have been
     /// accepted there and not have reached Fulfillment yet. Below 10 s: no offset is ever bought from a POST sent more
-    /// than 10 s after the Api accepted a full refund. Zero checks every purchase.
+    /// than 10 s after the Api last said it was not refunded (a POST held up longer asks again). Zero checks every purchase,
+    /// and again right before its POST.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:09.999", ErrorMessage = "Fulfillment__RefundCheckAfter must be between {1} and {2} (under 10 s).")]
     public TimeSpan RefundCheckAfter { get; set; } = TimeSpan.FromSeconds(2);

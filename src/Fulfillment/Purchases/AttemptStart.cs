@@ -9,7 +9,9 @@ namespace PuffinOffset.Fulfillment.Purchases;
 /// begins (Attempting, committed before the POST) unless the payment was refunded, in which case it is cancelled and
 /// no POST is ever sent; one that must first be recovered or looked up is only leased. A delayed one is begun only on
 /// the Api's word that the payment is not refunded (<see cref="RefundCheck"/>): refunded, it is recorded as
-/// <see cref="OrderRefundedConsumer"/> records a refund; with no answer, it waits (postponed on the retry schedule).
+/// <see cref="OrderRefundedConsumer"/> records a refund; with no answer, it waits (postponed on the retry schedule). The
+/// same verdicts, asked again right before a POST held up since its claim, end the attempt the same way
+/// (<see cref="ConfirmBeforePost"/>).
 /// </summary>
 public static partial class AttemptStart
 {
@@ -48,6 +50,25 @@ public static partial class AttemptStart
 
         fulfillment.TakeLease(owner, leaseUntil);
         return StepStart.Begun;
+    }
+
+    /// <summary>
+    /// Right before the POST of a begun attempt, the Api asked again (<see cref="RefundCheck.AskBeforePostAsync"/>): "not
+    /// refunded" lets the POST go (<see cref="StepStart.Begun"/>, nothing changed). Otherwise the attempt, never sent, is
+    /// withdrawn and the verdict applied exactly as at a claim: refunded → <see cref="StepStart.Cancelled"/>; no answer →
+    /// <see cref="StepStart.Postponed"/>. The caller commits it fenced on the version its claim committed.
+    /// </summary>
+    public static StepStart ConfirmBeforePost(OffsetFulfillment attempting, string owner, bool dryRun, RefundVerdict verdict, DateTimeOffset now,
+        DateTimeOffset leaseUntil, RetryPolicy policy)
+    {
+        if (verdict.Outcome == RefundCheckOutcome.NotRefunded)
+        {
+            return StepStart.Begun;
+        }
+
+        attempting.WithdrawUnsentAttempt(now);
+        // Due as the claim found it, and any unknown outcome was looked up before the attempt began.
+        return Claim(attempting, owner, dryRun, now, leaseUntil, lookedUp: true, verdict, policy);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Offset order for {OrderId} cancelled after {Attempts} attempt(s) that created nothing: the payment was refunded")]

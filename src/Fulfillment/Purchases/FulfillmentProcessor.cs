@@ -44,7 +44,7 @@ public sealed partial class FulfillmentProcessor(
         if (claim.AttemptBegun)
         {
             // The claim's own commit checked the refund and made it Attempting (renewing the lease for the POST).
-            await AttemptAsync(fulfillment, dryRun, cancellationToken);
+            await AttemptAsync(fulfillment, dryRun, claim.RefundAnswerAsOf, cancellationToken);
             return;
         }
 
@@ -83,25 +83,28 @@ public sealed partial class FulfillmentProcessor(
             return;
         }
 
-        if (!await ClaimAttemptAsync(fulfillment, dryRun, cancellationToken))
+        var (begun, refundAnswerAsOf) = await ClaimAttemptAsync(fulfillment, dryRun, cancellationToken);
+        if (!begun)
         {
             return;
         }
 
-        await AttemptAsync(fulfillment, dryRun, cancellationToken);
+        await AttemptAsync(fulfillment, dryRun, refundAnswerAsOf, cancellationToken);
     }
 
     /// <summary>
-    /// The POST, for a fulfilment whose Attempting is committed, behind the fence (<see cref="StillHoldsLeaseAsync"/>);
-    /// its answer decides the outcome.
+    /// The POST, for a fulfilment whose Attempting is committed, behind the fence (<see cref="StillHoldsLeaseAsync"/>) and
+    /// the refund check before the POST (<see cref="ConfirmedNotRefundedAsync"/>); its answer decides the outcome.
     /// </summary>
-    private async Task AttemptAsync(OffsetFulfillment fulfillment, bool dryRun, CancellationToken cancellationToken)
+    /// <param name="refundAnswerAsOf">When the Api's "not refunded" that let the attempt begin was asked (null: not asked).</param>
+    private async Task AttemptAsync(OffsetFulfillment fulfillment, bool dryRun, DateTimeOffset? refundAnswerAsOf, CancellationToken cancellationToken)
     {
-        if (!await StillHoldsLeaseAsync(fulfillment, cancellationToken))
+        if (!await ConfirmedNotRefundedAsync(fulfillment, dryRun, refundAnswerAsOf, cancellationToken))
         {
             return;
         }
 
+        fulfillment.PostLeaves(time.GetUtcNow());
         var result = await wren.PlaceOrderAsync(new WrenOrderRequest(fulfillment.Tons, fulfillment.PortfolioId, fulfillment.Note, dryRun), cancellationToken);
         // A request Wren answered: counted whatever becomes of the outcome's commit.
         telemetry.Attempt(result.Outcome);
@@ -126,6 +129,64 @@ public sealed partial class FulfillmentProcessor(
 
         await SaveOutcomeAsync(fulfillment);
     }
+
+    /// <summary>
+    /// Nothing bounds the time from the claim (or its refund check) to the POST: under load, scheduling, the claim's commit
+    /// and the fence can take many seconds, and a refund the Api accepted meanwhile would go unseen. So, after the fence,
+    /// a POST whose last "not refunded" (or, unasked, whose payment) is <see cref="FulfillmentOptions.RefundCheckAfter"/> old
+    /// asks the Api again, and the age is tested again after the answer (behind a new fence), so that the POST leaves
+    /// within RefundCheckAfter of a "not refunded" (docs/fulfillment.md, "The refund check"). Refunded or no answer: the
+    /// unsent attempt ends as at a claim (<see cref="AttemptStart.ConfirmBeforePost"/>), committed through the outcome
+    /// writer on the version the claim committed, so only the lease's holder can. False: no POST.
+    /// </summary>
+    private async Task<bool> ConfirmedNotRefundedAsync(OffsetFulfillment fulfillment, bool dryRun, DateTimeOffset? answeredAsOf,
+        CancellationToken cancellationToken)
+    {
+        var zero = options.Value.RefundCheckAfter == TimeSpan.Zero;
+        for (var questions = 0; ; questions++)
+        {
+            if (!await StillHoldsLeaseAsync(fulfillment, cancellationToken))
+            {
+                return false;
+            }
+
+            var now = time.GetUtcNow();
+            // With RefundCheckAfter zero no answer is ever young enough: one question right before the POST is the check.
+            if (!refundCheck.MustAsk(fulfillment, now, answeredAsOf) || (zero && questions > 0))
+            {
+                return true;
+            }
+
+            RefundVerdict verdict;
+            if (questions < MaxRefundQuestionsBeforePost)
+            {
+                verdict = await refundCheck.AskBeforePostAsync(fulfillment, now - (answeredAsOf ?? fulfillment.PaymentTime), now, cancellationToken);
+            }
+            else
+            {
+                // Each answer was already RefundCheckAfter old when it arrived: as good as none.
+                LogRefundAnswersTooSlow(fulfillment.OrderId, questions);
+                verdict = RefundVerdict.Unavailable;
+            }
+
+            if (verdict.Outcome == RefundCheckOutcome.NotRefunded)
+            {
+                // Nothing to commit: counted as it arrives.
+                refundCheck.Count(verdict);
+                answeredAsOf = verdict.AsOf;
+                continue;
+            }
+
+            var at = time.GetUtcNow();
+            AttemptStart.ConfirmBeforePost(fulfillment, replica.Id, dryRun, verdict, at, at + options.Value.LeaseDuration, _retryPolicy);
+            await SaveOutcomeAsync(fulfillment);
+            refundCheck.LogApplied(fulfillment.OrderId, verdict, fulfillment);
+            return false;
+        }
+    }
+
+    /// <summary>Questions to the Api before one POST: more means its answers arrive older than RefundCheckAfter.</summary>
+    private const int MaxRefundQuestionsBeforePost = 3;
 
     /// <summary>
     /// The fence, read from the database immediately before the POST: the row is still as this step committed it
@@ -162,7 +223,8 @@ public sealed partial class FulfillmentProcessor(
     /// before (and the fulfilment is cancelled here) or after (and it sees Attempting and leaves it): never a
     /// POST after a refund. The reload also proves the lease is still ours, and Attempting renews it for the POST.
     /// </summary>
-    private async Task<bool> ClaimAttemptAsync(OffsetFulfillment fulfillment, bool dryRun, CancellationToken cancellationToken)
+    private async Task<(bool Begun, DateTimeOffset? RefundAnswerAsOf)> ClaimAttemptAsync(OffsetFulfillment fulfillment, bool dryRun,
+        CancellationToken cancellationToken)
     {
         // Before the transaction: no lock is held while the Api is asked.
         var refunds = await refundCheck.AskAsync([fulfillment], time.GetUtcNow(), cancellationToken);
@@ -172,13 +234,13 @@ public sealed partial class FulfillmentProcessor(
         var now = time.GetUtcNow();
         if (!fulfillment.IsDue(now))
         {
-            return false;
+            return (false, null);
         }
 
         if (!fulfillment.IsHeldBy(replica.Id, now))
         {
             LogNotHeld(fulfillment.OrderId);
-            return false;
+            return (false, null);
         }
 
         var start = AttemptStart.Claim(fulfillment, replica.Id, dryRun, now, now + options.Value.LeaseDuration, lookedUp: true, verdict, _retryPolicy);
@@ -200,7 +262,7 @@ public sealed partial class FulfillmentProcessor(
             refundCheck.LogApplied(fulfillment.OrderId, asked, fulfillment);
         }
 
-        return start == StepStart.Begun;
+        return (start == StepStart.Begun, verdict?.AsOf);
     }
 
     /// <summary>
@@ -308,6 +370,9 @@ public sealed partial class FulfillmentProcessor(
                 telemetry.Placed(fulfillment.DryRun, now - fulfillment.PaidAt);
                 LogPlaced(fulfillment.OrderId, fulfillment.WrenOrderId, fulfillment.DryRun, fulfillment.Attempts);
                 break;
+            case FulfillmentState.Cancelled:
+                AttemptStart.LogCancelled(logger, fulfillment.OrderId, fulfillment.Attempts);
+                break;
             case FulfillmentState.Failed:
                 telemetry.Failed(fulfillment.TransientFailures > 0 ? "retries_exhausted" : "rejected");
                 LogFailed(fulfillment.OrderId, fulfillment.Attempts, fulfillment.LastError);
@@ -320,6 +385,9 @@ public sealed partial class FulfillmentProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fulfilment of order {OrderId} is no longer held by this replica with a Wren timeout to spare (its lease ran out or was taken over) right before its POST: not posting, leaving it to the holder or the next claim")]
     private partial void LogFenced(Guid orderId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId}: the Api's answer was RefundCheckAfter old on arrival {Questions} time(s) running; not posting on it, the purchase waits for the retry schedule")]
+    private partial void LogRefundAnswersTooSlow(Guid orderId, int questions);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Wren asked for a pause of {RetryAfter} on order {OrderId}, beyond WREN_MAX_RETRY_AFTER ({MaxRetryAfter}): pausing {MaxRetryAfter} only")]
     private partial void LogRetryAfterCapped(Guid orderId, TimeSpan retryAfter, TimeSpan maxRetryAfter);

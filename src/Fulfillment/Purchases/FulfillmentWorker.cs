@@ -218,7 +218,7 @@ public sealed partial class FulfillmentWorker(
                     fulfillment.EnqueueOutcome(db, now);
                     break;
                 default:
-                    claimed.Add(new ClaimedFulfillment(fulfillment, AttemptBegun: start == StepStart.Begun));
+                    claimed.Add(new ClaimedFulfillment(fulfillment, AttemptBegun: start == StepStart.Begun, verdict?.AsOf));
                     break;
             }
         }

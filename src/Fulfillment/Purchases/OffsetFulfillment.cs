@@ -215,12 +215,18 @@ public sealed class OffsetFulfillment
     public bool MustLookUpFirst(bool dryRun) => OutcomeUnknown && !(dryRun && DryRun);
 
     /// <summary>
-    /// Whether the Api must confirm there is no refund before this attempt begins (<see cref="Refunds.RefundCheck"/>):
-    /// it begins <paramref name="after"/> or longer after the payment, taken as the earlier of the Api's
-    /// <see cref="PaidAt"/> and when it was scheduled here (a clock ahead on either side then checks more, never less).
+    /// Whether the Api must confirm there is no refund before this attempt begins, or its POST leaves
+    /// (<see cref="Refunds.RefundCheck"/>): <paramref name="after"/> or longer has passed since the Api last said "not
+    /// refunded" (<paramref name="answeredAsOf"/>) or, when it was not asked, since the payment (<see cref="PaymentTime"/>).
     /// </summary>
-    public bool NeedsRefundCheck(DateTimeOffset now, TimeSpan after) =>
-        RefundedAt is null && now - (PaidAt < CreatedAt ? PaidAt : CreatedAt) >= after;
+    public bool NeedsRefundCheck(DateTimeOffset now, TimeSpan after, DateTimeOffset? answeredAsOf = null) =>
+        RefundedAt is null && now - (answeredAsOf ?? PaymentTime) >= after;
+
+    /// <summary>
+    /// The payment's time for the refund check: the earlier of the Api's <see cref="PaidAt"/> and when it was scheduled
+    /// here (a clock ahead on either side then checks more, never less).
+    /// </summary>
+    public DateTimeOffset PaymentTime => PaidAt < CreatedAt ? PaidAt : CreatedAt;
 
     /// <summary>
     /// The Api could not confirm that the payment is not refunded: no POST now; tried again on the retry schedule,
@@ -265,6 +271,28 @@ public sealed class OffsetFulfillment
         DryRun = dryRun;
         FirstAttemptAt ??= now;
         AttemptStartedAt = now;
+        Touch(now);
+    }
+
+    /// <summary>
+    /// The POST leaves now, perhaps seconds after the claim began the attempt (a refund check right before it, a loaded
+    /// machine): a lost answer's lookup by note then waits from the moment Wren could first have received it.
+    /// </summary>
+    public void PostLeaves(DateTimeOffset now)
+    {
+        Require(FulfillmentState.Attempting);
+        AttemptStartedAt = now;
+    }
+
+    /// <summary>
+    /// The attempt is given up before its POST left (the Api, asked again right before it, did not say "not refunded"):
+    /// Scheduled again as the claim found it, nothing sent, so that the Api's verdict is applied as at a claim.
+    /// </summary>
+    public void WithdrawUnsentAttempt(DateTimeOffset now)
+    {
+        Require(FulfillmentState.Attempting);
+        State = FulfillmentState.Scheduled;
+        Attempts--;
         Touch(now);
     }
 

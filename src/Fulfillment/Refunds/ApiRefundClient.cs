@@ -9,21 +9,24 @@ namespace PuffinOffset.Fulfillment.Refunds;
 /// <summary>
 /// Asks the Api's <c>POST /api/internal/refund-status</c> (<see cref="RefundStatusRequest"/>), one Api instance after
 /// another (<c>API_INTERNAL_URLS</c>) until one answers. No retries beyond that failover: the fulfilment's own backoff
-/// is the retry. Null when no instance answered (down, 5xx, a timeout, 401, an answer that cannot be read).
+/// is the retry. Null when no instance answered (down, 5xx, a timeout, 401, an answer that cannot be read); otherwise
+/// the answer and when the instance that gave it was asked (the Api's record is at least that recent).
 /// </summary>
 public sealed partial class ApiRefundClient(
     HttpClient http,
     IOptions<ApiRefundCheckOptions> options,
     IOptions<FulfillmentOptions> fulfillmentOptions,
+    TimeProvider time,
     ILogger<ApiRefundClient> logger)
 {
     public const string HttpClientName = "api-refund-status";
 
-    public async Task<RefundStatusResponse?> AskAsync(IReadOnlyList<Guid> orderIds, CancellationToken cancellationToken)
+    public async Task<(RefundStatusResponse Answer, DateTimeOffset AskedAt)?> AskAsync(IReadOnlyList<Guid> orderIds, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         foreach (var apiBase in settings.ApiUrls)
         {
+            var askedAt = time.GetUtcNow();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(fulfillmentOptions.Value.RefundCheckTimeout);
             try
@@ -38,7 +41,7 @@ public sealed partial class ApiRefundClient(
                     && await response.Content.ReadFromJsonAsync<RefundStatusResponse>(timeout.Token) is { Orders: { } answered } answer
                     && orderIds.All(id => answered.Any(o => o.OrderId == id)))
                 {
-                    return answer;
+                    return (answer, askedAt);
                 }
 
                 // Never the body: the Api's problem details are for its own logs.

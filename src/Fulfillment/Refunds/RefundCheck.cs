@@ -30,18 +30,29 @@ public sealed partial class RefundCheck(
         CancellationToken cancellationToken)
     {
         var ids = aboutToBegin.Where(f => MustAsk(f, now)).Select(f => f.OrderId).Distinct().ToList();
-        if (ids.Count == 0)
-        {
-            return NoneAsked;
-        }
+        return ids.Count == 0 ? NoneAsked : await AskAboutAsync(ids, now, cancellationToken);
+    }
 
-        var answer = await services.GetRequiredService<ApiRefundClient>().AskAsync(ids, cancellationToken);
-        if (answer is null)
+    /// <summary>
+    /// Right before the POST of an attempt begun earlier, whose last "not refunded" (or payment) is <paramref name="age"/>
+    /// old (<see cref="MustAsk"/>): the Api asked again about this one order.
+    /// </summary>
+    public async Task<RefundVerdict> AskBeforePostAsync(OffsetFulfillment attempting, TimeSpan age, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        LogAskingBeforePost(attempting.OrderId, age);
+        var verdicts = await AskAboutAsync([attempting.OrderId], now, cancellationToken);
+        return verdicts.TryGetValue(attempting.OrderId, out var verdict) ? verdict : RefundVerdict.Unavailable;
+    }
+
+    private async Task<IReadOnlyDictionary<Guid, RefundVerdict>> AskAboutAsync(List<Guid> ids, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await services.GetRequiredService<ApiRefundClient>().AskAsync(ids, cancellationToken) is not { } reply)
         {
             LogUnavailable(ids.Count);
             return ids.ToDictionary(id => id, _ => RefundVerdict.Unavailable);
         }
 
+        var (answer, askedAt) = reply;
         var verdicts = new Dictionary<Guid, RefundVerdict>(ids.Count);
         foreach (var order in answer.Orders.Where(o => ids.Contains(o.OrderId)))
         {
@@ -54,17 +65,20 @@ public sealed partial class RefundCheck(
             verdicts[order.OrderId] = order switch
             {
                 { Known: false } => RefundVerdict.Unavailable,
-                { Refunded: true } => new RefundVerdict(RefundCheckOutcome.Refunded, order.RefundedAt ?? now),
-                _ => RefundVerdict.NotRefunded,
+                { Refunded: true } => new RefundVerdict(RefundCheckOutcome.Refunded, order.RefundedAt ?? now, askedAt),
+                _ => RefundVerdict.NotRefunded with { AsOf = askedAt },
             };
         }
 
         return verdicts;
     }
 
-    /// <summary>Whether a purchase of <paramref name="fulfillment"/> beginning at <paramref name="now"/> needs the Api's verdict first.</summary>
-    public bool MustAsk(OffsetFulfillment fulfillment, DateTimeOffset now) =>
-        apiOptions.Value.Enabled && fulfillment.NeedsRefundCheck(now, options.Value.RefundCheckAfter);
+    /// <summary>
+    /// Whether a purchase of <paramref name="fulfillment"/> beginning (or POSTed) at <paramref name="now"/> needs the Api's
+    /// verdict first: its payment, or the Api's last answer about it, is <see cref="FulfillmentOptions.RefundCheckAfter"/> old.
+    /// </summary>
+    public bool MustAsk(OffsetFulfillment fulfillment, DateTimeOffset now, DateTimeOffset? answeredAsOf = null) =>
+        apiOptions.Value.Enabled && fulfillment.NeedsRefundCheck(now, options.Value.RefundCheckAfter, answeredAsOf);
 
     /// <summary>Counted once the transaction that acted on the verdict has committed.</summary>
     public void Count(RefundVerdict verdict) => telemetry.RefundChecked(verdict.Outcome);
@@ -83,6 +97,9 @@ public sealed partial class RefundCheck(
                 break;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId}'s POST would leave {Age} after the Api last confirmed it is not refunded (or after its payment): asking the Api again first")]
+    private partial void LogAskingBeforePost(Guid orderId, TimeSpan age);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No Api instance could be asked whether {Count} order(s) were refunded: their purchases wait and are tried again with the retry backoff (check API_INTERNAL_URLS, API_SERVICE_KEY and the Api)")]
     private partial void LogUnavailable(int count);

@@ -1,7 +1,8 @@
 namespace PuffinOffset.Fulfillment.Refunds;
 
 /// <summary>What the Api said about one order right before its delayed purchase (<see cref="RefundCheck"/>).</summary>
-public readonly record struct RefundVerdict(RefundCheckOutcome Outcome, DateTimeOffset? RefundedAt = null)
+/// <param name="AsOf">When the Api instance that answered was asked: its record of refunds is at least that recent (null: no answer).</param>
+public readonly record struct RefundVerdict(RefundCheckOutcome Outcome, DateTimeOffset? RefundedAt = null, DateTimeOffset? AsOf = null)
 {
     public static readonly RefundVerdict NotRefunded = new(RefundCheckOutcome.NotRefunded);
     public static readonly RefundVerdict Unavailable = new(RefundCheckOutcome.Unavailable);

@@ -89,4 +89,38 @@ public sealed class RefundCheckRuleTests
             refundCheck: RefundVerdict.NotRefunded, policy: Policy));
         Assert.Equal((FulfillmentState.Attempting, 1), (fulfillment.State, fulfillment.Attempts));
     }
+
+    [Fact]
+    public void Right_before_a_POST_the_age_counts_from_the_Apis_last_not_refunded_or_for_an_unasked_purchase_from_its_payment()
+    {
+        var immediate = Scheduled(paidAt: T0, receivedAt: T0);
+        var answeredAt = T0.AddSeconds(5);
+
+        Assert.True(immediate.NeedsRefundCheck(T0.AddSeconds(2), After, answeredAsOf: null));
+        Assert.False(immediate.NeedsRefundCheck(answeredAt.AddSeconds(1.9), After, answeredAt));
+        Assert.True(immediate.NeedsRefundCheck(answeredAt.AddSeconds(2), After, answeredAt));
+    }
+
+    [Theory]
+    [InlineData(RefundCheckOutcome.Refunded, StepStart.Cancelled, FulfillmentState.Cancelled)]
+    [InlineData(RefundCheckOutcome.Unavailable, StepStart.Postponed, FulfillmentState.Scheduled)]
+    [InlineData(RefundCheckOutcome.NotRefunded, StepStart.Begun, FulfillmentState.Attempting)]
+    public void Asked_again_before_the_POST_the_Apis_verdict_ends_the_unsent_attempt_as_at_a_claim(
+        RefundCheckOutcome outcome, StepStart expected, FulfillmentState state)
+    {
+        var fulfillment = Scheduled(T0, T0);
+        Assert.Equal(StepStart.Begun, AttemptStart.Claim(fulfillment, "replica-a", dryRun: false, T0, T0.AddMinutes(2)));
+        var now = T0.AddSeconds(30);
+
+        var start = AttemptStart.ConfirmBeforePost(fulfillment, "replica-a", dryRun: false, new RefundVerdict(outcome, T0.AddSeconds(20), now), now,
+            now.AddMinutes(2), Policy);
+
+        Assert.Equal((expected, state), (start, fulfillment.State));
+        Assert.Equal(outcome == RefundCheckOutcome.NotRefunded ? 1 : 0, fulfillment.Attempts);
+        Assert.Equal(outcome == RefundCheckOutcome.Refunded ? T0.AddSeconds(20) : null, fulfillment.RefundedAt);
+        if (outcome == RefundCheckOutcome.Unavailable)
+        {
+            Assert.Equal(((string?)null, OffsetFulfillment.RefundCheckUnavailable), (fulfillment.LeaseOwner, fulfillment.LastError));
+        }
+    }
 }
