@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using PuffinOffset.Platform.Persistence;
+using PuffinOffset.Messaging.Tests.Support;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Messaging.Tests;
@@ -13,6 +14,7 @@ namespace PuffinOffset.Messaging.Tests;
 /// still connecting is waited for (no Unhealthy result, so no Error log), while a bus that cannot reach
 /// its broker is still reported unhealthy; and a host stopped while its bus still connects stops the bus.
 /// </summary>
+[Collection(BesideTheOthers.Name)] // its own vhost or an unreachable broker; mostly waits
 public sealed class BusReadinessTests : IDisposable
 {
     private readonly TempFolder _folder = new();
