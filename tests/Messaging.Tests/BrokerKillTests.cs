@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net.Sockets;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
-using PuffinOffset.Messaging.Tests.Support;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Messaging.Tests;
@@ -13,7 +12,6 @@ namespace PuffinOffset.Messaging.Tests;
 /// the watchdog that kills what a soak started once the soak is gone, however it ended.
 /// </summary>
 [Trait("Engine", "Neutral")]
-[Collection(BesideTheOthers.Name)] // a node of its own, killed; sleepers in process groups of their own
 public sealed class BrokerKillTests
 {
     private const uint Messages = 20;

@@ -9,8 +9,9 @@ namespace PuffinOffset.Messaging.Tests.Support;
 /// The second lane: its classes run one after the other, beside the assembly's collection (xunit.runner.json). A class
 /// belongs here only when nothing it proves depends on what else the process does: its own RabbitMQ node or vhost and
 /// database, no meter or activity listened to by name (a <see cref="PuffinOffset.TestSupport.MeasurementCounter"/>
-/// counts its own host's meters only), and no wait whose bound the machine's load could exhaust. They are the long
-/// classes that mostly wait: a node of their own booted, stopped or killed, an unreachable broker.
+/// counts its own host's meters only), and no wait whose bound the machine's load could exhaust. It holds the longest
+/// class, which mostly waits for a RabbitMQ node of its own to boot, stop and restart (BrokerOutageTests); the other
+/// class with a node of its own (BrokerKillTests) stays in the first lane, so that the two lanes end close together.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class BesideTheOthers
