@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace PuffinOffset.Messaging;
 
@@ -9,12 +10,12 @@ namespace PuffinOffset.Messaging;
 /// stopped before that start has finished, it logs "Failed to stop bus: Not Started" and returns, and the bus then
 /// connects anyway: its consumers take messages for a service that is shutting down (an in-process host keeps them
 /// attached for the rest of its process). Registered after MassTransit's hosted service, this one stops before it
-/// and waits, at most <see cref="MaxWait"/> (an unreachable broker must not hold a SIGTERM), for the start underway
+/// and waits, at most <see cref="BusStartupOptions.StartupWait"/> (an unreachable broker must not hold a SIGTERM), for the start underway
 /// to finish, so that MassTransit's stop finds a started bus and stops it.
 /// </summary>
-public sealed class BusStopAfterStart(BusStopAfterStart.StartObserver starts, IBusControl bus, TimeProvider time) : IHostedService
+public sealed class BusStopAfterStart(
+    BusStopAfterStart.StartObserver starts, IBusControl bus, IOptions<BusStartupOptions> startup, TimeProvider time) : IHostedService
 {
-    public static readonly TimeSpan MaxWait = BusReadinessCheck.StartupWait;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 
     // MassTransit's health text for a bus it has not recorded as started (or faulted, or stopped) yet.
@@ -30,7 +31,7 @@ public sealed class BusStopAfterStart(BusStopAfterStart.StartObserver starts, IB
         }
 
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(MaxWait);
+        bounded.CancelAfter(startup.Value.StartupWait);
         try
         {
             // MassTransit tells its observers that the bus started a moment before it records it as started.
@@ -44,7 +45,7 @@ public sealed class BusStopAfterStart(BusStopAfterStart.StartObserver starts, IB
         }
         catch (OperationCanceledException) when (bounded.IsCancellationRequested)
         {
-            // Still connecting after MaxWait: MassTransit's stop cannot stop it; the process ends anyway.
+            // Still connecting after StartupWait: MassTransit's stop cannot stop it; the process ends anyway.
         }
     }
 

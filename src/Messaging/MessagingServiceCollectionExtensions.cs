@@ -69,6 +69,7 @@ public static class MessagingServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<MessageRetentionService<TContext>>();
         services.AddHostedService(provider => provider.GetRequiredService<MessageRetentionService<TContext>>());
+        services.AddOptions<BusStartupOptions>();
         services.AddSingleton<BusReadinessCheck>(); // one instance: it remembers that the bus was ready once
         services.AddHealthChecks()
             .Add(new HealthCheckRegistration(

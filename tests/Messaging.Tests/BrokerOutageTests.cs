@@ -3,11 +3,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PuffinOffset.Messaging.Contracts;
 using PuffinOffset.Messaging.Outbox;
+using PuffinOffset.Messaging.Tests.Support;
 using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Messaging.Tests;
 
 /// <summary>The broker is stopped while a message is committed: the commit succeeds, the row waits, and it is delivered once the broker is back.</summary>
+[Collection(BesideTheOthers.Name)] // a node of its own, stopped and restarted; counts its own host's publish failures
 public sealed class BrokerOutageTests : IAsyncLifetime, IDisposable
 {
     private readonly TempFolder _folder = new();
@@ -22,8 +24,8 @@ public sealed class BrokerOutageTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_message_committed_while_the_broker_is_down_is_delivered_once_it_returns()
     {
-        using var failedPublishes = new MeasurementCounter(OutboxMetrics.MeterName, "puffin.outbox.publish_failures");
         using var host = await OutboxTestHost.StartAsync(_folder.File("outage.db"), _broker.ConnectionString());
+        using var failedPublishes = new MeasurementCounter(host.Services, OutboxMetrics.MeterName, "puffin.outbox.publish_failures");
         await _broker.StopAsync();
 
         var orderId = Guid.NewGuid();
@@ -70,9 +72,9 @@ public sealed class BrokerOutageTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Publishes_that_failed_during_an_outage_do_not_park_a_row_once_the_broker_is_back()
     {
-        using var failedPublishes = new MeasurementCounter(OutboxMetrics.MeterName, "puffin.outbox.publish_failures");
         using var host = await OutboxTestHost.StartAsync(_folder.File("outage-attempts.db"), _broker.ConnectionString(),
             settings: new() { ["Outbox:MaxPublishAttempts"] = "2" });
+        using var failedPublishes = new MeasurementCounter(host.Services, OutboxMetrics.MeterName, "puffin.outbox.publish_failures");
         await _broker.StopAsync();
 
         var orderId = Guid.NewGuid();

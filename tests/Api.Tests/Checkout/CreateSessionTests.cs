@@ -172,8 +172,8 @@ public sealed class CreateSessionTests : ApiTestBase
     [Fact]
     public async Task A_refused_secret_key_is_counted_as_an_authentication_error_which_pages()
     {
-        using var authentication = new MeasurementCounter(ApiMetrics.MeterName, "puffin.checkout.stripe_errors", new("error_type", "authentication"));
-        using var other = new MeasurementCounter(ApiMetrics.MeterName, "puffin.checkout.stripe_errors", new("error_type", "stripe_error"));
+        using var authentication = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.checkout.stripe_errors", new("error_type", "authentication"));
+        using var other = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.checkout.stripe_errors", new("error_type", "stripe_error"));
         Stripe.Faults.FailNext(1, 401);
 
         using var refused = await PostJsonAsync("""{"tons":1,"portfolioId":21}""");

@@ -11,7 +11,6 @@ using PuffinOffset.TestSupport;
 
 namespace PuffinOffset.Api.Tests.Messaging;
 
-[Collection(RunsAlone.Name)]
 public sealed class FulfillmentConsumerTests : ApiTestBase
 {
     private static readonly TimeSpan Delivery = Eventually.DefaultTimeout;
@@ -126,7 +125,7 @@ public sealed class FulfillmentConsumerTests : ApiTestBase
     [Fact]
     public async Task A_live_payment_fulfilled_by_a_dry_run_asks_an_operator_and_is_counted_once()
     {
-        using var livePaidDryRun = new MeasurementCounter(ApiMetrics.MeterName, "puffin.orders.live_paid_dry_run");
+        using var livePaidDryRun = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.orders.live_paid_dry_run");
         await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
         var order = await PaidOrderAsync(liveMode: true);
         Assert.True((await OrderAsync(order.OrderId)).PaidInLiveMode);
@@ -150,7 +149,7 @@ public sealed class FulfillmentConsumerTests : ApiTestBase
     [Fact]
     public async Task A_test_mode_payment_fulfilled_by_a_dry_run_is_neither_flagged_nor_counted()
     {
-        using var livePaidDryRun = new MeasurementCounter(ApiMetrics.MeterName, "puffin.orders.live_paid_dry_run");
+        using var livePaidDryRun = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.orders.live_paid_dry_run");
         await using var broker = await PaymentCompletedListener.StartAsync(BrokerUri);
         var order = await PaidOrderAsync(liveMode: false);
 

@@ -16,7 +16,6 @@ namespace PuffinOffset.Api.Tests.Observability;
 /// puffin.orders.attention and puffin.orders.fulfillment_failed come from the database, counted on a timer: a scrape
 /// reads the cached count, and the count follows the orders at the next refresh.
 /// </summary>
-[Collection(RunsAlone.Name)]
 public sealed class OrderGaugeRefresherTests : IDisposable
 {
     private readonly TempFolder _folder = new();
@@ -33,7 +32,7 @@ public sealed class OrderGaugeRefresherTests : IDisposable
         services.AddSingleton<ApiMetrics>();
         await using var provider = services.BuildServiceProvider();
         await AddOrdersAsync(provider, time, attention: 2, failed: 1);
-        using var gauges = new GaugeReader(ApiMetrics.MeterName);
+        using var gauges = new GaugeReader(provider.GetRequiredService<IMeterFactory>(), ApiMetrics.MeterName);
         var refresher = new OrderGaugeRefresher(provider.GetRequiredService<IServiceScopeFactory>(),
             provider.GetRequiredService<ApiMetrics>(), new GaugeRefreshes(provider.GetRequiredService<IMeterFactory>(), time), time,
             NullLogger<OrderGaugeRefresher>.Instance);
@@ -88,17 +87,20 @@ public sealed class OrderGaugeRefresherTests : IDisposable
         await db.SaveChangesAsync();
     }
 
-    /// <summary>Collects the current value of a meter's observable gauges, as a scrape does.</summary>
+    /// <summary>
+    /// Collects the current value of a meter's observable gauges, as a scrape does: the meter of one service provider
+    /// (its <see cref="IMeterFactory"/> is the meter's scope), not the same-named meters of hosts in tests running beside.
+    /// </summary>
     private sealed class GaugeReader : IDisposable
     {
         private readonly MeterListener _listener = new();
         private readonly Dictionary<string, long> _values = [];
 
-        public GaugeReader(string meterName)
+        public GaugeReader(IMeterFactory meters, string meterName)
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == meterName)
+                if (instrument.Meter.Name == meterName && instrument.Meter.Scope == meters)
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }

@@ -24,7 +24,6 @@ namespace PuffinOffset.Api.Tests.Recovery;
 /// OrderRefunded and FulfillmentReplayRequested are resent, as PaymentCompleted is, until Fulfillment answers:
 /// the resend job on the engine under test, with time under the test's control.
 /// </summary>
-[Collection(RunsAlone.Name)]
 public sealed class UnansweredMessageResendTests : IAsyncLifetime
 {
     private static readonly TimeSpan First = TimeSpan.FromMinutes(15);

@@ -17,7 +17,6 @@ namespace PuffinOffset.Api.Tests.Recovery;
 /// found in Stripe's Events API (<c>delivery_success=false</c>) by the reconciler and applied once, under their own
 /// event ids, so that the real delivery arriving later is a duplicate.
 /// </summary>
-[Collection(RunsAlone.Name)]
 public sealed class UndeliveredEventsTests : ApiTestBase
 {
     private static readonly CheckoutCustomer Customer = new("buyer@example.com", "Buyer");
@@ -29,10 +28,10 @@ public sealed class UndeliveredEventsTests : ApiTestBase
     [Fact]
     public async Task A_refund_and_a_failed_payment_never_delivered_are_found_applied_once_and_their_late_delivery_is_a_duplicate()
     {
-        using var refundsFound = new MeasurementCounter(ApiMetrics.MeterName, "puffin.stripe.reconciled_events", new("stripe.event_type", "charge.refunded"));
-        using var failuresFound = new MeasurementCounter(ApiMetrics.MeterName, "puffin.stripe.reconciled_events",
+        using var refundsFound = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.stripe.reconciled_events", new("stripe.event_type", "charge.refunded"));
+        using var failuresFound = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.stripe.reconciled_events",
             new("stripe.event_type", "checkout.session.async_payment_failed"));
-        using var allFound = new MeasurementCounter(ApiMetrics.MeterName, "puffin.stripe.reconciled_events");
+        using var allFound = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.stripe.reconciled_events");
         var checkout = Stripe.Services.GetRequiredService<HostedCheckoutSessions>();
         var payments = Stripe.Services.GetRequiredService<PaidPayments>();
 

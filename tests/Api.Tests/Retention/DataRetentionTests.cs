@@ -10,7 +10,6 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.Api.Tests.Retention;
 
 /// <summary>The retention pass on the engine under test, in batches of two so that every pass needs several.</summary>
-[Collection(RunsAlone.Name)] // counts a meter by name
 public sealed class DataRetentionTests : ApiTestBase
 {
     protected override void Configure(Dictionary<string, string?> settings) => settings["DataRetention:BatchSize"] = "2";
@@ -19,7 +18,7 @@ public sealed class DataRetentionTests : ApiTestBase
     public async Task Orders_past_CUSTOMER_DATA_RETENTION_lose_the_email_and_keep_amounts_ids_and_statuses()
     {
         await StopPeriodicPassAsync();
-        using var erased = new MeasurementCounter(ApiMetrics.MeterName, "puffin.orders.customer_emails_erased", new("reason", RetentionMetrics.Expired));
+        using var erased = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.orders.customer_emails_erased", new("reason", RetentionMetrics.Expired));
         var old = new List<CreatedOrder>();
         for (var i = 0; i < 3; i++)
         {

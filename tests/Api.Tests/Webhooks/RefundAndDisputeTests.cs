@@ -10,7 +10,6 @@ using PuffinOffset.TestSupport;
 namespace PuffinOffset.Api.Tests.Webhooks;
 
 /// <summary>charge.refunded and charge.dispute.* (found by the payment intent kept from Checkout), and payments for dead orders.</summary>
-[Collection(RunsAlone.Name)]
 public sealed class RefundAndDisputeTests : ApiTestBase
 {
     private const string PaymentIntent = StripeEventFixture.PaymentIntentId;
@@ -21,7 +20,7 @@ public sealed class RefundAndDisputeTests : ApiTestBase
     [Fact]
     public async Task A_full_refund_before_fulfilment_refunds_the_order_and_queues_one_order_refunded()
     {
-        using var refunds = new MeasurementCounter(ApiMetrics.MeterName, "puffin.orders.refunded");
+        using var refunds = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.orders.refunded");
         var created = await PaidOrderAsync();
 
         await PostAsync(StripeEventFixture.Raw(StripeEventFixture.ChargeRefundedFull));
@@ -105,7 +104,7 @@ public sealed class RefundAndDisputeTests : ApiTestBase
     [Fact]
     public async Task A_payment_for_an_expired_order_asks_an_operator_logs_and_counts_it_once()
     {
-        using var unfulfillable = new MeasurementCounter(ApiMetrics.MeterName, "puffin.orders.paid_for_unfulfillable");
+        using var unfulfillable = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.orders.paid_for_unfulfillable");
         var created = await CreateOrderAsync();
         await PostFixtureAsync(StripeEventFixture.Expired, created);
 
@@ -128,7 +127,7 @@ public sealed class RefundAndDisputeTests : ApiTestBase
     [Fact]
     public async Task A_payment_for_a_failed_payment_order_asks_an_operator()
     {
-        using var unfulfillable = new MeasurementCounter(ApiMetrics.MeterName, "puffin.orders.paid_for_unfulfillable");
+        using var unfulfillable = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.orders.paid_for_unfulfillable");
         var created = await CreateOrderAsync();
         await PostFixtureAsync(StripeEventFixture.CompletedUnpaid, created);
         await PostFixtureAsync(StripeEventFixture.AsyncFailed, created);

@@ -11,7 +11,6 @@ namespace PuffinOffset.Api.Tests.Webhooks;
 
 /// <summary>Every rejection listed in the Stripe signing reference: 400, and nothing in the database changes.</summary>
 [Trait("Engine", "Neutral")]
-[Collection(RunsAlone.Name)]
 public sealed class WebhookSignatureTests : ApiTestBase
 {
     private const string Secret = ApiHost.WebhookSecret;
@@ -54,7 +53,7 @@ public sealed class WebhookSignatureTests : ApiTestBase
             _ => throw new ArgumentOutOfRangeException(nameof(@case)),
         };
         var before = await DatabaseSnapshotAsync();
-        using var signatureFailures = new MeasurementCounter(ApiMetrics.MeterName, "puffin.stripe.webhook_signature_failures");
+        using var signatureFailures = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.stripe.webhook_signature_failures");
 
         using var response = await PostWebhookAsync(sentBody, header);
 
@@ -91,7 +90,7 @@ public sealed class WebhookSignatureTests : ApiTestBase
             _ => throw new ArgumentOutOfRangeException(nameof(@case)),
         };
 
-        using var signatureFailures = new MeasurementCounter(ApiMetrics.MeterName, "puffin.stripe.webhook_signature_failures");
+        using var signatureFailures = new MeasurementCounter(Api.Services, ApiMetrics.MeterName, "puffin.stripe.webhook_signature_failures");
 
         using var response = await PostWebhookAsync(body, header);
 
@@ -198,7 +197,6 @@ public sealed class WebhookSignatureTests : ApiTestBase
 
 /// <summary>During a secret roll STRIPE_WEBHOOK_SECRET lists both secrets; either verifies.</summary>
 [Trait("Engine", "Neutral")]
-[Collection(RunsAlone.Name)]
 public sealed class WebhookSecretRotationTests : ApiTestBase
 {
     private const string NewSecret = "whsec_TESTONLYnewSecretAfterRotation0123456789";
