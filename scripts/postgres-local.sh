@@ -63,9 +63,21 @@ connection_string() { echo "Host=127.0.0.1;Port=$1;Username=postgres;Database=po
 case "$command" in
   start)
     init_cluster
-    port=${port:-$(free_port)}
-    as_postgres "$bin/pg_ctl" -D "$data_dir/data" -l "$data_dir/server.log" -o "-p $port ${server_options[*]}" start >/dev/null \
-      || { cat "$data_dir/server.log" >&2; exit 1; }
+    given_port=$port
+    for attempt in 1 2 3 4 5; do
+      port=${given_port:-$(free_port)}
+      logged=$( (wc -l <"$data_dir/server.log") 2>/dev/null || echo 0)
+      as_postgres "$bin/pg_ctl" -D "$data_dir/data" -l "$data_dir/server.log" -o "-p $port ${server_options[*]}" start \
+        >/dev/null 2>"$data_dir/pg_ctl.err" && break
+      # A port found free can be taken by another process (a test's broker, another server) before the server binds
+      # it: with a port of our own choosing, try another one.
+      if [ -z "$given_port" ] && [ "$attempt" -lt 5 ] \
+        && tail -n +"$((logged + 1))" "$data_dir/server.log" | grep -q "Address already in use"; then
+        continue
+      fi
+      cat "$data_dir/pg_ctl.err" "$data_dir/server.log" >&2
+      exit 1
+    done
     for _ in $(seq 1 120); do
       if "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then connection_string "$port"; exit 0; fi
       sleep 0.25
