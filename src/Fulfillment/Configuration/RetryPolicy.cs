@@ -15,8 +15,20 @@ public sealed record RetryPolicy(
 {
     public TimeSpan DelayBeforeRetry(int retry) => Delays[Math.Clamp(retry - 1, 0, Delays.Count - 1)];
 
+    /// <summary>
+    /// A POST leaves within this of the attempt start its step last committed: one held up longer (a loaded machine, the
+    /// refund check right before it) commits a new start at its lease fence first (FulfillmentProcessor).
+    /// </summary>
+    public static readonly TimeSpan PostStartSlack = TimeSpan.FromSeconds(1);
+
     /// <summary>The earliest moment the outcome of an attempt started at <paramref name="attemptStartedAt"/> may be looked up.</summary>
     public DateTimeOffset EarliestLookup(DateTimeOffset attemptStartedAt) => attemptStartedAt + WrenTimeout + UnknownOutcomeSettleTime;
+
+    /// <summary>
+    /// <see cref="EarliestLookup"/> for an attempt found interrupted, whose POST (if it left) left up to
+    /// <see cref="PostStartSlack"/> after the start it committed.
+    /// </summary>
+    public DateTimeOffset EarliestLookupAfterInterruption(DateTimeOffset committedStart) => EarliestLookup(committedStart + PostStartSlack);
 
     /// <summary>When retry n may run: after its backoff delay, and for an unknown outcome not before <see cref="EarliestLookup"/>.</summary>
     public DateTimeOffset NextTry(int retry, bool outcomeUnknown, DateTimeOffset attemptStartedAt, DateTimeOffset now)

@@ -143,9 +143,14 @@ public sealed partial class FulfillmentProcessor(
         CancellationToken cancellationToken)
     {
         var zero = options.Value.RefundCheckAfter == TimeSpan.Zero;
-        for (var questions = 0; ; questions++)
+        var questions = 0;
+        while (true)
         {
-            if (!await StillHoldsLeaseAsync(fulfillment, cancellationToken))
+            // A POST held up past PostStartSlack since the start its attempt committed commits a new start at its fence,
+            // so that a replica finding the attempt interrupted waits for a POST that left that late (RetryPolicy). A stall
+            // after the fence is what no fence stops (see StillHoldsLeaseAsync).
+            var late = fulfillment.PostIsLate(time.GetUtcNow());
+            if (!await StillHoldsLeaseAsync(fulfillment, late, cancellationToken))
             {
                 return false;
             }
@@ -160,6 +165,7 @@ public sealed partial class FulfillmentProcessor(
             RefundVerdict verdict;
             if (questions < MaxRefundQuestionsBeforePost)
             {
+                questions++;
                 verdict = await refundCheck.AskBeforePostAsync(fulfillment, now - (answeredAsOf ?? fulfillment.PaymentTime), now, cancellationToken);
             }
             else
@@ -196,15 +202,31 @@ public sealed partial class FulfillmentProcessor(
     /// unknown outcome and looks it up first. What the fence cannot stop is a stall after this read and before the
     /// request leaves: that second Wren order is recorded when its outcome fails to commit (<see cref="LostLeaseOrders"/>).
     /// </summary>
-    private async Task<bool> StillHoldsLeaseAsync(OffsetFulfillment fulfillment, CancellationToken cancellationToken)
+    /// <param name="recordStart">The POST is late (<see cref="OffsetFulfillment.PostIsLate"/>): the fence is a write that
+    /// commits now as the attempt's start, under the same conditions.</param>
+    private async Task<bool> StillHoldsLeaseAsync(OffsetFulfillment fulfillment, bool recordStart, CancellationToken cancellationToken)
     {
         var (orderId, version, owner) = (fulfillment.OrderId, fulfillment.Version, replica.Id);
-        var mustLastUntil = time.GetUtcNow() + options.Value.WrenTimeout;
-        var held = await db.Fulfillments.AsNoTracking()
+        var now = time.GetUtcNow();
+        var mustLastUntil = now + options.Value.WrenTimeout;
+        var fence = db.Fulfillments.AsNoTracking()
             .TagWith(FenceQueryTag)
             .Where(f => f.OrderId == orderId && f.Version == version && f.State == FulfillmentState.Attempting)
-            .Where(FulfillmentLease.HeldBy(owner, mustLastUntil))
-            .AnyAsync(cancellationToken);
+            .Where(FulfillmentLease.HeldBy(owner, mustLastUntil));
+        bool held;
+        if (recordStart)
+        {
+            held = await fence.ExecuteUpdateAsync(set => set.SetProperty(f => f.AttemptStartedAt, now), cancellationToken) == 1;
+            if (held)
+            {
+                fulfillment.PostLeaves(now);
+            }
+        }
+        else
+        {
+            held = await fence.AnyAsync(cancellationToken);
+        }
+
         if (!held)
         {
             LogFenced(orderId);

@@ -284,6 +284,9 @@ public sealed class OffsetFulfillment
         AttemptStartedAt = now;
     }
 
+    /// <summary>Whether a POST leaving at <paramref name="now"/> must first commit a new start (<see cref="RetryPolicy.PostStartSlack"/>).</summary>
+    public bool PostIsLate(DateTimeOffset now) => State == FulfillmentState.Attempting && now - AttemptStartedAt >= RetryPolicy.PostStartSlack;
+
     /// <summary>
     /// The attempt is given up before its POST left (the Api, asked again right before it, did not say "not refunded"):
     /// Scheduled again as the claim found it, nothing sent, so that the Api's verdict is applied as at a claim.
@@ -308,7 +311,7 @@ public sealed class OffsetFulfillment
         OutcomeUnknown = true;
         LateOrderCheckPending = true;
         LastError = "The previous attempt was interrupted before its outcome was recorded.";
-        var settled = policy.EarliestLookup(AttemptStartedAt ?? now);
+        var settled = policy.EarliestLookupAfterInterruption(AttemptStartedAt ?? now);
         NextAttemptAt = settled > now ? settled : now;
         Touch(now);
     }

@@ -112,15 +112,16 @@ public sealed class OffsetFulfillmentTests
     }
 
     [Fact]
-    public void An_attempt_interrupted_moments_ago_is_looked_up_only_after_the_Wren_timeout_and_the_settle_time()
+    public void An_attempt_interrupted_moments_ago_is_looked_up_only_after_the_POST_slack_the_Wren_timeout_and_the_settle_time()
     {
         var fulfillment = Scheduled();
         fulfillment.BeginAttempt(false, T0);
 
-        // A shutdown 2 s into the POST: the request may run at Wren for the full timeout.
+        // A shutdown 2 s into the POST, which left up to PostStartSlack (1 s) after the start the claim committed: the
+        // request may run at Wren for the full timeout from then.
         fulfillment.RecoverInterruptedAttempt(Policy with { UnknownOutcomeSettleTime = TimeSpan.FromSeconds(10), WrenTimeout = TimeSpan.FromSeconds(30) }, T0.AddSeconds(2));
 
-        Assert.Equal(T0.AddSeconds(40), fulfillment.NextAttemptAt);
+        Assert.Equal(T0.AddSeconds(41), fulfillment.NextAttemptAt);
     }
 
     [Fact]
