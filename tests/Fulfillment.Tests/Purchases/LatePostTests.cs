@@ -13,22 +13,9 @@ namespace PuffinOffset.Fulfillment.Tests.Purchases;
 /// that a replica that finds the attempt interrupted waits for a POST that left that late before it looks the order up
 /// (<see cref="RetryPolicy.EarliestLookupAfterInterruption"/>).
 /// </summary>
-public sealed class LatePostTests : FulfillmentScenario
+public sealed class LatePostTests : RefundApiScenario
 {
     private readonly TestClock _clock = new();
-    private FakeRefundApi _api = null!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _api = await FakeRefundApi.StartAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        await base.DisposeAsync();
-    }
 
     [Fact]
     public async Task A_POST_held_up_past_the_slack_after_its_claim_commits_its_new_start_before_it_leaves()
@@ -36,8 +23,7 @@ public sealed class LatePostTests : FulfillmentScenario
         var gate = new FenceGate(afterTheCheck: false);
         await using var fulfillment = await StartFulfillmentAsync(settings =>
             {
-                settings["API_INTERNAL_URLS"] = _api.BaseAddress.ToString();
-                settings["API_SERVICE_KEY"] = FakeRefundApi.ServiceKey;
+                FakeRefundApi.AskedBy(settings, RefundApi);
                 settings["Fulfillment:RefundCheckAfter"] = "00:00:02";
                 settings["Fulfillment:LeaseDuration"] = "00:01:00"; // moving the clock never costs the lease
             },
@@ -56,7 +42,7 @@ public sealed class LatePostTests : FulfillmentScenario
         // Asked whether it was refunded (no), the POST has left and Wren holds its answer: the start the database has is
         // from after the hold-up, not the claim's.
         await Eventually.TrueAsync(() => Wren.State.PostsStarted == 1, because: "the POST reaches Wren");
-        Assert.NotEmpty(_api.Questions); // once, or again if its answer took RefundCheckAfter on a loaded machine
+        Assert.NotEmpty(RefundApi.Questions); // once, or again if its answer took RefundCheckAfter on a loaded machine
         var inFlight = (await fulfillment.FulfillmentAsync(orderId))!;
         Assert.Equal(FulfillmentState.Attempting, inFlight.State);
         Assert.True(inFlight.AttemptStartedAt >= heldUpUntil,

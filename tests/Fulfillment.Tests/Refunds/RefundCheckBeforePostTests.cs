@@ -13,24 +13,11 @@ namespace PuffinOffset.Fulfillment.Tests.Refunds;
 /// fence while the test moves Fulfillment's clock past RefundCheckAfter) asks the Api again; one that is not held up asks
 /// nothing more. The clock is the test's, so neither depends on how fast the machine is.
 /// </summary>
-public sealed class RefundCheckBeforePostTests : FulfillmentScenario
+public sealed class RefundCheckBeforePostTests : RefundApiScenario
 {
     private static readonly TimeSpan HeldUp = TimeSpan.FromSeconds(3);
 
     private readonly TestClock _clock = new();
-    private FakeRefundApi _api = null!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _api = await FakeRefundApi.StartAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        await base.DisposeAsync();
-    }
 
     [Fact]
     public async Task An_immediate_purchase_held_up_past_RefundCheckAfter_before_its_POST_is_cancelled_on_the_Apis_word_and_the_refund_that_follows_is_answered()
@@ -41,7 +28,7 @@ public sealed class RefundCheckBeforePostTests : FulfillmentScenario
         var orderId = Guid.NewGuid();
 
         await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
-        await HoldUpBeforePostAsync(gate, () => _api.Refunded[orderId] = DateTimeOffset.UtcNow);
+        await HoldUpBeforePostAsync(gate, () => RefundApi.Refunded[orderId] = DateTimeOffset.UtcNow);
 
         var ended = await OutcomeAsync(fulfillment, orderId);
         Assert.Equal((FulfillmentState.Cancelled, 0, (string?)null), (ended.State, ended.Attempts, ended.LeaseOwner));
@@ -65,14 +52,14 @@ public sealed class RefundCheckBeforePostTests : FulfillmentScenario
         var orderId = Guid.NewGuid();
 
         await Api.PublishAsync(TestBus.Payment(orderId), Guid.NewGuid());
-        await HoldUpBeforePostAsync(gate, () => _api.Down = true);
+        await HoldUpBeforePostAsync(gate, () => RefundApi.Down = true);
 
         await Eventually.TrueAsync(() => unavailable.Value >= 1, because: "the Api is asked before the POST and cannot answer");
         var waiting = (await fulfillment.FulfillmentAsync(orderId))!;
         Assert.Equal((FulfillmentState.Scheduled, 0, OffsetFulfillment.RefundCheckUnavailable), (waiting.State, waiting.Attempts, waiting.LastError));
         Assert.Empty(Wren.State.ReceivedPosts);
 
-        _api.Down = false;
+        RefundApi.Down = false;
         await PlacedAsync(orderId);
         Assert.Single(Wren.State.ReceivedPosts);
         Assert.Equal(1, (await fulfillment.FulfillmentAsync(orderId))!.Attempts);
@@ -92,7 +79,7 @@ public sealed class RefundCheckBeforePostTests : FulfillmentScenario
 
         await PlacedAsync(delayed);
         await PlacedAsync(immediate);
-        Assert.Equal([delayed], Assert.Single(_api.Questions));
+        Assert.Equal([delayed], Assert.Single(RefundApi.Questions));
         Assert.Equal(2, Wren.State.ReceivedPosts.Count);
     }
 
@@ -115,9 +102,7 @@ public sealed class RefundCheckBeforePostTests : FulfillmentScenario
     /// <summary>A lease long enough that moving the clock never costs it (the fence wants a Wren timeout of it left).</summary>
     private void AskingApi(Dictionary<string, string?> settings)
     {
-        settings["API_INTERNAL_URLS"] = _api.BaseAddress.ToString();
-        settings["API_SERVICE_KEY"] = FakeRefundApi.ServiceKey;
-        settings["Fulfillment:RefundCheckTimeout"] = "00:00:05";
+        FakeRefundApi.AskedBy(settings, RefundApi);
         settings["Fulfillment:RefundCheckAfter"] = "00:00:02";
         settings["Fulfillment:LeaseDuration"] = "00:01:00";
     }

@@ -11,21 +11,18 @@ namespace PuffinOffset.Fulfillment.Tests.Refunds;
 /// here a fake Api speaking the endpoint's JSON. Each payment is dated a minute back, so that its purchase is a delayed
 /// one however fast the machine is.
 /// </summary>
-public sealed class RefundCheckTests : FulfillmentScenario
+public sealed class RefundCheckTests : RefundApiScenario
 {
-    private FakeRefundApi _api = null!;
     private FakeRefundApi _secondApi = null!;
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _api = await FakeRefundApi.StartAsync();
         _secondApi = await FakeRefundApi.StartAsync();
     }
 
     public override async Task DisposeAsync()
     {
-        await _api.DisposeAsync();
         await _secondApi.DisposeAsync();
         await base.DisposeAsync();
     }
@@ -34,15 +31,15 @@ public sealed class RefundCheckTests : FulfillmentScenario
     public async Task A_delayed_purchase_of_an_order_the_Api_reports_refunded_is_cancelled_with_no_post_and_the_refund_that_follows_is_answered()
     {
         using var refunded = new MeasurementCounter(FulfillmentTelemetry.Name, "puffin.fulfillment.refund_checks", new("outcome", "refunded"));
-        await using var fulfillment = await StartFulfillmentAsync(AskingApis(_api));
+        await using var fulfillment = await StartFulfillmentAsync(AskingApis(RefundApi));
         var orderId = Guid.NewGuid();
-        _api.Refunded[orderId] = DateTimeOffset.UtcNow.AddSeconds(-30);
+        RefundApi.Refunded[orderId] = DateTimeOffset.UtcNow.AddSeconds(-30);
 
         await Api.PublishAsync(DelayedPayment(orderId), Guid.NewGuid());
 
         await Eventually.TrueAsync(async () => await fulfillment.FulfillmentAsync(orderId) is { State: FulfillmentState.Cancelled },
             because: "the purchase is cancelled on the Api's word");
-        Assert.True(_api.WasAskedAbout(orderId));
+        Assert.True(RefundApi.WasAskedAbout(orderId));
         Assert.Empty(Wren.State.ReceivedPosts);
         Assert.NotNull((await fulfillment.FulfillmentAsync(orderId))!.RefundedAt);
         Assert.Equal(1, refunded.Value);
@@ -59,8 +56,8 @@ public sealed class RefundCheckTests : FulfillmentScenario
     {
         using var unavailable = new MeasurementCounter(FulfillmentTelemetry.Name, "puffin.fulfillment.refund_checks", new("outcome", "unavailable"));
         using var notRefunded = new MeasurementCounter(FulfillmentTelemetry.Name, "puffin.fulfillment.refund_checks", new("outcome", "not_refunded"));
-        _api.Down = true;
-        await using var fulfillment = await StartFulfillmentAsync(AskingApis(_api));
+        RefundApi.Down = true;
+        await using var fulfillment = await StartFulfillmentAsync(AskingApis(RefundApi));
         var orderId = Guid.NewGuid();
 
         await Api.PublishAsync(DelayedPayment(orderId), Guid.NewGuid());
@@ -70,7 +67,7 @@ public sealed class RefundCheckTests : FulfillmentScenario
         Assert.Equal((FulfillmentState.Scheduled, 0, OffsetFulfillment.RefundCheckUnavailable), (waiting.State, waiting.Attempts, waiting.LastError));
         Assert.Empty(Wren.State.ReceivedPosts);
 
-        _api.Down = false;
+        RefundApi.Down = false;
         await PlacedAsync(orderId);
         Assert.Single(Wren.State.ReceivedPosts);
         Assert.Equal(1, notRefunded.Value);
@@ -80,25 +77,20 @@ public sealed class RefundCheckTests : FulfillmentScenario
     public async Task An_Api_instance_that_cannot_answer_is_passed_over_for_the_next_one()
     {
         var orderId = Guid.NewGuid();
-        _api.Down = true;
+        RefundApi.Down = true;
         _secondApi.Refunded[orderId] = DateTimeOffset.UtcNow;
-        await using var fulfillment = await StartFulfillmentAsync(AskingApis(_api, _secondApi));
+        await using var fulfillment = await StartFulfillmentAsync(AskingApis(RefundApi, _secondApi));
 
         await Api.PublishAsync(DelayedPayment(orderId), Guid.NewGuid());
 
         await Eventually.TrueAsync(async () => await fulfillment.FulfillmentAsync(orderId) is { State: FulfillmentState.Cancelled },
             because: "the second instance's answer cancels the purchase");
-        Assert.True(_api.WasAskedAbout(orderId));
+        Assert.True(RefundApi.WasAskedAbout(orderId));
         Assert.True(_secondApi.WasAskedAbout(orderId));
         Assert.Empty(Wren.State.ReceivedPosts);
     }
 
-    private static Action<Dictionary<string, string?>> AskingApis(params FakeRefundApi[] apis) => settings =>
-    {
-        settings["API_INTERNAL_URLS"] = string.Join(",", apis.Select(a => a.BaseAddress));
-        settings["API_SERVICE_KEY"] = FakeRefundApi.ServiceKey;
-        settings["Fulfillment:RefundCheckTimeout"] = "00:00:05";
-    };
+    private static Action<Dictionary<string, string?>> AskingApis(params FakeRefundApi[] apis) => settings => FakeRefundApi.AskedBy(settings, apis);
 
     /// <summary>Paid a minute ago: a payment from a backlog, or held by Wren.</summary>
     private static PaymentCompleted DelayedPayment(Guid orderId) =>

@@ -31,6 +31,14 @@ public sealed class FakeRefundApi : IAsyncDisposable
     /// <summary>The order ids of every question, answered or not.</summary>
     public ConcurrentQueue<IReadOnlyList<Guid>> Questions { get; } = new();
 
+    /// <summary>Fulfillment's settings to ask <paramref name="apis"/>, in turn, with this fake's service key.</summary>
+    public static void AskedBy(Dictionary<string, string?> settings, params FakeRefundApi[] apis)
+    {
+        settings["API_INTERNAL_URLS"] = string.Join(",", apis.Select(a => a.BaseAddress));
+        settings["API_SERVICE_KEY"] = ServiceKey;
+        settings["Fulfillment:RefundCheckTimeout"] = "00:00:05";
+    }
+
     public static async Task<FakeRefundApi> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
