@@ -49,8 +49,8 @@ cleanup() {
   if [ -n "${postgres_started:-}" ]; then
     scripts/postgres-local.sh stop "$tmp/postgres" >/dev/null 2>&1 || true
   fi
-  if [ -n "${epmd_started:-}" ]; then
-    /usr/lib/erlang/erts-*/bin/epmd -kill >/dev/null 2>&1 || true
+  if [ -n "${epmd_port:-}" ]; then
+    /usr/lib/erlang/erts-*/bin/epmd -port "$epmd_port" -kill >/dev/null 2>&1 || true
   fi
   # SMOKE_KEEP=1 keeps the folder (logs, databases) for a post-mortem.
   if [ -n "${SMOKE_KEEP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
@@ -123,10 +123,11 @@ fulfillment_management_ports=("$(free_port)" "$(free_port)")
 http_port=$(free_port); https_port=$(free_port)
 amqp_port=$(free_port); dist_port=$(free_port); management_port=$(free_port)
 
-epmd_running() { /usr/lib/erlang/erts-*/bin/epmd -names >/dev/null 2>&1; }
-epmd_running || epmd_started=1
+# The node gets an epmd of its own, killed at the end. The machine's epmd serves other nodes (a test run beside
+# this one): killing it while one of them boots ends that node with "nodistribution" (and exit code 0).
+epmd_port=$(free_port)
 node="puffin-smoke-$$@localhost"
-setsid scripts/rabbitmq-local.sh "$tmp/rabbitmq" "$node" "$amqp_port" "$dist_port" "$management_port" \
+ERL_EPMD_PORT=$epmd_port setsid scripts/rabbitmq-local.sh "$tmp/rabbitmq" "$node" "$amqp_port" "$dist_port" "$management_port" \
   >"$tmp/log/rabbitmq.log" 2>&1 &
 pids+=($!)
 
