@@ -12,7 +12,7 @@ public abstract class BrokerTestBase : IAsyncLifetime, IDisposable
     public async Task InitializeAsync() =>
         BrokerUri = await (await RabbitMqBroker.Shared).CreateVirtualHostAsync();
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync() => await (await RabbitMqBroker.Shared).DeleteVirtualHostAsync(BrokerUri);
 
     public void Dispose() => Folder.Dispose();
 }

@@ -218,6 +218,11 @@ public sealed class PuffinSystem : IAsyncDisposable
 
         await Wren.DisposeAsync();
         await Stripe.DisposeAsync();
+        if (_broker is null && _brokerUri.Length > 0)
+        {
+            await (await RabbitMqBroker.Shared).DeleteVirtualHostAsync(_brokerUri);
+        }
+
         _folder.Dispose();
     }
 }

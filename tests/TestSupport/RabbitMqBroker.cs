@@ -91,6 +91,20 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         return ConnectionString(vhost);
     }
 
+    /// <summary>
+    /// Deletes a virtual host made by <see cref="CreateVirtualHostAsync"/> (given by its AMQP URI), with its queues and
+    /// exchanges, once nothing uses it: a test's leftover queues would cost the node CPU for the rest of the run.
+    /// </summary>
+    public async Task DeleteVirtualHostAsync(string connectionString)
+    {
+        var vhost = Uri.UnescapeDataString(new Uri(connectionString).AbsolutePath.TrimStart('/'));
+        using var response = await _management.DeleteAsync($"vhosts/{Uri.EscapeDataString(vhost)}");
+        if (response.StatusCode != HttpStatusCode.NotFound)
+        {
+            response.EnsureSuccessStatusCode();
+        }
+    }
+
     public string ConnectionString(string vhost = "/") =>
         $"amqp://guest:guest@127.0.0.1:{AmqpPort}/{Uri.EscapeDataString(vhost)}";
 

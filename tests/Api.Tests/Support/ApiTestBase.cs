@@ -43,6 +43,7 @@ public abstract class ApiTestBase : IAsyncLifetime
         await Api.DisposeAsync();
         await Stripe.DisposeAsync();
         await Wren.DisposeAsync();
+        await (await RabbitMqBroker.Shared).DeleteVirtualHostAsync(BrokerUri);
         Folder.Dispose();
     }
 

@@ -27,6 +27,7 @@ public abstract class FulfillmentScenario : IAsyncLifetime
     {
         await Api.DisposeAsync();
         await Wren.DisposeAsync();
+        await (await RabbitMqBroker.Shared).DeleteVirtualHostAsync(BrokerUri);
         _folder.Dispose();
     }
 
