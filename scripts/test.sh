@@ -24,8 +24,23 @@ jobs=${PUFFIN_TEST_JOBS:-3}
 logs=$(mktemp -d /tmp/puffin-test-logs.XXXXXX)
 postgres_dir=$(mktemp -d /tmp/puffin-test-postgres.XXXXXX)
 chmod 755 "$postgres_dir"   # the server runs as the postgres user when we are root
-trap 'scripts/postgres-local.sh stop "$postgres_dir/pg" >/dev/null 2>&1 || true; rm -rf "$postgres_dir" "$logs"' EXIT
-PUFFIN_TEST_POSTGRES=$(scripts/postgres-local.sh start "$postgres_dir/pg")
+# The CPU each run used (its processes, their children and the brokers they start), where this machine lets us
+# make cgroups (v1 cpuacct, as root): the suite's wall time is the CPU it needs on two cores (docs/testing.md).
+cpu_groups=/sys/fs/cgroup/cpuacct
+if [ -w "$cpu_groups" ] && mkdir -p "$cpu_groups/puffin-test-$$" 2>/dev/null; then
+  cpu_groups="$cpu_groups/puffin-test-$$"
+else
+  cpu_groups=
+fi
+cpu_seconds() { [ -n "$cpu_groups" ] && echo ", $(( $(cat "$cpu_groups/$1/cpuacct.usage") / 1000000000 )) s of CPU"; }
+join_cpu_group() {   # moves this shell (and so everything it starts) into the run's group
+  [ -n "$cpu_groups" ] || return 0
+  mkdir -p "$cpu_groups/$1" && echo "$BASHPID" >"$cpu_groups/$1/cgroup.procs" || true
+}
+
+trap 'scripts/postgres-local.sh stop "$postgres_dir/pg" >/dev/null 2>&1 || true; rm -rf "$postgres_dir" "$logs"
+  [ -z "$cpu_groups" ] || rmdir "$cpu_groups"/* "$cpu_groups" 2>/dev/null || true' EXIT
+PUFFIN_TEST_POSTGRES=$(join_cpu_group PostgreSQL; scripts/postgres-local.sh start "$postgres_dir/pg")
 export PUFFIN_TEST_POSTGRES
 
 # "project engine": longest first (durations measured on this machine, see docs/testing.md), so the long
@@ -47,7 +62,7 @@ run() {
   fi
   if [ "$project" = Smoke ]; then
     # Published services on a PostgreSQL, RabbitMQ and nginx of its own, free ports and its own folder.
-    env -u PUFFIN_TEST_POSTGRES deploy/smoke-test.sh >"$logs/$project-$engine" 2>&1
+    env -u PUFFIN_TEST_POSTGRES SMOKE_BUILT=1 deploy/smoke-test.sh >"$logs/$project-$engine" 2>&1
     return
   fi
   [ "$engine" = sqlite ] || filter=(--filter "Engine!=Neutral")
@@ -62,7 +77,7 @@ suite_started=$(date +%s)
 finish() {   # prints one finished run (with when it ended and how long it took) and records its failure
   local name=$1 now
   now=$(date +%s)
-  echo "== $name (ended at $(( (now - suite_started) / 60 )) m $(( (now - suite_started) % 60 )) s, took $(( now - ${started_at[$name]} )) s)"
+  echo "== $name (ended at $(( (now - suite_started) / 60 )) m $(( (now - suite_started) % 60 )) s, took $(( now - ${started_at[$name]} )) s$(cpu_seconds "$name"))"
   cat "$logs/$name"
   [ "$(cat "$logs/$name.rc")" -eq 0 ] || status=1
 }
@@ -85,12 +100,13 @@ for entry in "${runs[@]}"; do
   [ -n "$entry" ] || continue
   read -r project engine <<<"$entry"
   while reap; [ "${#running[@]}" -ge "$jobs" ]; do sleep 1; done
-  ( set +e; run "$project" "$engine" "$@"; echo $? >"$logs/$project-$engine.rc" ) &
+  ( set +e; join_cpu_group "$project-$engine"; run "$project" "$engine" "$@"; echo $? >"$logs/$project-$engine.rc" ) &
   running["$project-$engine"]=1
   started_at["$project-$engine"]=$(date +%s)
 done
 while reap; [ "${#running[@]}" -gt 0 ]; do sleep 1; done
 
+[ -z "$cpu_groups" ] || echo "== the shared PostgreSQL server used$(cpu_seconds PostgreSQL | cut -c2-)"
 # What the replica suite did and how long it took (docs/scaling.md).
 cat tests/Replica.Tests/bin/Release/net10.0/replica-suite-figures.txt 2>/dev/null || true
 exit $status
