@@ -9,8 +9,9 @@
 # what the internet must not reach, kills a Fulfillment replica with SIGKILL, restarts it as systemd would
 # and buys a second offset.
 #
-# Called by .ci/run; runs alone too: deploy/smoke-test.sh. Installs what is missing from Debian, uses
-# free ports and its own temporary folder, and removes everything it started when it ends.
+# Called by .ci/run; runs alone too: deploy/smoke-test.sh. Installs what is missing from Debian, uses free ports
+# and its own temporary folder, and removes everything it started when it ends. SMOKE_BUILT=1 says the solution is
+# already built in Release (scripts/test.sh builds it first), so the publish steps only copy it.
 # Prints "Smoke checks: N passed, N failed" last; exits non-zero when a check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -102,7 +103,7 @@ log "publishing the services and the sandboxes (dotnet publish -c Release)"
 for project in ${SMOKE_SKIP_PUBLISH:+none} Api Fulfillment StripeSandbox WrenSandbox; do
   [ "$project" = none ] && { cp -r "$SMOKE_SKIP_PUBLISH"/. "$tmp/app/"; break; }  # a previous run's output, when iterating
   folder=$(echo "$project" | tr '[:upper:]' '[:lower:]')
-  dotnet publish "src/$project/$project.csproj" -c Release -o "$tmp/app/$folder" --nologo -v quiet \
+  dotnet publish "src/$project/$project.csproj" -c Release ${SMOKE_BUILT:+--no-build} -o "$tmp/app/$folder" --nologo -v quiet \
     >"$tmp/log/publish-$folder.log" 2>&1 || fail "dotnet publish $project"
 done
 # The services as an installed release (docs/production.md): releases/<version>/{api,fulfillment} and the `current`
