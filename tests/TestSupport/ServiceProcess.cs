@@ -6,7 +6,7 @@ namespace PuffinOffset.TestSupport;
 
 /// <summary>
 /// A built service (<c>dotnet Service.dll</c>) as its own process with exactly the given variables, nothing
-/// inherited from the test run: either run until it exits (<see cref="RunUntilExitAsync"/>, startup and
+/// inherited from the test run but paths and runtime settings: either run until it exits (<see cref="RunUntilExitAsync"/>, startup and
 /// command tests), or started and left running (<see cref="StartAsync"/>: replica suites and benchmarks),
 /// then killed (SIGKILL), stopped (SIGTERM, as systemd and Kubernetes stop a service), paused (SIGSTOP/SIGCONT) or disposed.
 /// </summary>
@@ -301,8 +301,9 @@ public sealed class ServiceProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        // Besides where things are, only the runtime settings scripts/test.sh gives every process of a run (CPU, not behaviour).
         start.Environment.Clear();
-        foreach (var inherited in new[] { "PATH", "HOME", "DOTNET_ROOT", "TMPDIR" })
+        foreach (var inherited in new[] { "PATH", "HOME", "DOTNET_ROOT", "TMPDIR", "DOTNET_TieredPGO", "DOTNET_gcServer" })
         {
             if (Environment.GetEnvironmentVariable(inherited) is { } value)
             {
