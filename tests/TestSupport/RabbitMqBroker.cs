@@ -12,7 +12,8 @@ namespace PuffinOffset.TestSupport;
 /// (through the management API) so parallel tests never consume each other's messages.
 /// A node started <c>killable</c> (the chaos soak's) runs with an epmd of its own, both in a process group of their
 /// own, so that <see cref="KillAsync"/> can SIGKILL the whole node as a crashed host would, and a watchdog kills that
-/// group if the process that started it ends without stopping it (<see cref="ProcessWatchdog"/>).
+/// group if the process that started it ends without stopping it (<see cref="ProcessWatchdog"/>); the watchdog kills any
+/// other node's Erlang VM then too.
 /// </summary>
 public sealed class RabbitMqBroker : IAsyncDisposable
 {
@@ -208,6 +209,24 @@ public sealed class RabbitMqBroker : IAsyncDisposable
 
         // Generous: an Erlang node boots slowly while other test runs share the two cores (scripts/test.sh runs several).
         await WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
+        if (_epmdPort is null)
+        {
+            GuardVirtualMachine();
+        }
+    }
+
+    /// <summary>
+    /// A node on the machine's epmd is not in a process group of its own, so the watchdog guards its Erlang VM by pid
+    /// (from the pid file the node writes as it boots): a test process that is killed before its exit handler has
+    /// stopped the node (vstest ends a test host that is slow to exit) would otherwise leave the node running.
+    /// </summary>
+    private void GuardVirtualMachine()
+    {
+        var pidFile = Path.Combine(_baseFolder, "rabbitmq.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
+        {
+            ProcessWatchdog.Shared.GuardProcess(_nodeName, pid);
+        }
     }
 
     /// <summary>
@@ -310,6 +329,10 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         {
             // Its epmd (and a child a hung stop left behind) goes with it; the watchdog has nothing left to kill.
             await KillGroupAsync(process);
+        }
+        else
+        {
+            ProcessWatchdog.Shared.Release(_nodeName);
         }
 
         await WaitForPortClosedAsync(AmqpPort, TimeSpan.FromSeconds(15));
