@@ -119,7 +119,7 @@ public sealed class SoakCluster : IAsyncDisposable
     public SoakOptions Options { get; }
     public RabbitMqBroker Broker { get; }
     public string BrokerUri { get; }
-    public string VirtualHost => Uri.UnescapeDataString(new Uri(BrokerUri).AbsolutePath.TrimStart('/'));
+    public string VirtualHost => RabbitMqBroker.VirtualHostOf(BrokerUri);
 
     /// <summary>Null on SQLite.</summary>
     public PostgresServer? Postgres { get; }

@@ -90,7 +90,7 @@ public sealed class ReplicaCluster : IAsyncDisposable
 
     public RabbitMqBroker Broker { get; }
     public string BrokerUri { get; }
-    public string VirtualHost => Uri.UnescapeDataString(new Uri(BrokerUri).AbsolutePath.TrimStart('/'));
+    public string VirtualHost => RabbitMqBroker.VirtualHostOf(BrokerUri);
     public string OrdersDatabase { get; }
     public string FulfillmentDatabase { get; }
     public StripeSandboxHost Stripe { get; }

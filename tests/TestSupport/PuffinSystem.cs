@@ -65,7 +65,7 @@ public sealed class PuffinSystem : IAsyncDisposable
     public string BrokerUri => _brokerUri;
 
     /// <summary>The virtual host's name, as the broker's management API wants it.</summary>
-    public string VirtualHost => Uri.UnescapeDataString(new Uri(_brokerUri).AbsolutePath.TrimStart('/'));
+    public string VirtualHost => RabbitMqBroker.VirtualHostOf(_brokerUri);
 
     /// <param name="dryRun">Fulfillment sends <c>dryRun: true</c> with a <c>wren_test_</c> token.</param>
     /// <param name="apiSettings">Variables of the Api that a test changes (e.g. PAID_ORDER_RESEND_AFTER).</param>

@@ -32,6 +32,9 @@ public sealed class RabbitMqBroker : IAsyncDisposable
 
     private Process? _process;
 
+    /// <summary>Where the node writes its Erlang VM's pid as it boots.</summary>
+    private string PidFile => Path.Combine(_baseFolder, "rabbitmq.pid");
+
     public int AmqpPort { get; }
     public int ManagementPort { get; }
 
@@ -98,13 +101,16 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     /// </summary>
     public async Task DeleteVirtualHostAsync(string connectionString)
     {
-        var vhost = Uri.UnescapeDataString(new Uri(connectionString).AbsolutePath.TrimStart('/'));
-        using var response = await _management.DeleteAsync($"vhosts/{Uri.EscapeDataString(vhost)}");
+        using var response = await _management.DeleteAsync($"vhosts/{Uri.EscapeDataString(VirtualHostOf(connectionString))}");
         if (response.StatusCode != HttpStatusCode.NotFound)
         {
             response.EnsureSuccessStatusCode();
         }
     }
+
+    /// <summary>The virtual host an AMQP URI of <see cref="ConnectionString"/> names.</summary>
+    public static string VirtualHostOf(string connectionString) =>
+        Uri.UnescapeDataString(new Uri(connectionString).AbsolutePath.TrimStart('/'));
 
     public string ConnectionString(string vhost = "/") =>
         $"amqp://guest:guest@127.0.0.1:{AmqpPort}/{Uri.EscapeDataString(vhost)}";
@@ -222,8 +228,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     /// </summary>
     private void GuardVirtualMachine()
     {
-        var pidFile = Path.Combine(_baseFolder, "rabbitmq.pid");
-        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
+        if (File.Exists(PidFile) && int.TryParse(File.ReadAllText(PidFile).Trim(), out var pid))
         {
             ProcessWatchdog.Shared.GuardProcess(_nodeName, pid);
         }
@@ -264,7 +269,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         yield return ("RABBITMQ_DIST_PORT", FreeTcpPort().ToString());
         yield return ("RABBITMQ_MNESIA_BASE", Path.Combine(_baseFolder, "mnesia"));
         yield return ("RABBITMQ_LOG_BASE", Path.Combine(_baseFolder, "log"));
-        yield return ("RABBITMQ_PID_FILE", Path.Combine(_baseFolder, "rabbitmq.pid"));
+        yield return ("RABBITMQ_PID_FILE", PidFile);
         yield return ("RABBITMQ_ENABLED_PLUGINS_FILE", Path.Combine(_baseFolder, "enabled_plugins"));
         yield return ("RABBITMQ_CONFIG_FILE", Path.Combine(_baseFolder, "rabbitmq"));
         yield return ("RABBITMQ_ADVANCED_CONFIG_FILE", Path.Combine(_baseFolder, "advanced.config"));

@@ -208,7 +208,7 @@ public sealed class FulfillmentConsumerTests : ApiTestBase
         var broker = await RabbitMqBroker.Shared;
         using var http = new HttpClient();
         http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
-        var vhost = new Uri(BrokerUri).AbsolutePath.TrimStart('/');
+        var vhost = RabbitMqBroker.VirtualHostOf(BrokerUri);
         using var json = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{broker.ManagementPort}/api/queues/{vhost}/{queue}"));
         return json.RootElement.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("ack", out var ack) ? ack.GetInt64() : 0;
     }

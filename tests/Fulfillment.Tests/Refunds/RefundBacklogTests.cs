@@ -26,7 +26,7 @@ public sealed class RefundBacklogTests : FulfillmentScenario
     {
         // Started once so that its queues exist and keep what is published while it is down.
         var broker = await RabbitMqBroker.Shared;
-        var vhost = Uri.UnescapeDataString(new Uri(BrokerUri).AbsolutePath.TrimStart('/'));
+        var vhost = RabbitMqBroker.VirtualHostOf(BrokerUri);
         await using (await StartFulfillmentAsync(Backlog))
         {
             await Eventually.TrueAsync(async () => await broker.QueueTypeAsync(vhost, RefundBacklog.Queue) is not null
