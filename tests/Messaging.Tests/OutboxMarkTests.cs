@@ -1,3 +1,4 @@
+using System.Data.Common;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -147,21 +148,33 @@ public sealed class OutboxMarkTests : BrokerTestBase
         return await query(scope.ServiceProvider.GetRequiredService<TestDbContext>());
     }
 
-    /// <summary>Counts the writes that change outbox rows already stored (the dispatcher's marks and attempts).</summary>
-    private sealed class MarkWriteCounter : SaveChangesInterceptor
+    /// <summary>Counts the statements that change outbox rows already stored (the dispatcher's marks and attempts).</summary>
+    private sealed class MarkWriteCounter : DbCommandInterceptor
     {
         private int _count;
 
         public int Count => Volatile.Read(ref _count);
 
-        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
         {
-            if (eventData.Context?.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Modified) == true)
+            CountIfMark(command);
+            return ValueTask.FromResult(result);
+        }
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            CountIfMark(command);
+            return ValueTask.FromResult(result);
+        }
+
+        private void CountIfMark(DbCommand command)
+        {
+            // SQLite quotes the table's name, PostgreSQL leaves it bare.
+            if (command.CommandText.TrimStart().StartsWith("UPDATE", StringComparison.Ordinal)
+                && command.CommandText.Contains("outbox_messages", StringComparison.Ordinal))
             {
                 Interlocked.Increment(ref _count);
             }
-
-            return ValueTask.FromResult(result);
         }
     }
 }

@@ -228,8 +228,17 @@ public sealed partial class OutboxDispatcher<TContext>(
         }
         else if (published.Count + failed.Count + _pendingMarks.Count > 0)
         {
-            AttachPendingMarks(db);
-            await SaveOutcomesAsync(db);
+            await WriteMarksAsync(db, [.. published, .. _pendingMarks.Rows], CancellationToken.None);
+            foreach (var row in published)
+            {
+                db.Entry(row).State = EntityState.Detached;
+            }
+
+            if (failed.Count > 0)
+            {
+                await SaveFailedAttemptsAsync(db);
+            }
+
             claims.Release(_pendingMarks.Rows);
             _pendingMarks.Clear();
         }
@@ -244,8 +253,7 @@ public sealed partial class OutboxDispatcher<TContext>(
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
-        AttachPendingMarks(db);
-        await db.SaveChangesAsync(cancellationToken);
+        await WriteMarksAsync(db, _pendingMarks.Rows, cancellationToken);
         claims.Release(_pendingMarks.Rows);
         _pendingMarks.Clear();
     }
@@ -276,11 +284,11 @@ public sealed partial class OutboxDispatcher<TContext>(
     }
 
     /// <summary>
-    /// The batch's marks and failed attempts. A row whose publish failed may have been withdrawn meanwhile (deleted
+    /// The batch's failed attempts (tracked rows). A row whose publish failed may have been withdrawn meanwhile (deleted
     /// with the refund that made it wrong, see <see cref="OutboxClaims"/>): its attempt count has no row left to
     /// land on, so it is dropped and the rest written again.
     /// </summary>
-    private static async Task SaveOutcomesAsync(TContext db)
+    private static async Task SaveFailedAttemptsAsync(TContext db)
     {
         try
         {
@@ -297,13 +305,24 @@ public sealed partial class OutboxDispatcher<TContext>(
         }
     }
 
-    /// <summary>The held rows come from earlier batches' (disposed) contexts: only their dispatched mark is written.</summary>
-    private void AttachPendingMarks(TContext db)
+    /// <summary>
+    /// The dispatched marks of confirmed rows, this batch's and the held ones of earlier batches, as one statement with
+    /// one parameter (the sequences as an array), not an update per tracked row. Each row gets the newest confirm time
+    /// among them: all were confirmed within a mark interval or a batch of it, and the mark is read only as "published"
+    /// and by the outbox retention, which counts days. The rows are still claimed, so none was withdrawn meanwhile.
+    /// </summary>
+    private static async Task WriteMarksAsync(TContext db, IReadOnlyCollection<OutboxMessage> rows, CancellationToken cancellationToken)
     {
-        foreach (var row in _pendingMarks.Rows)
+        if (rows.Count == 0)
         {
-            db.OutboxMessages.Attach(row).Property(m => m.DispatchedAt).IsModified = true;
+            return;
         }
+
+        var sequences = rows.Select(r => r.Sequence).ToArray();
+        var dispatchedAt = rows.Max(r => r.DispatchedAt!.Value);
+        await db.OutboxMessages
+            .Where(m => EF.Parameter(sequences).Contains(m.Sequence))
+            .ExecuteUpdateAsync(set => set.SetProperty(m => m.DispatchedAt, dispatchedAt), cancellationToken);
     }
 
     /// <summary>A graceful stop writes the held marks, so that the next start does not publish those rows again.</summary>
