@@ -42,7 +42,13 @@ public static class HotQueries
         new("outbox: backlog count", "Messaging/Outbox/OutboxDispatcher", db => db.OutboxMessages.CountAsync(m => m.DispatchedAt == null && m.ParkedAt == null)),
         new("outbox: parked count", "Messaging/Outbox/OutboxDispatcher", db => db.OutboxMessages.CountAsync(m => m.DispatchedAt == null && m.ParkedAt != null)),
         new("outbox: window still present", "Messaging/Outbox/OutboxDispatcher", db => db.OutboxMessages.Where(m => sequences.Contains(m.Sequence)).Select(m => m.Sequence).ToListAsync()),
-        new("outbox: mark published", "Messaging/Outbox/OutboxDispatcher (SaveChanges)", async db =>
+        new("outbox: mark published", "Messaging/Outbox/OutboxDispatcher", db =>
+        {
+            var marked = sequences.ToArray();
+            return db.OutboxMessages.Where(m => EF.Parameter(marked).Contains(m.Sequence))
+                .ExecuteUpdateAsync(set => set.SetProperty(m => m.DispatchedAt, now));
+        }),
+        new("outbox: failed attempt", "Messaging/Outbox/OutboxDispatcher (SaveChanges)", async db =>
         {
             var row = await db.OutboxMessages.FirstAsync(m => m.Sequence == sequences[0]);
             db.Entry(row).Property(m => m.Attempts).CurrentValue = row.Attempts + 1;
