@@ -5,7 +5,7 @@ using PuffinOffset.StripeSandbox;
 using PuffinOffset.TestSupport;
 
 // Usage: dotnet run -c Release --project bench/IngestBench -- requestpath [iterations=20000] [a=DIR]   (RequestPathBench.cs)
-//    or: dotnet run -c Release --project bench/IngestBench -- [rounds=3] [seconds=8] [concurrency=16] [pool=40000] [trace=FILE [traceprofile=gc-verbose]] [provider=sqlite|postgres]
+//    or: dotnet run -c Release --project bench/IngestBench -- [rounds=3] [seconds=8] [concurrency=16] [pool=40000] [trace=FILE [traceprofile=gc-verbose] [traceround=1]] [provider=sqlite|postgres]
 //        [a=DIR|.] [Section__Key=value ...] [a:KEY=value ...] [b:KEY=value ...] [history=1000000]
 // Section__Key=value and DOTNET_*=value arguments are set in the Api's environment (settings to compare, e.g. Outbox__MarkInterval=00:00:00).
 // a=DIR adds build A (the Api.dll in DIR, e.g. a copy of src/Api/bin/Release/net10.0 made before a change; "." for this
@@ -132,7 +132,7 @@ for (var round = 1; round <= rounds; round++)
         .Concat(systems.Select(a => (a.Name, a.Process, "/api/webhooks/stripe", (ApiUnderTest?)a)));
     foreach (var (name, server, path, api) in targets)
     {
-        using var trace = round == 1 && api is not null && options.TryGetValue("trace", out var tracePath)
+        using var trace = round == Option("traceround", 1) && api is not null && options.TryGetValue("trace", out var tracePath)
             ? await Tracer.StartAsync(repository, server.Id, apis.Count == 1 ? tracePath : $"{tracePath}.{name}", TimeSpan.FromSeconds(seconds),
                 options.GetValueOrDefault("traceprofile", "dotnet-sampled-thread-time"))
             : null;
