@@ -3,13 +3,16 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using PuffinOffset.Api.Orders;
 using PuffinOffset.Api.Persistence;
+using PuffinOffset.HistorySeed;
 using PuffinOffset.TestSupport;
 
 // The whole pipeline in one process (PuffinSystem: Api, Fulfillment, a private RabbitMQ node, SQLite
 // files, Stripe and Wren sandboxes over HTTP).
 // Phase 1 (latency): paced paid webhooks; latency from the webhook's 200 to Wren receiving the POST.
 // Phase 2 (throughput): a burst of paid webhooks; fulfilled orders per second until the last is fulfilled.
-// Usage: dotnet run -c Release --project bench/PipelineBench -- [pacedCount] [pacedIntervalMs] [burstCount] [burstConcurrency] [provider=sqlite|postgres] [wrenDelayMs=0]
+// Usage: dotnet run -c Release --project bench/PipelineBench -- [pacedCount] [pacedIntervalMs] [burstCount] [burstConcurrency] [provider=sqlite|postgres] [wrenDelayMs=0] [history=0]
+// history=N fills both services' databases with N past orders, fulfilments and the rest of bench/HistorySeed's shape
+// before they start (issue 21, "cost flat with history"); compare with a run without it.
 // provider picks the engine as in the tests (PUFFIN_TEST_DATABASE, which it sets): sqlite (default) or postgres (a
 // throwaway server from scripts/postgres-local.sh). wrenDelayMs makes the Wren sandbox answer every POST that late.
 // Paced webhooks are sent on a fixed schedule (one every pacedIntervalMs, whether or not the previous one was answered).
@@ -28,7 +31,19 @@ var burstConcurrency = positional.Length > 3 ? int.Parse(positional[3]) : 8;
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 static double RssMiB() => Environment.WorkingSet / (1024.0 * 1024.0);
 
-await using var system = await PuffinSystem.StartAsync();
+var history = long.Parse(named.GetValueOrDefault("history", "0"), System.Globalization.CultureInfo.InvariantCulture);
+await using var system = await PuffinSystem.StartAsync(seed: history > 0 ? SeedHistoryAsync : null);
+// The orders this run creates; the history's are older, and not all of them fulfilled.
+var runStart = DateTimeOffset.UtcNow;
+
+async Task SeedHistoryAsync(SystemDatabases databases)
+{
+    Console.WriteLine($"seeding {history:N0} past orders into both services' databases (bench/HistorySeed)");
+    var shape = new HistoryShape(history, DateTimeOffset.UtcNow);
+    await HistorySeeder.SeedApiAsync(shape, history, databases.Postgres, databases.Api, Console.Out);
+    await HistorySeeder.SeedFulfillmentAsync(shape, databases.Postgres, databases.Fulfillment, Console.Out);
+}
+
 Console.WriteLine($"database: {TestDatabase.Provider}");
 Console.WriteLine($"pipeline bench: {pacedCount} paced webhooks every {pacedInterval.TotalMilliseconds} ms, then a burst of {burstCount} ({burstConcurrency} at a time); Wren answers after {wrenDelay.TotalMilliseconds} ms");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {LoadAverage()} at start (shared machine: other work may be running)");
@@ -55,13 +70,14 @@ async Task<DateTimeOffset> PayAsync(CheckoutSession session)
     return DateTimeOffset.UtcNow;
 }
 
-// Every order created so far is paid before each wait, so "all fulfilled" is "none is not": one cheap query per
-// poll (a count over the ids of thousands of orders every 50 ms took a sixth of the process's CPU in a profile).
+// Every order this run created so far is paid before each wait, so "all fulfilled" is "none is not": one cheap query
+// per poll through the CreatedAt index (a count over the ids of thousands of orders every 50 ms took a sixth of the
+// process's CPU in a profile).
 async Task<bool> AllFulfilledAsync()
 {
     await using var scope = system.Api.Services.CreateAsyncScope();
     var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
-    return !await db.Orders.AnyAsync(o => o.Status != OrderStatus.Fulfilled);
+    return !await db.Orders.AnyAsync(o => o.CreatedAt >= runStart && o.Status != OrderStatus.Fulfilled);
 }
 
 async Task WaitFulfilledAsync() =>

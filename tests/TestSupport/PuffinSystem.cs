@@ -14,6 +14,9 @@ namespace PuffinOffset.TestSupport;
 
 public sealed record CheckoutSession(Guid OrderId, string SessionId, string Url, long AmountTotal, string Currency);
 
+/// <summary>Where a <see cref="PuffinSystem"/>'s services keep their data, for a benchmark that fills them before they start.</summary>
+public sealed record SystemDatabases(bool Postgres, string Api, string Fulfillment);
+
 /// <summary>
 /// The whole product in one process, as a developer runs it offline: the Stripe sandbox (API, hosted
 /// checkout, webhooks, storefront), the Wren sandbox, and the real Api and Fulfillment built as their
@@ -73,9 +76,10 @@ public sealed class PuffinSystem : IAsyncDisposable
     /// <param name="configureFulfillmentServices">Extra registrations in Fulfillment (e.g. a database fault), on every start.</param>
     /// <param name="logs">Also receives the Api's and Fulfillment's log records (Warning and above).</param>
     /// <param name="broker">A node of the test's own (one it may stop); the process's shared node otherwise.</param>
+    /// <param name="seed">Fills both services' databases before they start (bench/PipelineBench's history).</param>
     public static async Task<PuffinSystem> StartAsync(bool dryRun = false, Action<Dictionary<string, string?>>? configureFulfillment = null,
         IReadOnlyDictionary<string, string?>? apiSettings = null, Action<IServiceCollection>? configureFulfillmentServices = null,
-        LogRecorder? logs = null, RabbitMqBroker? broker = null)
+        LogRecorder? logs = null, RabbitMqBroker? broker = null, Func<SystemDatabases, Task>? seed = null)
     {
         var system = new PuffinSystem
         {
@@ -85,9 +89,20 @@ public sealed class PuffinSystem : IAsyncDisposable
             _logs = logs,
             _broker = broker,
         };
+        if (seed is not null)
+        {
+            await seed(await system.DatabasesAsync());
+        }
+
         await system.StartServicesAsync(apiSettings ?? new Dictionary<string, string?>());
         return system;
     }
+
+    /// <summary>The connection strings of the databases the services will use (the same ones their settings name).</summary>
+    private async Task<SystemDatabases> DatabasesAsync() => TestDatabase.IsPostgres
+        ? new(true, await TestDatabase.PostgresConnectionStringAsync(_folder.File("orders.db"), "orders"),
+            await TestDatabase.PostgresConnectionStringAsync(_folder.File("fulfillment.db"), "fulfillment"))
+        : new(false, $"Data Source={_folder.File("orders.db")}", $"Data Source={_folder.File("fulfillment.db")}");
 
     private async Task StartServicesAsync(IReadOnlyDictionary<string, string?> apiSettings)
     {
