@@ -39,6 +39,9 @@ public static class FulfillmentLease
 
     public static bool IsHeldBy(OffsetFulfillment fulfillment, string owner, DateTimeOffset until) => HeldInMemory(fulfillment, owner, until);
 
+    /// <summary>Every lease <paramref name="owner"/> holds, run out or not: what a graceful stop hands back.</summary>
+    public static Expression<Func<OffsetFulfillment, bool>> OwnedBy(string owner) => f => f.LeaseOwner == owner;
+
     private sealed record LeaseQuery(string Owner, DateTimeOffset Until);
 
     private sealed class Bind(Dictionary<ParameterExpression, Expression> values) : ExpressionVisitor

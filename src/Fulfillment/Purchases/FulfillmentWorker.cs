@@ -253,7 +253,7 @@ public sealed partial class FulfillmentWorker(
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<FulfillmentDbContext>();
             var owner = replica.Id;
-            foreach (var fulfillment in await db.Fulfillments.Where(f => f.LeaseOwner == owner).ToListAsync(timeout.Token))
+            foreach (var fulfillment in await db.Fulfillments.Where(FulfillmentLease.OwnedBy(owner)).ToListAsync(timeout.Token))
             {
                 fulfillment.HandBackLease();
             }

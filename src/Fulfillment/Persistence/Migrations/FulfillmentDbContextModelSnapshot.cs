@@ -17,7 +17,7 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
-            modelBuilder.Entity("PuffinOffset.Fulfillment.Fulfillments.OffsetFulfillment", b =>
+            modelBuilder.Entity("PuffinOffset.Fulfillment.Purchases.OffsetFulfillment", b =>
                 {
                     b.Property<Guid>("OrderId")
                         .ValueGeneratedOnAdd()
@@ -126,6 +126,9 @@ namespace PuffinOffset.Fulfillment.Persistence.Migrations
                     b.HasKey("OrderId");
 
                     b.HasIndex("State", "NextAttemptAt");
+
+                    b.HasIndex(new[] { "LeaseOwner" }, "IX_offset_fulfillments_HeldLeases")
+                        .HasFilter("\"LeaseOwner\" IS NOT NULL");
 
                     b.HasIndex(new[] { "State", "UpdatedAt" }, "IX_offset_fulfillments_LateOrderCheck")
                         .HasFilter("\"LateOrderCheckPending\"");

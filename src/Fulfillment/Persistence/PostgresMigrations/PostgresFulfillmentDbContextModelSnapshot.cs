@@ -23,7 +23,7 @@ namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("PuffinOffset.Fulfillment.Fulfillments.OffsetFulfillment", b =>
+            modelBuilder.Entity("PuffinOffset.Fulfillment.Purchases.OffsetFulfillment", b =>
                 {
                     b.Property<Guid>("OrderId")
                         .ValueGeneratedOnAdd()
@@ -132,6 +132,9 @@ namespace PuffinOffset.Fulfillment.Persistence.PostgresMigrations
                     b.HasKey("OrderId");
 
                     b.HasIndex("State", "NextAttemptAt");
+
+                    b.HasIndex(new[] { "LeaseOwner" }, "IX_offset_fulfillments_HeldLeases")
+                        .HasFilter("\"LeaseOwner\" IS NOT NULL");
 
                     b.HasIndex(new[] { "State", "UpdatedAt" }, "IX_offset_fulfillments_LateOrderCheck")
                         .HasFilter("\"LateOrderCheckPending\"");
