@@ -100,9 +100,14 @@ public sealed class PuffinSystem : IAsyncDisposable
 
     /// <summary>The connection strings of the databases the services will use (the same ones their settings name).</summary>
     private async Task<SystemDatabases> DatabasesAsync() => TestDatabase.IsPostgres
-        ? new(true, await TestDatabase.PostgresConnectionStringAsync(_folder.File("orders.db"), "orders"),
-            await TestDatabase.PostgresConnectionStringAsync(_folder.File("fulfillment.db"), "fulfillment"))
-        : new(false, $"Data Source={_folder.File("orders.db")}", $"Data Source={_folder.File("fulfillment.db")}");
+        ? new(true, await TestDatabase.PostgresConnectionStringAsync(ApiDatabaseFile, "orders"),
+            await TestDatabase.PostgresConnectionStringAsync(FulfillmentDatabaseFile, "fulfillment"))
+        : new(false, $"Data Source={ApiDatabaseFile}", $"Data Source={FulfillmentDatabaseFile}");
+
+    /// <summary>The services' SQLite files (on PostgreSQL, the keys of their databases).</summary>
+    private string ApiDatabaseFile => _folder.File("orders.db");
+
+    private string FulfillmentDatabaseFile => _folder.File("fulfillment.db");
 
     private async Task StartServicesAsync(IReadOnlyDictionary<string, string?> apiSettings)
     {
@@ -124,7 +129,7 @@ public sealed class PuffinSystem : IAsyncDisposable
                 ["ConnectionStrings:messaging"] = brokerUri,
                 ["Outbox:MinRetryDelay"] = "00:00:00.100",
                 ["Outbox:MaxRetryDelay"] = "00:00:01",
-            }.With(await TestDatabase.SettingsAsync("DATABASE_PATH", _folder.File("orders.db"), "orders"));
+            }.With(await TestDatabase.SettingsAsync("DATABASE_PATH", ApiDatabaseFile, "orders"));
         var serviceKeys = _folder.File("service-keys");
         await File.WriteAllTextAsync(serviceKeys,
             $"fulfillment {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(ServiceKey)))}\n");
@@ -185,7 +190,7 @@ public sealed class PuffinSystem : IAsyncDisposable
                 // As deployed: a delayed purchase is confirmed with the Api first (no MANAGEMENT_URLS here: the main listener).
                 ["API_INTERNAL_URLS"] = _apiSettings[Microsoft.AspNetCore.Hosting.WebHostDefaults.ServerUrlsKey],
                 ["API_SERVICE_KEY"] = ServiceKey,
-            }.With(await TestDatabase.SettingsAsync("FULFILLMENT_DATABASE_PATH", _folder.File("fulfillment.db"), "fulfillment"));
+            }.With(await TestDatabase.SettingsAsync("FULFILLMENT_DATABASE_PATH", FulfillmentDatabaseFile, "fulfillment"));
         _configureFulfillment?.Invoke(settings);
         Fulfillment = await ServiceHost.StartFulfillmentAsync(settings, _configureFulfillmentServices, _logs?.For("Fulfillment"));
         await Fulfillment.WaitUntilReadyAsync();
