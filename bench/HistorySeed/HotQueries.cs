@@ -6,6 +6,7 @@ using PuffinOffset.Api.Webhooks;
 using PuffinOffset.Fulfillment.Purchases;
 using PuffinOffset.Fulfillment.Persistence;
 using PuffinOffset.Messaging.Inbox;
+using PuffinOffset.Messaging.Outbox;
 using PuffinOffset.Messaging.Persistence;
 using PuffinOffset.Platform.Persistence;
 
@@ -42,12 +43,8 @@ public static class HotQueries
         new("outbox: backlog count", "Messaging/Outbox/OutboxDispatcher", db => db.OutboxMessages.CountAsync(m => m.DispatchedAt == null && m.ParkedAt == null)),
         new("outbox: parked count", "Messaging/Outbox/OutboxDispatcher", db => db.OutboxMessages.CountAsync(m => m.DispatchedAt == null && m.ParkedAt != null)),
         new("outbox: window still present", "Messaging/Outbox/OutboxDispatcher", db => db.OutboxMessages.Where(m => sequences.Contains(m.Sequence)).Select(m => m.Sequence).ToListAsync()),
-        new("outbox: mark published", "Messaging/Outbox/OutboxDispatcher", db =>
-        {
-            var marked = sequences.ToArray();
-            return db.OutboxMessages.Where(m => EF.Parameter(marked).Contains(m.Sequence))
-                .ExecuteUpdateAsync(set => set.SetProperty(m => m.DispatchedAt, now));
-        }),
+        new("outbox: mark published", "Messaging/Outbox/OutboxDispatcher (OutboxExtensions.MarkDispatchedAsync)", db =>
+            db.MarkDispatchedAsync([.. sequences], now, CancellationToken.None)),
         new("outbox: failed attempt", "Messaging/Outbox/OutboxDispatcher (SaveChanges)", async db =>
         {
             var row = await db.OutboxMessages.FirstAsync(m => m.Sequence == sequences[0]);

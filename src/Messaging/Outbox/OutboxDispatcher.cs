@@ -306,23 +306,17 @@ public sealed partial class OutboxDispatcher<TContext>(
     }
 
     /// <summary>
-    /// The dispatched marks of confirmed rows, this batch's and the held ones of earlier batches, as one statement with
-    /// one parameter (the sequences as an array), not an update per tracked row. Each row gets the newest confirm time
-    /// among them: all were confirmed within a mark interval or a batch of it, and the mark is read only as "published"
-    /// and by the outbox retention, which counts days. The rows are still claimed, so none was withdrawn meanwhile.
+    /// The dispatched marks of confirmed rows, this batch's and the held ones of earlier batches, in one statement. Each
+    /// row gets the newest confirm time among them: all were confirmed within a mark interval or a batch of it, and the
+    /// mark is read only as "published" and by the outbox retention, which counts days. The rows are still claimed, so
+    /// none was withdrawn meanwhile.
     /// </summary>
     private static async Task WriteMarksAsync(TContext db, IReadOnlyCollection<OutboxMessage> rows, CancellationToken cancellationToken)
     {
-        if (rows.Count == 0)
+        if (rows.Count > 0)
         {
-            return;
+            await db.MarkDispatchedAsync([.. rows.Select(r => r.Sequence)], rows.Max(r => r.DispatchedAt!.Value), cancellationToken);
         }
-
-        var sequences = rows.Select(r => r.Sequence).ToArray();
-        var dispatchedAt = rows.Max(r => r.DispatchedAt!.Value);
-        await db.OutboxMessages
-            .Where(m => EF.Parameter(sequences).Contains(m.Sequence))
-            .ExecuteUpdateAsync(set => set.SetProperty(m => m.DispatchedAt, dispatchedAt), cancellationToken);
     }
 
     /// <summary>A graceful stop writes the held marks, so that the next start does not publish those rows again.</summary>

@@ -16,6 +16,16 @@ public static class OutboxExtensions
     }
 
     /// <summary>
+    /// Marks the rows with these sequences dispatched, as one statement with one parameter (the sequences as an array:
+    /// <c>json_each</c> on SQLite, <c>= ANY</c> on PostgreSQL), not an update per tracked row.
+    /// </summary>
+    public static Task<int> MarkDispatchedAsync(this MessagingDbContext db, long[] sequences, DateTimeOffset dispatchedAt,
+        CancellationToken cancellationToken) =>
+        db.OutboxMessages
+            .Where(m => EF.Parameter(sequences).Contains(m.Sequence))
+            .ExecuteUpdateAsync(set => set.SetProperty(m => m.DispatchedAt, dispatchedAt), cancellationToken);
+
+    /// <summary>
     /// Rows made with <see cref="OutboxMessage.Create{T}"/> written at once, as multi-row inserts in the current transaction
     /// (a batch writer's messages, without a tracked entity each); the dispatcher is woken once the transaction commits.
     /// </summary>
